@@ -1,0 +1,37 @@
+# Two commands for a fresh machine with Python 3.11: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-fast bench validate clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## run: the main job on the built-in St. Olavs baseline; results under results/
+run: $(STAMP)
+	$(BIN)/ukp-sim run scenarios/baseline.toml --replications 10 --seed 20231 --jobs 2 --out results/baseline
+
+## test: the whole suite, slow statistical tests included
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+## test-fast: everything but the slow statistical tests
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+## bench: speed figures (CPU time), see benchmarks/
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_model.py
+
+validate: $(STAMP)
+	for f in scenarios/*.toml; do $(BIN)/ukp-sim validate $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) results .pytest_cache .hypothesis

@@ -1,0 +1,166 @@
+"""What a municipality offers a discharge-ready patient, and when.
+
+* ``Reception``: the hours and days the municipality receives patients (weekdays, public
+  holidays), precomputed per day so finding the next opening is a couple of array look-ups.
+* ``HomeIntake``: how many new home-service patients it can start per reception day. Patients
+  book the first day with a free slot in the order their decisions become ready (FIFO), so no
+  SimPy resource is needed: booking is arithmetic on a per-day counter.
+* ``KorttidPool``: the municipality's short-term units and one FIFO queue for them. Beds are held
+  until the stay ends (blocking after service: a patient waiting for a long-term place keeps the
+  bed). Capacity may change during the run (holiday closures, later: escalation beds).
+* ``LongTermVacancies``: long-term places free up as a Poisson stream; a vacancy nobody in
+  korttid is waiting for goes to someone waiting at home (outside the model).
+"""
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from ..calendar import WEEKDAYS, SimCalendar
+from ..distributions import Dist
+from ..scenario import Reception as ReceptionSpec
+
+INF = math.inf
+
+
+class Reception:
+    """Opening days and hours of one municipality's reception of patients from hospital."""
+
+    def __init__(self, spec: ReceptionSpec, cal: SimCalendar):
+        days = {WEEKDAYS.index(d) for d in spec.weekdays}
+        is_open = np.isin(cal.weekday, list(days))
+        if spec.closed_on_public_holidays:
+            is_open &= ~cal.public_holiday
+        self.is_open = is_open.tolist()
+        self.open_at = spec.open_hour / 24.0
+        self.close_at = spec.close_hour / 24.0
+        n = cal.n_days
+        nxt = np.full(n + 1, -1, dtype=np.int64)  # next open day at or after i (-1: none)
+        for i in range(n - 1, -1, -1):
+            nxt[i] = i if is_open[i] else nxt[i + 1]
+        self.next_open_day = nxt.tolist()
+        self.n_days = n
+
+    def next_open(self, t: float) -> float:
+        """The earliest time >= t at which the municipality receives a patient."""
+        d = int(t)
+        if d >= self.n_days:
+            return INF
+        if self.is_open[d] and t < d + self.close_at:
+            return max(t, d + self.open_at)
+        nd = self.next_open_day[d + 1]
+        return INF if nd < 0 else nd + self.open_at
+
+
+class HomeIntake:
+    """Daily intake slots for new home-service patients, booked first come first served."""
+
+    def __init__(self, per_day: float, holiday_factor: float, reception: Reception, cal: SimCalendar):
+        rate = np.where(cal.holiday_period, per_day * holiday_factor, per_day)
+        rate = np.where(reception.is_open, rate, 0.0)
+        # Whole slots per day whose running total tracks the (possibly fractional) rate.
+        cum = np.floor(np.cumsum(rate) + 1e-9)
+        self.capacity = np.diff(np.concatenate(([0.0], cum))).astype(np.int64).tolist()
+        self.used = [0] * cal.n_days
+        self.reception = reception
+
+    def book(self, t: float) -> float:
+        """Reserve the first free slot at or after ``t``; returns the time the patient leaves
+        hospital (inside reception hours), or infinity if none is left in the horizon."""
+        r = self.reception
+        d = int(t)
+        n = r.n_days
+        while d < n:
+            if r.is_open[d] and t < d + r.close_at and self.used[d] < self.capacity[d]:
+                self.used[d] += 1
+                return max(t, d + r.open_at)
+            d += 1
+            t = float(d)
+        return INF
+
+
+@dataclass
+class KorttidUnit:
+    """One short-term unit (Øya helsehus, say): its beds now and its length-of-stay law."""
+
+    uid: int  # index over all units of the run
+    name: str
+    municipality: str
+    beds: int
+    los: Dist
+    capacity: int = 0
+    occupied: int = 0
+
+
+class KorttidPool:
+    """A municipality's short-term units, filled in listed order, with one FIFO queue."""
+
+    def __init__(self, env: simpy.Environment, units: list[KorttidUnit]):
+        self.env = env
+        self.units = units
+        for u in units:
+            u.capacity = u.beds
+        self.queue: deque[simpy.Event] = deque()
+
+    def _free_unit(self) -> KorttidUnit | None:
+        for u in self.units:
+            if u.occupied < u.capacity:
+                return u
+        return None
+
+    def request(self) -> simpy.Event:
+        """An event that fires with the unit once a bed is assigned to the caller."""
+        ev = self.env.event()
+        unit = None if self.queue else self._free_unit()
+        if unit is not None:
+            unit.occupied += 1
+            ev.succeed(unit)
+        else:
+            self.queue.append(ev)
+        return ev
+
+    def release(self, unit: KorttidUnit) -> None:
+        unit.occupied -= 1
+        self._serve()
+
+    def set_capacity(self, unit: KorttidUnit, capacity: int) -> None:
+        """Open or close beds; closing never evicts, it only stops new admissions."""
+        unit.capacity = max(0, capacity)
+        self._serve()
+
+    def _serve(self) -> None:
+        while self.queue:
+            unit = self._free_unit()
+            if unit is None:
+                return
+            unit.occupied += 1
+            self.queue.popleft().succeed(unit)
+
+    @property
+    def waiting(self) -> int:
+        return len(self.queue)
+
+
+class LongTermVacancies:
+    """Long-term places freeing up as a Poisson stream, matched FIFO to korttid patients.
+
+    Requests arrive in simulation-time order, so FIFO matching is a pointer into the sorted
+    vacancy times: a request at ``t`` takes the first vacancy after both ``t`` and the last one
+    given out. Vacancies that pass while nobody waits go to people outside the model.
+    """
+
+    def __init__(self, vacancy_times: np.ndarray):
+        self.times = np.sort(np.asarray(vacancy_times, dtype=float))
+        self.next_index = 0
+
+    def book(self, t: float) -> float:
+        i = max(self.next_index, int(np.searchsorted(self.times, t, side="left")))
+        if i >= len(self.times):
+            self.next_index = len(self.times)
+            return INF
+        self.next_index = i + 1
+        return float(self.times[i])

@@ -1,0 +1,110 @@
+"""What one run records, in columns (plain lists while running, numpy arrays after).
+
+Three tables:
+* ``stays``: every hospital stay of a patient the model follows (those who need municipal
+  services, and their readmissions). A stay becomes a UKP episode when ``t_declared`` is set.
+* ``korttid``: every korttid stay, from hospital, from home (direct) or present at the start.
+* ``background``: admission and discharge times of admissions that need no municipal services,
+  only used for hospital occupancy.
+Times are simulation days from the calendar origin; NaN means "had not happened by the end".
+No pandas in here: the simulation appends to lists, and ``finish`` turns them into arrays once.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+NAN = math.nan
+
+# Destination codes (order of scenario.DESTINATIONS)
+KORTTID, HOME_NEW, HOME_NONE = 0, 1, 2
+NO_DESTINATION = -1
+# How a korttid stay ended
+END_HOME, END_LONG_TERM, END_DEATH, END_READMISSION = 0, 1, 2, 3
+END_NAMES = ("home", "long_term", "death", "readmission")
+# Where a korttid patient came from
+FROM_HOSPITAL, FROM_HOME, FROM_INITIAL = 0, 1, 2
+
+STAY_COLUMNS = (
+    "patient", "municipality", "frail", "new_to_services", "episode", "initial",
+    "t_admitted", "t_declared", "t_ready", "t_discharged", "destination", "needs_services",
+)
+KORTTID_COLUMNS = ("patient", "municipality", "unit", "source", "t_start", "t_end", "end", "t_long_term_request")
+
+
+class Records:
+    """Append-only columns for one replication."""
+
+    def __init__(self):
+        self.stays: dict[str, list] = {c: [] for c in STAY_COLUMNS}
+        self.korttid: dict[str, list] = {c: [] for c in KORTTID_COLUMNS}
+        self.background_admitted = np.empty(0)
+        self.background_discharged = np.empty(0)
+        self.horizon = 0.0
+        self.finished = False
+
+    # ---- stays -----------------------------------------------------------------------------
+    def add_stays(self, patient, municipality, frail, new, episode, initial, t_admitted, needs) -> int:
+        """Add a block of stays (lists of equal length); returns the first new row index."""
+        first = len(self.stays["patient"])
+        n = len(patient)
+        s = self.stays
+        s["patient"].extend(patient)
+        s["municipality"].extend(municipality)
+        s["frail"].extend(frail)
+        s["new_to_services"].extend(new)
+        s["episode"].extend(episode)
+        s["initial"].extend(initial)
+        s["t_admitted"].extend(t_admitted)
+        s["needs_services"].extend(needs)
+        for col in ("t_declared", "t_ready", "t_discharged"):
+            s[col].extend([NAN] * n)
+        s["destination"].extend([NO_DESTINATION] * n)
+        return first
+
+    def add_stay(self, patient, municipality, frail, new, episode, initial, t_admitted, needs) -> int:
+        return self.add_stays([patient], [municipality], [frail], [new], [episode], [initial], [t_admitted], [needs])
+
+    # ---- korttid -----------------------------------------------------------------------------
+    def start_korttid(self, patient: int, municipality: int, unit: int, source: int, t: float) -> int:
+        k = self.korttid
+        row = len(k["patient"])
+        k["patient"].append(patient)
+        k["municipality"].append(municipality)
+        k["unit"].append(unit)
+        k["source"].append(source)
+        k["t_start"].append(t)
+        k["t_end"].append(NAN)
+        k["end"].append(-1)
+        k["t_long_term_request"].append(NAN)
+        return row
+
+    def end_korttid(self, row: int, t: float, end: int) -> None:
+        self.korttid["t_end"][row] = t
+        self.korttid["end"][row] = end
+
+    # ---- after the run -------------------------------------------------------------------------
+    def finish(self, horizon: float) -> "Records":
+        """Freeze the lists into numpy arrays (once, after the run)."""
+        if self.finished:
+            return self
+        float_cols = {"t_admitted", "t_declared", "t_ready", "t_discharged", "t_start", "t_end", "t_long_term_request"}
+        bool_cols = {"frail", "new_to_services", "initial", "needs_services"}
+        for table in (self.stays, self.korttid):
+            for col, values in table.items():
+                if col in float_cols:
+                    table[col] = np.asarray(values, dtype=float)
+                elif col in bool_cols:
+                    table[col] = np.asarray(values, dtype=bool)
+                else:
+                    table[col] = np.asarray(values, dtype=np.int64)
+        late = self.stays["t_discharged"] > horizon  # discharges scheduled past the end
+        self.stays["t_discharged"][late] = NAN
+        self.horizon = horizon
+        self.finished = True
+        return self
+
+    @property
+    def n_stays(self) -> int:
+        return len(self.stays["patient"])

@@ -1,0 +1,325 @@
+"""Read a scenario TOML file (following ``extends``), check it against the schema, freeze it.
+
+Every problem is a ``ScenarioError`` naming the file, the key path and the fix. The file is data:
+it is read with ``tomllib`` and nothing in it is evaluated.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import difflib
+import hashlib
+import json
+import math
+import re
+import tomllib
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from .calendar import parse_month_day
+from .distributions import Dist
+from .errors import ScenarioError
+from .scenario import (
+    DESTINATIONS,
+    KORTTID_OUTCOMES,
+    Municipality,
+    Scenario,
+)
+
+SUM_TOLERANCE = 1e-6
+_BUNDLED = Path(__file__).parent / "data"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading files and resolving `extends`
+# ---------------------------------------------------------------------------------------------
+def read_toml(path: Path) -> dict:
+    """Parse one TOML file; syntax errors name the line and column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(path, "", "file not found", "check the path") from None
+    except IsADirectoryError:
+        raise ScenarioError(path, "", "is a directory, not a scenario file", "give a .toml file") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(path, "", f"not UTF-8 text ({exc.reason})", "save the file as UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        twice = re.search(r"Cannot (?:declare|overwrite a value)[^(]*?\(?'?municipalities'?,\s*'([^']+)'", msg)
+        if twice:
+            raise ScenarioError(
+                path, f"municipalities.{twice.group(1)}",
+                f"municipality '{twice.group(1)}' is defined twice ({msg})",
+                "keep one table per municipality",
+            ) from None
+        raise ScenarioError(path, "", f"TOML syntax error: {msg}", "correct the TOML syntax at that line") from None
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """``override`` on top of ``base``: tables merge key by key, anything else replaces."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def resolve_extends(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, list[Path]]:
+    """The merged data of ``path`` and everything it extends, and the files read (base first)."""
+    path = path.resolve() if path.exists() else path
+    if path in _chain:
+        cycle = " -> ".join(p.name for p in (*_chain, path))
+        raise ScenarioError(_chain[-1], "extends", f"circular extends: {cycle}", "remove one of the extends")
+    data = read_toml(path)
+    parent_ref = data.pop("extends", None)
+    if parent_ref is None:
+        return data, [path]
+    if not isinstance(parent_ref, str):
+        raise ScenarioError(path, "extends", "must be a file name in quotes", 'write extends = "baseline.toml"')
+    parent = (path.parent / parent_ref)
+    if not parent.exists() and (_BUNDLED / parent_ref).exists():
+        parent = _BUNDLED / parent_ref
+    if not parent.exists():
+        raise ScenarioError(
+            path, "extends", f"the file it extends, '{parent_ref}', does not exist (looked in {path.parent})",
+            "give a path relative to this file",
+        )
+    base, files = resolve_extends(parent, (*_chain, path))
+    return deep_merge(base, data), [*files, path]
+
+
+# ---------------------------------------------------------------------------------------------
+# Building frozen dataclasses from plain data, checking every key and value
+# ---------------------------------------------------------------------------------------------
+class _Builder:
+    def __init__(self, file: Path):
+        self.file = file
+
+    def fail(self, where: str, problem: str, fix: str = "") -> typing.NoReturn:
+        raise ScenarioError(self.file, where, problem, fix)
+
+    def build(self, cls: type, data: Any, where: str, overrides: dict | None = None):
+        if not isinstance(data, dict):
+            self.fail(where, f"must be a table, got {_describe(data)}", f"write [{where}] with its keys")
+        hints = typing.get_type_hints(cls)
+        fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+        for key in data:
+            if key not in fields:
+                self.unknown_key(key, list(fields), where)
+        kwargs = dict(overrides or {})
+        for name, fld in fields.items():
+            if name in kwargs:
+                continue
+            path = f"{where}.{name}" if where else name
+            if name in data:
+                kwargs[name] = self.value(hints[name], data[name], path, fld.metadata)
+            elif fld.metadata.get("required"):
+                self.fail(path, "is missing", f"add `{name} = ...` ({fld.metadata.get('doc', '')})")
+        return cls(**kwargs)
+
+    def unknown_key(self, key: str, known: list[str], where: str) -> typing.NoReturn:
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        path = f"{where}.{key}" if where else key
+        hint = f"did you mean '{close[0]}'?" if close else (
+            f"known keys here: {', '.join(sorted(known))}" if known else "this table takes no keys yet"
+        )
+        self.fail(path, f"unknown key '{key}'", hint)
+
+    def value(self, hint: Any, raw: Any, where: str, meta: typing.Mapping) -> Any:
+        origin = typing.get_origin(hint)
+        if origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(hint) if a is not type(None)]
+            return self.value(args[0], raw, where, meta)
+        if dataclasses.is_dataclass(hint):
+            return self.build(hint, raw, where)
+        if origin is dict:
+            _, val_type = typing.get_args(hint)
+            if not isinstance(raw, dict):
+                self.fail(where, f"must be a table, got {_describe(raw)}")
+            return {str(k): self.value(val_type, v, f"{where}.{k}", meta) for k, v in raw.items()}
+        if origin is tuple:
+            (item_type, _) = typing.get_args(hint)
+            if not isinstance(raw, list):
+                self.fail(where, f"must be a list [...], got {_describe(raw)}", "write it as [a, b, ...]")
+            if "length" in meta and len(raw) != meta["length"]:
+                self.fail(where, f"must have {meta['length']} values, has {len(raw)}")
+            return tuple(self.scalar(item_type, x, f"{where}[{i}]", meta) for i, x in enumerate(raw))
+        return self.scalar(hint, raw, where, meta)
+
+    def scalar(self, hint: Any, raw: Any, where: str, meta: typing.Mapping) -> Any:
+        if hint is float:
+            if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+                self.fail(where, f"must be a number, got {_describe(raw)}")
+            val = float(raw)
+            if not math.isfinite(val):
+                self.fail(where, f"must be a finite number, got {raw}")
+        elif hint is int:
+            if isinstance(raw, bool) or not isinstance(raw, int):
+                if isinstance(raw, float) and raw.is_integer():
+                    raw = int(raw)
+                else:
+                    self.fail(where, f"must be a whole number, got {_describe(raw)}")
+            val = raw
+        elif hint is bool:
+            if not isinstance(raw, bool):
+                self.fail(where, f"must be true or false, got {_describe(raw)}")
+            val = raw
+        elif hint is str:
+            if not isinstance(raw, str):
+                self.fail(where, f"must be text in quotes, got {_describe(raw)}")
+            val = raw
+        elif hint is dt.date:
+            if isinstance(raw, dt.datetime):
+                raw = raw.date()
+            if isinstance(raw, str):
+                try:
+                    raw = dt.date.fromisoformat(raw)
+                except ValueError:
+                    self.fail(where, f"'{raw}' is not a date", "write a date as 2023-01-01 (no quotes)")
+            if not isinstance(raw, dt.date):
+                self.fail(where, f"must be a date, got {_describe(raw)}", "write a date as 2023-01-01")
+            val = raw
+        else:  # pragma: no cover - a schema error, not a user error
+            raise TypeError(f"unsupported schema type {hint!r} at {where}")
+        if "choices" in meta and val not in meta["choices"]:
+            close = difflib.get_close_matches(str(val), [str(c) for c in meta["choices"]], n=1)
+            hint_text = f"did you mean '{close[0]}'?" if close else "one of: " + ", ".join(map(str, meta["choices"]))
+            self.fail(where, f"'{val}' is not allowed", hint_text)
+        if "min" in meta and isinstance(val, (int, float)) and val < meta["min"]:
+            self.fail(where, f"is {val}, below its minimum {meta['min']}", meta.get("doc", ""))
+        if "max" in meta and isinstance(val, (int, float)) and val > meta["max"]:
+            self.fail(where, f"is {val}, above its maximum {meta['max']}", meta.get("doc", ""))
+        return val
+
+
+def _describe(raw: Any) -> str:
+    if isinstance(raw, dict):
+        return "a table"
+    if isinstance(raw, list):
+        return "a list"
+    if isinstance(raw, str):
+        return f"text '{raw}'"
+    return f"{type(raw).__name__} {raw!r}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Cross-field checks the schema cannot express
+# ---------------------------------------------------------------------------------------------
+def _check_sum(b: _Builder, where: str, shares: dict[str, float]) -> None:
+    total = sum(shares.values())
+    if abs(total - 1.0) > SUM_TOLERANCE:
+        parts = " + ".join(f"{k} {v:g}" for k, v in shares.items())
+        b.fail(where, f"shares must sum to 1, they sum to {total:.6g} ({parts})", "adjust them so they add up to 1")
+
+
+def _check_scenario(b: _Builder, s: Scenario) -> None:
+    _check_sum(b, "patients.cfs_distribution", {f"CFS{i + 1}": v for i, v in enumerate(s.patients.cfs_distribution)})
+    h0, h1 = s.hospital.declaration_hours
+    if not h0 < h1:
+        b.fail("hospital.declaration_hours", f"from {h0} must be before to {h1}")
+    if not s.hospital.declaration_weekdays:
+        b.fail("hospital.declaration_weekdays", "is empty: no patient would ever be declared ready")
+    if sum(s.hospital.season_profile) <= 0:
+        b.fail("hospital.season_profile", "all zero: no admissions")
+    if sum(s.hospital.weekday_profile) <= 0:
+        b.fail("hospital.weekday_profile", "all zero: no admissions")
+    for label, spec in (("summer_holiday", s.calendar.summer_holiday), ("christmas", s.calendar.christmas)):
+        for i, text in enumerate(spec):
+            try:
+                parse_month_day(text)
+            except (ValueError, TypeError):
+                b.fail(f"calendar.{label}[{i}]", f"'{text}' is not a month-day", "write it as MM-DD, e.g. 07-01")
+    for year in s.costs.dognpris:
+        if not re.fullmatch(r"\d{4}", year):
+            b.fail(f"costs.dognpris.{year}", "keys must be years", 'write "2023" = 5508')
+        if s.costs.dognpris[year] < 0:
+            b.fail(f"costs.dognpris.{year}", "a price cannot be negative")
+    if not s.costs.dognpris:
+        b.fail("costs.dognpris", "no year given", 'add at least one year, e.g. "2023" = 5508')
+    if not s.municipalities:
+        b.fail("municipalities", "no municipality given", "add at least one [municipalities.NAME] table")
+    for name, m in s.municipalities.items():
+        where = f"municipalities.{name}"
+        _check_sum(b, f"{where}.destination", {d: getattr(m.destination, d) for d in DESTINATIONS})
+        _check_sum(b, f"{where}.korttid.outcomes", {o: getattr(m.korttid.outcomes, o) for o in KORTTID_OUTCOMES})
+        if not m.reception.weekdays:
+            b.fail(f"{where}.reception.weekdays", "is empty: the municipality would never receive anyone",
+                   'list at least one day, e.g. ["mon", "tue", "wed", "thu", "fri"]')
+        if not m.reception.open_hour < m.reception.close_hour:
+            b.fail(f"{where}.reception", f"open_hour {m.reception.open_hour} must be before close_hour "
+                   f"{m.reception.close_hour}")
+        beds = sum(u.beds for u in m.korttid.units.values())
+        if m.destination.korttid > 0 and beds == 0:
+            b.fail(f"{where}.korttid.units", "no korttidsplass, yet destination.korttid > 0",
+                   "add beds or set destination.korttid = 0")
+        if m.destination.home_new_services > 0 and m.home_service_intake_per_day == 0:
+            b.fail(f"{where}.home_service_intake_per_day", "is 0, yet destination.home_new_services > 0",
+                   "give the intake capacity or set destination.home_new_services = 0")
+        if m.korttid.outcomes.long_term > 0 and m.long_term_vacancies_per_year == 0:
+            b.fail(f"{where}.long_term_vacancies_per_year", "is 0, yet korttid.outcomes.long_term > 0",
+                   "give the vacancies or set korttid.outcomes.long_term = 0")
+    for name, init in s.initial_state.items():
+        if name not in s.municipalities:
+            close = difflib.get_close_matches(name, list(s.municipalities), n=1)
+            b.fail(f"initial_state.{name}", f"'{name}' is not one of the municipalities",
+                   f"did you mean '{close[0]}'?" if close else "use a name from [municipalities]")
+        beds = sum(u.beds for u in s.municipalities[name].korttid.units.values())
+        if init.korttid_occupied > beds:
+            b.fail(f"initial_state.{name}.korttid_occupied",
+                   f"{init.korttid_occupied} exceeds the municipality's {beds} korttidsplasser")
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load, merge, validate and freeze a scenario file."""
+    path = Path(path)
+    data, files = resolve_extends(path)
+    b = _Builder(path)
+    defaults = data.pop("municipality_defaults", {})
+    if not isinstance(defaults, dict):
+        b.fail("municipality_defaults", "must be a table")
+    _check_defaults_keys(b, defaults)
+    raw_munis = data.get("municipalities", {})
+    if isinstance(raw_munis, dict):
+        merged = {}
+        for name, m in raw_munis.items():
+            if not isinstance(m, dict):
+                b.fail(f"municipalities.{name}", f"must be a table, got {_describe(m)}")
+            if "name" in m:
+                b.fail(f"municipalities.{name}.name", "is taken from the table's key", "remove `name`")
+            merged[name] = {**deep_merge(defaults, m), "name": name}
+        data["municipalities"] = merged
+    data.setdefault("initial_state", {})
+    scenario = b.build(Scenario, data, "")
+    _check_scenario(b, scenario)
+    canonical = json.dumps(data, sort_keys=True, default=str).encode()
+    return dataclasses.replace(
+        scenario,
+        source_files=tuple(str(f) for f in files),
+        content_hash=hashlib.sha256(canonical).hexdigest(),
+    )
+
+
+def _check_defaults_keys(b: _Builder, defaults: dict, cls: type = Municipality, where: str = "municipality_defaults"):
+    """Unknown keys in [municipality_defaults] are reported there, not in every municipality."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)} - {"name", "population"}
+    for key, value in defaults.items():
+        if key not in fields:
+            b.unknown_key(key, sorted(fields), where)
+        target = hints[key]
+        if typing.get_origin(target) in (typing.Union, types.UnionType):
+            target = [a for a in typing.get_args(target) if a is not type(None)][0]
+        if dataclasses.is_dataclass(target) and target is not Dist and isinstance(value, dict):
+            _check_defaults_keys(b, value, target, f"{where}.{key}")
+
+
+def scenario_to_dict(s: Scenario) -> dict:
+    """A JSON-ready dict of the scenario (for run.json)."""
+    return json.loads(json.dumps(dataclasses.asdict(s), default=str))
