@@ -25,7 +25,7 @@ from .hospital import (
     DAYS_PER_YEAR, Declaration, background_stays, base_odds, municipality_weights,
     poisson_arrivals, prob_from_odds, tracked_rate_per_year,
 )
-from .municipality import INF, HomeIntake, KorttidPool, KorttidUnit, LongTermVacancies, Reception
+from .municipality import INF, HomeIntake, KorttidPool, KorttidUnit, LongTermQueue, Reception
 from .patient import (
     U_CLOCK, U_DECISION, U_DESTINATION, U_KORTTID_LOS, U_KORTTID_OUTCOME, U_READMISSION,
     U_READMISSION_DELAY, U_READMISSION_NEEDS, U_TREATMENT, Patient, StayDraws,
@@ -72,7 +72,7 @@ class MunicipalityState:
         rate = spec.long_term_vacancies_per_year / DAYS_PER_YEAR
         vac = poisson_arrivals(streams(f"long_term/vacancies/{spec.name}"), np.full(cal.n_days, rate),
                                streams(f"long_term/vacancy_clock/{spec.name}"))
-        self.long_term = LongTermVacancies(vac)
+        self.long_term = LongTermQueue(env, vac)
         # Destination thresholds: the stated mix is the mean over the frailty mix.
         frail_share = sum(p for i, p in enumerate(s.patients.cfs_distribution, start=1) if i >= s.patients.frail_cfs)
         d = spec.destination
@@ -250,15 +250,18 @@ class Model:
         outcome = m.korttid_outcome(u_outcome)
         if outcome == END_LONG_TERM:
             rec.korttid["t_long_term_request"][row] = env.now
-            t_place = m.long_term.book(env.now)
-            if t_readmit < t_place:
-                if t_readmit < INF:
-                    yield env.timeout(t_readmit - env.now)
+            place = m.long_term.request()
+            if t_readmit < INF:
+                readmitted = env.timeout(t_readmit - env.now)
+                yield place | readmitted
+                if not place.triggered:
+                    m.long_term.cancel(place)
                     m.pool.release(unit)
                     rec.end_korttid(row, env.now, END_READMISSION)
                     yield from self._readmission(patient, u_needs)
-                return  # otherwise still waiting for a long-term place at the horizon
-            yield env.timeout(t_place - env.now)
+                    return
+            else:
+                yield place
         m.pool.release(unit)
         rec.end_korttid(row, env.now, outcome)
         if outcome != END_DEATH and t_readmit < INF:

@@ -145,22 +145,39 @@ class KorttidPool:
         return len(self.queue)
 
 
-class LongTermVacancies:
-    """Long-term places freeing up as a Poisson stream, matched FIFO to korttid patients.
+class LongTermQueue:
+    """Long-term places freeing up as a Poisson stream, given FIFO to korttid patients waiting.
 
-    Requests arrive in simulation-time order, so FIFO matching is a pointer into the sorted
-    vacancy times: a request at ``t`` takes the first vacancy after both ``t`` and the last one
-    given out. Vacancies that pass while nobody waits go to people outside the model.
+    A vacancy that frees while nobody in korttid waits goes to someone waiting at home (outside
+    the model). A patient who leaves the queue (readmitted to hospital) gives up their place, so
+    the next vacancy goes to the next in line.
     """
 
-    def __init__(self, vacancy_times: np.ndarray):
-        self.times = np.sort(np.asarray(vacancy_times, dtype=float))
-        self.next_index = 0
+    def __init__(self, env: simpy.Environment, vacancy_times: np.ndarray):
+        self.env = env
+        self.queue: deque[simpy.Event] = deque()
+        self.times = np.sort(np.asarray(vacancy_times, dtype=float)).tolist()
+        if self.times:
+            env.process(self._vacancies())
 
-    def book(self, t: float) -> float:
-        i = max(self.next_index, int(np.searchsorted(self.times, t, side="left")))
-        if i >= len(self.times):
-            self.next_index = len(self.times)
-            return INF
-        self.next_index = i + 1
-        return float(self.times[i])
+    def request(self) -> simpy.Event:
+        ev = self.env.event()
+        self.queue.append(ev)
+        return ev
+
+    def cancel(self, ev: simpy.Event) -> None:
+        try:
+            self.queue.remove(ev)
+        except ValueError:
+            pass
+
+    def _vacancies(self):
+        env = self.env
+        for t in self.times:
+            yield env.timeout(t - env.now)
+            if self.queue:
+                self.queue.popleft().succeed()
+
+    @property
+    def waiting(self) -> int:
+        return len(self.queue)

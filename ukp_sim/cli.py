@@ -1,0 +1,189 @@
+"""The ``ukp-sim`` command: run a scenario, or check a scenario file without running it."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+from .errors import UserError
+from .experiment import run_replications, summarise
+from .io import file_sha256, write_outputs
+from .kpi import definitions_for
+from .report import kpi_table
+from .scenario_loader import load_scenario, scenario_to_dict
+from .targets import TARGETS_FILE, load_targets
+
+EPILOG = """examples:
+  ukp-sim run scenarios/baseline.toml
+  ukp-sim run scenarios/baseline.toml --replications 30 --seed 7 --jobs 2 --out results/base
+  ukp-sim validate my_whatif.toml
+
+Exit codes: 0 success, 1 unexpected failure, 2 a problem with the input (the message says which
+file, which key and how to fix it), 130 interrupted (finished replications are kept)."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="ukp-sim",
+        description="Discrete-event simulation of discharge-ready patients (UKP) between St. Olavs "
+        "hospital and the municipalities of its health community: UKP-days, korttidsplasser, home "
+        "services and readmissions, with the six KPIs of the strategy and 95 % confidence intervals.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"ukp-sim {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run", help="run a scenario and write its KPIs",
+        description="Run N replications of a scenario, print each KPI's mean and 95 %% confidence "
+        "interval beside its target and status, and write kpis.csv, kpis_monthly.csv, "
+        "replications.csv and run.json to the output folder (atomically).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="The numbers depend only on the scenario, --seed and --replications, never on --jobs.",
+    )
+    run.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    run.add_argument("--replications", "-n", type=_positive_int, default=10,
+                     help="independent replications (default 10)")
+    run.add_argument("--seed", "-s", type=_seed, default=20231, help="run seed (default 20231)")
+    run.add_argument("--jobs", "-j", type=_positive_int, default=1,
+                     help="worker processes (default 1; results are identical for any value)")
+    run.add_argument("--out", "-o", type=Path, default=None,
+                     help="output folder (default results/<scenario name>)")
+    run.add_argument("--lang", choices=("nb", "en"), default="nb",
+                     help="language of the printed table: nb (bokmål, default) or en")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no table")
+
+    val = sub.add_parser("validate", help="check a scenario file without running it",
+                         description="Load and validate a scenario file (following `extends`), "
+                         "print a short summary, and exit 0 if it is usable, 2 if not.")
+    val.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    return p
+
+
+def cmd_validate(args) -> int:
+    s = load_scenario(args.scenario)
+    beds = sum(u.beds for m in s.municipalities.values() for u in m.korttid.units.values())
+    print(f"{args.scenario}: OK — scenario '{s.name}', {len(s.municipalities)} municipalities, "
+          f"{s.population} inhabitants, {beds} korttidsplasser, period from {s.period.start}, "
+          f"{s.period.years} year(s)")
+    return 0
+
+
+def cmd_run(args) -> int:
+    scenario = load_scenario(args.scenario)
+    out = args.out or Path("results") / scenario.name
+    started = time.time()
+    progress = None
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=args.replications, desc=f"{scenario.name}", unit="rep", delay=2.0,
+                   file=sys.stderr, leave=False)
+        progress = bar.update
+    try:
+        result = run_replications(scenario, args.replications, args.seed, args.jobs, progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    if not result.completed:
+        print("interrupted before any replication finished; nothing written", file=sys.stderr)
+        return 130
+    table = result.table
+    summary = summarise(table, scenario.name)
+    yearly = summary[summary["month"] == 0].drop(columns="month")
+    monthly = summary[summary["month"] != 0]
+    reps = table.copy()
+    reps.insert(0, "scenario", scenario.name)
+    reps_yearly = reps[reps["month"] == 0].drop(columns="month")
+    definitions = definitions_for(scenario)
+    targets, rule = load_targets()
+    meta = {
+        "scenario": scenario.name,
+        "scenario_file": str(args.scenario),
+        "scenario_files": [{"path": f, "sha256": file_sha256(f)} for f in scenario.source_files],
+        "scenario_hash": scenario.content_hash,
+        "seed": args.seed,
+        "replications_requested": result.requested,
+        "replications_completed": len(result.completed),
+        "interrupted": result.interrupted,
+        "jobs": args.jobs,
+        "version": __version__,
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "wall_seconds": round(time.time() - started, 2),
+        "python": platform.python_version(),
+        "command": " ".join(["ukp-sim", *sys.argv[1:]]),
+        "confidence_intervals": "95 % t-interval of the mean over replications",
+        "kpi_definitions": {k: {"label_nb": d.label_nb, "label_en": d.label_en, "unit": d.unit,
+                                "definition": d.definition} for k, d in definitions.items()},
+        "targets": {k: {"target": t.target, "direction": t.direction, "baseline": t.baseline,
+                        "baseline_note": t.baseline_note, "scope": t.scope} for k, t in targets.items()},
+        "status_rule": {"green": "target met",
+                        "yellow": f"missed, but >= {rule.yellow_attainment:.0%} of the way from baseline to "
+                                  f"target (or within {rule.yellow_relative:.0%} of a target equal to the baseline)",
+                        "red": "otherwise", "source": str(TARGETS_FILE.name)},
+        "scenario_values": scenario_to_dict(scenario),
+    }
+    files = {
+        "kpis.csv": yearly.to_csv(index=False),
+        "kpis_monthly.csv": monthly.to_csv(index=False),
+        "replications.csv": reps_yearly.to_csv(index=False),
+        "run.json": json.dumps(meta, indent=2, ensure_ascii=False, default=str),
+    }
+    write_outputs(out, files)
+    if not args.quiet:
+        print(kpi_table(summary, definitions, args.lang, colour=sys.stdout.isatty()))
+    done = f"{len(result.completed)} of {result.requested} replications"
+    if result.interrupted:
+        print(f"interrupted: wrote the {done} that finished to {out}/", file=sys.stderr)
+        return 130
+    if not args.quiet:
+        print(f"wrote {', '.join(files)} to {out}/ ({done}, seed {args.seed}, ukp-sim {__version__})")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        if args.command == "validate":
+            return cmd_validate(args)
+        return cmd_run(args)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
