@@ -32,25 +32,30 @@ def easter_sunday(year: int) -> dt.date:
 
 @lru_cache(maxsize=256)
 def norwegian_public_holidays(year: int) -> dict[dt.date, str]:
-    """The twelve Norwegian public holidays (helligdager and høytidsdager) of ``year``.
+    """The Norwegian public holidays (helligdager and høytidsdager) of ``year``, date -> name.
 
-    Sundays are not listed unless they are named holidays; weekend closure is a separate rule.
+    Twelve holidays, but fewer dates in years where two coincide (2. pinsedag on 17 May in 2027):
+    such a date carries both names. Sundays are not listed unless they are named holidays;
+    weekend closure is a separate rule.
     """
     easter = easter_sunday(year)
-    days = {
-        dt.date(year, 1, 1): "Første nyttårsdag",
-        easter - dt.timedelta(days=3): "Skjærtorsdag",
-        easter - dt.timedelta(days=2): "Langfredag",
-        easter: "Første påskedag",
-        easter + dt.timedelta(days=1): "Andre påskedag",
-        dt.date(year, 5, 1): "Offentlig høytidsdag",
-        dt.date(year, 5, 17): "Grunnlovsdag",
-        easter + dt.timedelta(days=39): "Kristi himmelfartsdag",
-        easter + dt.timedelta(days=49): "Første pinsedag",
-        easter + dt.timedelta(days=50): "Andre pinsedag",
-        dt.date(year, 12, 25): "Første juledag",
-        dt.date(year, 12, 26): "Andre juledag",
-    }
+    named = [
+        (dt.date(year, 1, 1), "Første nyttårsdag"),
+        (easter - dt.timedelta(days=3), "Skjærtorsdag"),
+        (easter - dt.timedelta(days=2), "Langfredag"),
+        (easter, "Første påskedag"),
+        (easter + dt.timedelta(days=1), "Andre påskedag"),
+        (dt.date(year, 5, 1), "Offentlig høytidsdag"),
+        (dt.date(year, 5, 17), "Grunnlovsdag"),
+        (easter + dt.timedelta(days=39), "Kristi himmelfartsdag"),
+        (easter + dt.timedelta(days=49), "Første pinsedag"),
+        (easter + dt.timedelta(days=50), "Andre pinsedag"),
+        (dt.date(year, 12, 25), "Første juledag"),
+        (dt.date(year, 12, 26), "Andre juledag"),
+    ]
+    days: dict[dt.date, str] = {}
+    for date, name in named:
+        days[date] = f"{days[date]} / {name}" if date in days else name
     return days
 
 

@@ -50,13 +50,14 @@ def read_toml(path: Path) -> dict:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
-        twice = re.search(r"Cannot (?:declare|overwrite a value)[^(]*?\(?'?municipalities'?,\s*'([^']+)'", msg)
+        twice = re.search(r"Cannot (?:declare|overwrite a value)[^(]*?\(((?:'[^']*',?\s*)+)\)", msg)
         if twice:
-            raise ScenarioError(
-                path, f"municipalities.{twice.group(1)}",
-                f"municipality '{twice.group(1)}' is defined twice ({msg})",
-                "keep one table per municipality",
-            ) from None
+            keys = re.findall(r"'([^']*)'", twice.group(1))
+            where = ".".join(keys)
+            what = (f"municipality '{keys[1]}'" if keys[:1] == ["municipalities"] and len(keys) == 2
+                    else f"the table [{where}]")
+            raise ScenarioError(path, where, f"{what} is defined twice ({msg})",
+                                "keep one definition and merge the values into it") from None
         raise ScenarioError(path, "", f"TOML syntax error: {msg}", "correct the TOML syntax at that line") from None
 
 
@@ -309,15 +310,27 @@ def load_scenario(path: str | Path) -> Scenario:
 def _check_defaults_keys(b: _Builder, defaults: dict, cls: type = Municipality, where: str = "municipality_defaults"):
     """Unknown keys in [municipality_defaults] are reported there, not in every municipality."""
     hints = typing.get_type_hints(cls)
-    fields = {f.name for f in dataclasses.fields(cls)} - {"name", "population"}
+    fields = {f.name for f in dataclasses.fields(cls)} - ({"name", "population"} if cls is Municipality else set())
     for key, value in defaults.items():
         if key not in fields:
             b.unknown_key(key, sorted(fields), where)
-        target = hints[key]
-        if typing.get_origin(target) in (typing.Union, types.UnionType):
-            target = [a for a in typing.get_args(target) if a is not type(None)][0]
-        if dataclasses.is_dataclass(target) and target is not Dist and isinstance(value, dict):
+        target = _unwrap_optional(hints[key])
+        if not isinstance(value, dict):
+            continue
+        if dataclasses.is_dataclass(target):
             _check_defaults_keys(b, value, target, f"{where}.{key}")
+        elif typing.get_origin(target) is dict:
+            item = _unwrap_optional(typing.get_args(target)[1])
+            if dataclasses.is_dataclass(item):
+                for name, entry in value.items():
+                    if isinstance(entry, dict):
+                        _check_defaults_keys(b, entry, item, f"{where}.{key}.{name}")
+
+
+def _unwrap_optional(hint):
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return [a for a in typing.get_args(hint) if a is not type(None)][0]
+    return hint
 
 
 def scenario_to_dict(s: Scenario) -> dict:
