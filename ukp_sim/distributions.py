@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from statistics import NormalDist
 
 import numpy as np
@@ -29,7 +30,7 @@ class Dist:
     mean: float = field(default=1.0, metadata={"min": 0.0, "doc": "mean duration"})
     cv: float = field(default=1.0, metadata={"min": 0.0, "doc": "standard deviation divided by mean"})
 
-    @property
+    @cached_property
     def _sigma(self) -> float:
         return math.sqrt(math.log1p(self.cv * self.cv))
 

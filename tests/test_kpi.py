@@ -1,0 +1,497 @@
+"""KPI definitions, checked exactly on hand-built records (no simulation).
+
+Every test builds a small ``Records`` by hand: it adds stays with ``add_stay`` and sets their
+declaration, discharge and destination directly in the column lists before ``finish()``, exactly as
+the model does. The scenario is the real baseline with the warm-up set to 0, so day 0 of the
+simulation is 1 January 2022 and "day d at hh:mm" is the time ``d + hh/24``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ukp_sim import kpi as kpi_mod
+from ukp_sim.kpi import DEFINITIONS, TOTAL, WHOLE_YEAR, compute_kpis, definitions_for
+from ukp_sim.model.core import build_calendar
+from ukp_sim.records import (
+    END_HOME, END_LONG_TERM, FROM_HOME, FROM_HOSPITAL, FROM_INITIAL, HOME_NEW, HOME_NONE, KORTTID,
+    Records,
+)
+from ukp_sim.scenario import Scenario
+from ukp_sim.scenario_loader import load_scenario
+
+BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+OYA = "Trondheim/Øya helsehus"
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def base() -> Scenario:
+    return load_scenario(BASELINE)
+
+
+def small(base: Scenario, *, years: int = 1, warmup: int = 0, followup: int = 30,
+          by: str = "day", cost_basis: str = "ukp_days") -> Scenario:
+    """The baseline with a short period and the given counting rules."""
+    return dataclasses.replace(
+        base,
+        period=dataclasses.replace(base.period, years=years, warmup_days=warmup, followup_days=followup),
+        kpi=dataclasses.replace(base.kpi, ukp_days_by=by, cost_basis=cost_basis),
+    )
+
+
+def at(day: float, hour: float = 0.0) -> float:
+    """Simulation time of ``hour`` o'clock on day ``day`` (day 0 = the calendar origin)."""
+    return day + hour / 24.0
+
+
+def muni_index(s: Scenario, name: str) -> int:
+    return list(s.municipalities).index(name)
+
+
+def unit_index(s: Scenario, label: str) -> int:
+    """Global unit id of "Municipality/Unit" (units are numbered in scenario order)."""
+    labels = [f"{m.name}/{u}" for m in s.municipalities.values() for u in m.korttid.units]
+    return labels.index(label)
+
+
+class Builder:
+    """Hand-built records: UKP stays and korttid stays with chosen times."""
+
+    def __init__(self, s: Scenario):
+        self.s = s
+        self.rec = Records()
+        self.next_pid = 0
+
+    def ukp(self, muni: str, declared: float, discharged: float = math.nan, dest: int = HOME_NONE,
+            admitted: float | None = None, patient: int | None = None) -> int:
+        if patient is None:
+            patient = self.next_pid
+            self.next_pid += 1
+        if admitted is None:
+            admitted = declared - 2.0
+        row = self.rec.add_stay(patient, muni_index(self.s, muni), False, False, 1, False, admitted, True)
+        st = self.rec.stays
+        st["t_declared"][row] = declared
+        st["t_ready"][row] = declared
+        st["t_discharged"][row] = discharged
+        st["destination"][row] = dest
+        return row
+
+    def plain(self, muni: str, patient: int, admitted: float, discharged: float) -> int:
+        """A hospital stay that never becomes UKP (e.g. a readmission without municipal needs)."""
+        row = self.rec.add_stay(patient, muni_index(self.s, muni), False, False, 2, False, admitted, False)
+        self.rec.stays["t_discharged"][row] = discharged
+        return row
+
+    def korttid(self, unit_label: str, start: float, end: float = math.nan, source: int = FROM_HOSPITAL,
+                how: int = END_HOME) -> int:
+        muni = unit_label.split("/")[0]
+        row = self.rec.start_korttid(-1, muni_index(self.s, muni), unit_index(self.s, unit_label), source, start)
+        if not math.isnan(end):
+            self.rec.end_korttid(row, end, how)
+        return row
+
+    def kpis(self) -> pd.DataFrame:
+        cal = build_calendar(self.s)
+        self.rec.finish(float(cal.n_days))
+        return compute_kpis(self.rec, self.s, cal)
+
+
+def value(df: pd.DataFrame, kpi: str, muni: str = TOTAL, year: int = 2022, month: int = WHOLE_YEAR) -> float:
+    sel = df[(df["kpi"] == kpi) & (df["municipality"] == muni) & (df["year"] == year) & (df["month"] == month)]
+    assert len(sel) == 1, f"expected one row for {kpi}/{muni}/{year}/{month}, got {len(sel)}"
+    return float(sel["value"].iloc[0])
+
+
+# --------------------------------------------------------------------------------------------
+# The table's shape
+# --------------------------------------------------------------------------------------------
+def test_table_columns_years_and_months(base):
+    s = small(base)
+    b = Builder(s)
+    b.ukp("Melhus", at(3, 10), at(5, 9))
+    df = b.kpis()
+    assert list(df.columns) == ["year", "month", "municipality", "kpi", "value"]
+    assert set(df["year"]) == {2022}
+    assert set(df["month"]) == set(range(0, 13))
+    assert set(df["municipality"]) >= {*s.municipalities, TOTAL, OYA}
+    # every KPI of the whole-year Total row has a definition, and every definition is reported
+    total_kpis = set(df[(df["municipality"] == TOTAL) & (df["month"] == WHOLE_YEAR)]["kpi"])
+    assert total_kpis == set(DEFINITIONS)
+
+
+def test_no_duplicate_rows(base):
+    b = Builder(small(base, years=2))
+    b.ukp("Melhus", at(3, 10), at(5, 9))
+    df = b.kpis()
+    assert not df.duplicated(["year", "month", "municipality", "kpi"]).any()
+
+
+def test_empty_records_give_zero_days_and_nan_shares(base):
+    df = Builder(small(base)).kpis()
+    assert value(df, "ukp_days") == 0.0
+    assert value(df, "ukp_stays") == 0.0
+    assert value(df, "cost_nok") == 0.0
+    for k in ("zero_day_share", "mean_ukp_stay", "mean_ukp_stay_all", "straight_home_share",
+              "readmission_30d_share", "korttid_los"):
+        assert math.isnan(value(df, k)), k
+
+
+# --------------------------------------------------------------------------------------------
+# KPI 1-3: UKP-days, 0-day share, mean UKP stay
+# --------------------------------------------------------------------------------------------
+def test_ukp_days_count_calendar_dates_not_24_hour_periods(base):
+    b = Builder(small(base))
+    b.ukp("Melhus", at(3, 10), at(5, 9))  # 47 hours, but two date changes
+    df = b.kpis()
+    assert value(df, "ukp_days") == 2.0
+    assert value(df, "ukp_days", "Melhus") == 2.0
+    assert value(df, "ukp_stays") == 1.0
+    assert value(df, "mean_ukp_stay") == 2.0
+    assert value(df, "zero_day_share") == 0.0
+
+
+def test_same_day_discharge_is_zero_days_and_counts_in_zero_day_share(base):
+    b = Builder(small(base))
+    b.ukp("Melhus", at(3, 10), at(3, 14))
+    df = b.kpis()
+    assert value(df, "ukp_days") == 0.0
+    assert value(df, "ukp_stays") == 1.0
+    assert value(df, "zero_day_share") == 1.0
+    assert value(df, "mean_ukp_stay_all") == 0.0
+    assert math.isnan(value(df, "mean_ukp_stay")), "no stay with >= 1 UKP-day"
+
+
+def test_mean_ukp_stay_excludes_zero_day_stays_and_mean_all_includes_them(base):
+    b = Builder(small(base))
+    b.ukp("Melhus", at(3, 10), at(5, 9))      # 2 days
+    b.ukp("Melhus", at(10, 9), at(10, 13))    # 0 days
+    b.ukp("Melhus", at(20, 14), at(25, 8))    # 5 days
+    b.ukp("Melhus", at(40, 8), at(40, 12))    # 0 days
+    df = b.kpis()
+    for muni in ("Melhus", TOTAL):
+        assert value(df, "ukp_days", muni) == 7.0
+        assert value(df, "ukp_stays", muni) == 4.0
+        assert value(df, "zero_day_share", muni) == pytest.approx(0.5)
+        assert value(df, "mean_ukp_stay", muni) == pytest.approx(3.5)
+        assert value(df, "mean_ukp_stay_all", muni) == pytest.approx(7 / 4)
+
+
+def test_ukp_days_per_1000_uses_the_population(base):
+    s = small(base)
+    b = Builder(s)
+    b.ukp("Melhus", at(3, 10), at(13, 9))  # 10 days
+    df = b.kpis()
+    pop = s.municipalities["Melhus"].population
+    assert value(df, "ukp_days_per_1000", "Melhus") == pytest.approx(10 / pop * 1000)
+    assert value(df, "ukp_days_per_1000") == pytest.approx(10 / s.population * 1000)
+    # a whole-year measure only
+    monthly = df[(df["kpi"] == "ukp_days_per_1000") & (df["month"] != WHOLE_YEAR)]
+    assert monthly.empty
+
+
+# --------------------------------------------------------------------------------------------
+# KPI 4 and 5: straight home, readmissions
+# --------------------------------------------------------------------------------------------
+def test_straight_home_share_counts_both_home_destinations(base):
+    b = Builder(small(base))
+    b.ukp("Orkland", at(3, 10), at(4, 9), KORTTID)
+    b.ukp("Orkland", at(5, 10), at(6, 9), HOME_NEW)
+    b.ukp("Orkland", at(7, 10), at(8, 9), HOME_NONE)
+    b.ukp("Orkland", at(9, 10), at(10, 9), KORTTID)
+    df = b.kpis()
+    assert value(df, "straight_home_share", "Orkland") == pytest.approx(0.5)
+    assert value(df, "straight_home_share") == pytest.approx(0.5)
+
+
+def test_readmission_within_the_window_counts_and_beyond_does_not(base):
+    s = small(base)
+    assert s.readmission.window_days == 30
+    b = Builder(s)
+    # Melhus: readmitted 29 days after the UKP discharge
+    b.ukp("Melhus", at(10, 9), at(14, 12), patient=1, admitted=at(5))
+    b.plain("Melhus", patient=1, admitted=at(43, 12), discharged=at(47))
+    # Malvik: readmitted 31 days after
+    b.ukp("Malvik", at(10, 9), at(14, 12), patient=2, admitted=at(5))
+    b.plain("Malvik", patient=2, admitted=at(45, 12), discharged=at(48))
+    # Skaun: never readmitted; another patient's admission 5 days later does not count
+    b.ukp("Skaun", at(10, 9), at(14, 12), patient=3, admitted=at(5))
+    b.plain("Skaun", patient=4, admitted=at(19, 12), discharged=at(22))
+    df = b.kpis()
+    assert value(df, "readmission_30d_share", "Melhus") == 1.0
+    assert value(df, "readmission_30d_share", "Malvik") == 0.0
+    assert value(df, "readmission_30d_share", "Skaun") == 0.0
+    assert value(df, "readmission_30d_share") == pytest.approx(1 / 3)
+    # the readmission stays are not UKP stays
+    assert value(df, "ukp_stays") == 3.0
+
+
+def test_readmission_counts_only_the_next_admission_after_the_discharge(base):
+    """A UKP stay followed by another UKP stay of the same patient: the first is a readmission
+    case (14 days), the second, not followed by anything, is not."""
+    b = Builder(small(base))
+    b.ukp("Melhus", at(10, 9), at(12, 12), patient=7, admitted=at(5))
+    b.ukp("Melhus", at(30, 9), at(33, 12), patient=7, admitted=at(26))
+    df = b.kpis()
+    assert value(df, "ukp_stays", "Melhus") == 2.0
+    assert value(df, "readmission_30d_share", "Melhus") == pytest.approx(0.5)
+
+
+# --------------------------------------------------------------------------------------------
+# Counting by day or by discharge, across New Year and months
+# --------------------------------------------------------------------------------------------
+def test_day_mode_splits_a_stay_crossing_new_year(base):
+    s = small(base, years=2)
+    b = Builder(s)
+    # 2022-12-29 (day 362) 10:00 -> 2023-01-03 (day 367) 09:00: 29, 30, 31 Dec + 1, 2 Jan
+    assert build_calendar(s).dates[362] == dt.date(2022, 12, 29)
+    b.ukp("Melhus", at(362, 10), at(367, 9))
+    df = b.kpis()
+    assert value(df, "ukp_days", year=2022) == 3.0
+    assert value(df, "ukp_days", year=2023) == 2.0
+    assert value(df, "ukp_days", year=2022, month=12) == 3.0
+    assert value(df, "ukp_days", year=2023, month=1) == 2.0
+    # the stay itself belongs to its discharge's year
+    assert value(df, "ukp_stays", year=2022) == 0.0
+    assert value(df, "ukp_stays", year=2023) == 1.0
+    assert value(df, "mean_ukp_stay", year=2023) == 5.0
+
+
+def test_day_mode_splits_a_stay_crossing_a_month_end(base):
+    b = Builder(small(base))
+    b.ukp("Melhus", at(29, 10), at(32, 9))  # 30 Jan -> 2 Feb: 30, 31 Jan + 1 Feb
+    df = b.kpis()
+    assert value(df, "ukp_days", month=1) == 2.0
+    assert value(df, "ukp_days", month=2) == 1.0
+    assert value(df, "ukp_days") == 3.0
+    assert value(df, "ukp_stays", month=1) == 0.0
+    assert value(df, "ukp_stays", month=2) == 1.0
+
+
+def test_discharge_mode_puts_all_days_in_the_discharge_period(base):
+    s = small(base, years=2, by="discharge")
+    b = Builder(s)
+    b.ukp("Melhus", at(362, 10), at(367, 9))
+    b.ukp("Melhus", at(29, 10), at(32, 9))
+    df = b.kpis()
+    assert value(df, "ukp_days", year=2022) == 3.0  # the January stay only
+    assert value(df, "ukp_days", year=2023) == 5.0
+    assert value(df, "ukp_days", year=2022, month=12) == 0.0
+    assert value(df, "ukp_days", year=2023, month=1) == 5.0
+    assert value(df, "ukp_days", year=2022, month=1) == 0.0
+    assert value(df, "ukp_days", year=2022, month=2) == 3.0
+    assert value(df, "ukp_days", "Melhus", year=2023) == 5.0
+    assert value(df, "cost_nok", year=2023) == pytest.approx(5 * s.dognpris(2023))
+    assert "discharge" in definitions_for(s)["ukp_days"].definition
+
+
+def test_day_mode_counts_only_the_period_days_of_a_stay_declared_in_the_warmup(base):
+    s = small(base, warmup=10)  # day 10 = 1 Jan 2022
+    b = Builder(s)
+    b.ukp("Melhus", at(5, 10), at(15, 9))  # 5 warm-up days, 5 period days
+    df = b.kpis()
+    assert value(df, "ukp_days") == 5.0
+    assert value(df, "ukp_stays") == 1.0
+    assert value(df, "mean_ukp_stay") == 10.0  # the stay's full length
+    df_dis = Builder(small(base, warmup=10, by="discharge"))
+    df_dis.ukp("Melhus", at(5, 10), at(15, 9))
+    assert value(df_dis.kpis(), "ukp_days") == 10.0
+
+
+def test_stays_discharged_outside_the_period_are_not_counted(base):
+    s = small(base, warmup=10, followup=30)  # period = days 10..374
+    b = Builder(s)
+    b.ukp("Melhus", at(1, 10), at(3, 9))      # entirely in the warm-up
+    b.ukp("Melhus", at(376, 10), at(380, 9))  # entirely in the follow-up
+    df = b.kpis()
+    assert value(df, "ukp_days") == 0.0
+    assert value(df, "ukp_stays") == 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# Cost
+# --------------------------------------------------------------------------------------------
+def test_cost_is_ukp_days_times_that_years_dognpris(base):
+    s = small(base, years=2)
+    assert s.dognpris(2022) == 5306 and s.dognpris(2023) == 5508
+    b = Builder(s)
+    b.ukp("Melhus", at(362, 10), at(367, 9))  # 3 days in 2022, 2 in 2023
+    b.ukp("Melhus", at(100, 10), at(100, 12))  # 0 days
+    b.ukp("Orkland", at(400, 10), at(404, 9))  # 4 days in 2023
+    df = b.kpis()
+    assert value(df, "cost_nok", year=2022) == pytest.approx(3 * 5306)
+    assert value(df, "cost_nok", year=2023) == pytest.approx(6 * 5508)
+    assert value(df, "cost_nok", "Orkland", year=2023) == pytest.approx(4 * 5508)
+    assert value(df, "cost_nok", year=2023, month=1) == pytest.approx(2 * 5508)
+
+
+def test_cost_billing_days_adds_the_declaration_day_of_stays_with_days(base):
+    s = small(base, years=2, cost_basis="billing_days")
+    b = Builder(s)
+    b.ukp("Melhus", at(362, 10), at(367, 9))   # 3 + 1 billed in 2022, 2 in 2023
+    b.ukp("Melhus", at(100, 10), at(100, 12))  # 0 days: nothing billed
+    b.ukp("Orkland", at(400, 10), at(404, 9))  # 4 + 1 in 2023
+    df = b.kpis()
+    assert value(df, "cost_nok", year=2022) == pytest.approx(4 * 5306)
+    assert value(df, "cost_nok", year=2023) == pytest.approx(7 * 5508)
+    assert value(df, "cost_nok", "Orkland", year=2023) == pytest.approx(5 * 5508)
+    # the UKP-days themselves do not change with the cost basis
+    assert value(df, "ukp_days", year=2022) == 3.0
+    assert value(df, "ukp_days", year=2023) == 6.0
+    assert "billing" in definitions_for(s)["cost_nok"].definition
+
+
+# --------------------------------------------------------------------------------------------
+# Beds held by UKP
+# --------------------------------------------------------------------------------------------
+def test_beds_held_mean_times_days_equals_ukp_days(base):
+    s = small(base, years=2)
+    b = Builder(s)
+    b.ukp("Melhus", at(3, 10), at(5, 9))
+    b.ukp("Orkland", at(4, 10), at(20, 9))
+    b.ukp("Trondheim", at(362, 10), at(367, 9))
+    b.ukp("Trondheim", at(600, 10))  # still waiting at the end
+    df = b.kpis()
+    for year, n_days in ((2022, 365), (2023, 365)):
+        mean = value(df, "beds_held_by_ukp_mean", year=year)
+        assert mean * n_days == pytest.approx(value(df, "ukp_days", year=year))
+    # and per month
+    assert value(df, "beds_held_by_ukp_mean", year=2022, month=1) * 31 == pytest.approx(
+        value(df, "ukp_days", year=2022, month=1))
+    # two stays overlap on 4 January: the 95th percentile of the daily census is 2
+    assert value(df, "beds_held_by_ukp_p95", year=2022, month=1) == pytest.approx(
+        np.percentile([0, 0, 0, 1, 2] + [1] * 15 + [0] * 11, 95))
+
+
+# --------------------------------------------------------------------------------------------
+# KPI 6: korttid length of stay, per municipality and per unit
+# --------------------------------------------------------------------------------------------
+def test_korttid_los_over_stays_ending_in_the_period_without_initial_residents(base):
+    s = small(base)
+    b = Builder(s)
+    b.korttid(OYA, at(10, 12), at(30, 5))                        # 20 days
+    b.korttid(OYA, at(20, 8), at(45, 22), FROM_HOME)             # 25 days
+    b.korttid(OYA, at(0), at(50, 10), FROM_INITIAL)              # left out: present at the start
+    b.korttid(OYA, at(300, 10))                                  # left out: not ended
+    b.korttid(OYA, at(350, 10), at(370, 10), how=END_LONG_TERM)  # left out: ends after the period
+    b.korttid("Trondheim/korttid", at(5, 10), at(15, 9))         # 10 days
+    b.korttid("Melhus/korttid", at(5, 10), at(9, 9))             # 4 days
+    df = b.kpis()
+    assert value(df, "korttid_los", OYA) == pytest.approx(22.5)
+    assert value(df, "korttid_los", "Trondheim/korttid") == pytest.approx(10.0)
+    assert value(df, "korttid_los", "Trondheim") == pytest.approx((20 + 25 + 10) / 3)
+    assert value(df, "korttid_los", "Melhus") == pytest.approx(4.0)
+    assert value(df, "korttid_los") == pytest.approx((20 + 25 + 10 + 4) / 4)
+    assert math.isnan(value(df, "korttid_los", "Orkland/korttid"))
+    # monthly: the stay ending 30 Jan is January's, the one ending 15 Feb February's
+    assert value(df, "korttid_los", OYA, month=1) == pytest.approx(20.0)
+    assert value(df, "korttid_los", OYA, month=2) == pytest.approx(25.0)
+
+
+def test_unit_rows_carry_only_korttid_los(base):
+    s = small(base)
+    b = Builder(s)
+    b.korttid(OYA, at(10, 12), at(30, 5))
+    df = b.kpis()
+    units = [f"{m.name}/{u}" for m in s.municipalities.values() for u in m.korttid.units]
+    assert OYA in units
+    unit_rows = df[df["municipality"].str.contains("/", regex=False)]
+    assert set(unit_rows["municipality"]) == set(units)
+    assert set(unit_rows["kpi"]) == {"korttid_los"}
+    # one row per unit and period (1 year + 12 months)
+    assert len(unit_rows) == len(units) * 13
+
+
+# --------------------------------------------------------------------------------------------
+# Municipalities add up to the Total
+# --------------------------------------------------------------------------------------------
+def test_municipality_rows_add_up_to_the_total(base):
+    s = small(base, years=2)
+    b = Builder(s)
+    rng = np.random.default_rng(1)
+    names = list(s.municipalities)
+    for i in range(200):
+        t0 = rng.uniform(0, 720)
+        length = rng.choice([0.1, rng.exponential(3.0)])
+        t1 = t0 + length if rng.random() < 0.95 else math.nan
+        b.ukp(names[rng.integers(len(names))], t0, t1, int(rng.integers(3)))
+    df = b.kpis()
+    munis = df[df["municipality"].isin(names)]
+    total = df[df["municipality"] == TOTAL]
+    for k in ("ukp_days", "ukp_stays", "cost_nok"):
+        summed = munis[munis["kpi"] == k].groupby(["year", "month"])["value"].sum()
+        tot = total[total["kpi"] == k].set_index(["year", "month"])["value"]
+        pd.testing.assert_series_equal(summed.sort_index(), tot.sort_index(), check_names=False)
+    assert value(df, "ukp_stays", year=2022) + value(df, "ukp_stays", year=2023) > 150
+
+
+# --------------------------------------------------------------------------------------------
+# Stays still waiting at the end
+# --------------------------------------------------------------------------------------------
+def test_stay_still_waiting_counts_its_days_but_not_as_a_stay(base):
+    s = small(base)  # period = days 0..364, follow-up to 394
+    b = Builder(s)
+    b.ukp("Melhus", at(360, 10))  # never discharged: 27..31 December in the period
+    df = b.kpis()
+    assert value(df, "ukp_days") == 5.0
+    assert value(df, "ukp_days", "Melhus") == 5.0
+    assert value(df, "ukp_days", month=12) == 5.0
+    assert value(df, "cost_nok") == pytest.approx(5 * s.dognpris(2022))
+    assert value(df, "ukp_stays") == 0.0
+    for k in ("zero_day_share", "mean_ukp_stay", "mean_ukp_stay_all", "straight_home_share",
+              "readmission_30d_share"):
+        assert math.isnan(value(df, k)), k
+
+
+def test_stay_still_waiting_leaves_other_stays_kpis_unchanged(base):
+    b = Builder(small(base))
+    b.ukp("Melhus", at(3, 10), at(5, 9), HOME_NEW)
+    b.ukp("Melhus", at(100, 10))  # waiting until the end: 265 days in the period
+    df = b.kpis()
+    assert value(df, "ukp_days") == 2.0 + 265.0
+    assert value(df, "ukp_stays") == 1.0
+    assert value(df, "mean_ukp_stay") == 2.0
+    assert value(df, "straight_home_share") == 1.0
+
+
+def test_discharge_past_the_horizon_counts_as_still_waiting(base):
+    s = small(base)
+    b = Builder(s)
+    b.ukp("Melhus", at(360, 10), at(500))  # finish(horizon = 395) turns this into NaN
+    df = b.kpis()
+    assert np.isnan(b.rec.stays["t_discharged"][0])
+    assert value(df, "ukp_days") == 5.0
+    assert value(df, "ukp_stays") == 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# Hospital occupancy and definitions
+# --------------------------------------------------------------------------------------------
+def test_hospital_occupancy_counts_tracked_and_background_patients_at_midnight(base):
+    s = small(base)
+    b = Builder(s)
+    b.ukp("Melhus", at(0, 10), at(365, 10))            # in hospital every midnight of 2022
+    b.rec.background_admitted = np.array([at(0, 1)])
+    b.rec.background_discharged = np.array([math.nan])  # the whole year too
+    df = b.kpis()
+    assert value(df, "hospital_occupancy") == pytest.approx(2 / s.hospital.somatic_beds)
+    occ = df[(df["kpi"] == "hospital_occupancy")]
+    assert set(occ["municipality"]) == {TOTAL}
+
+
+def test_every_definition_is_complete():
+    for k, d in DEFINITIONS.items():
+        assert d.id == k
+        assert d.label_nb and d.label_en and d.unit and d.definition
+    assert {"ukp_days", "zero_day_share", "mean_ukp_stay", "straight_home_share",
+            "readmission_30d_share", "korttid_los"} <= set(DEFINITIONS)
+    assert kpi_mod.TOTAL == "Total" and kpi_mod.WHOLE_YEAR == 0
