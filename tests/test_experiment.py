@@ -251,13 +251,15 @@ def test_summarise_on_a_hand_made_table():
         "month": [0] * 6,
         "municipality": [TOTAL] * 3 + ["Melhus/korttid"] * 3,
         "kpi": ["ukp_days"] * 3 + ["korttid_los"] * 3,
-        "value": [1000.0, 2000.0, 3000.0, 10.0, math.nan, 12.0],
+        "value": [1000.0, 1500.0, 2000.0, 10.0, math.nan, 12.0],
     })
     out = summarise(table, "hand")
     assert list(out.columns) == SUMMARY_COLUMNS
     days = out[out["kpi"] == "ukp_days"].iloc[0]
-    assert days["mean"] == 2000.0 and days["n"] == 3
+    assert days["mean"] == 1500.0 and days["n"] == 3
     assert days["target"] == 1767 and days["status"] == "green"
+    worse = summarise(table.assign(value=table["value"] + 1000), "hand")
+    assert worse[worse["kpi"] == "ukp_days"]["status"].tolist() == ["yellow"]  # 2,500: 89 % of the way
     los = out[out["kpi"] == "korttid_los"].iloc[0]
     assert los["mean"] == 11.0 and los["n"] == 2
     assert math.isnan(los["target"]) and los["status"] == ""  # the target is for Øya helsehus only

@@ -142,6 +142,8 @@ class Reception:
 class KorttidUnitSpec:
     beds: int = _req("short-term beds in the unit", min=0)
     los: Dist | None = _f(None, "length of stay (days) in this unit; default: the municipality's korttid.los")
+    opens: dt.date | None = _f(None, "first day the unit takes patients (a TOML date); default: open all along")
+    closes: dt.date | None = _f(None, "first day the unit no longer takes patients; default: never")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -256,6 +256,9 @@ def _check_scenario(b: _Builder, s: Scenario) -> None:
         if not m.reception.open_hour < m.reception.close_hour:
             b.fail(f"{where}.reception", f"open_hour {m.reception.open_hour} must be before close_hour "
                    f"{m.reception.close_hour}")
+        for uname, u in m.korttid.units.items():
+            if u.opens and u.closes and not u.opens < u.closes:
+                b.fail(f"{where}.korttid.units.{uname}", f"opens {u.opens} is not before closes {u.closes}")
         beds = sum(u.beds for u in m.korttid.units.values())
         if m.destination.korttid > 0 and beds == 0:
             b.fail(f"{where}.korttid.units", "no korttidsplass, yet destination.korttid > 0",
@@ -277,8 +280,9 @@ def _check_scenario(b: _Builder, s: Scenario) -> None:
                    f"{init.korttid_occupied} exceeds the municipality's {beds} korttidsplasser")
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Load, merge, validate and freeze a scenario file."""
+def load_scenario_data(path: str | Path) -> tuple[dict, list[Path]]:
+    """The file's data after following `extends` and merging [municipality_defaults] into each
+    municipality: plain dicts, not yet validated (calibration edits values at this stage)."""
     path = Path(path)
     data, files = resolve_extends(path)
     b = _Builder(path)
@@ -297,6 +301,12 @@ def load_scenario(path: str | Path) -> Scenario:
             merged[name] = {**deep_merge(defaults, m), "name": name}
         data["municipalities"] = merged
     data.setdefault("initial_state", {})
+    return data, files
+
+
+def build_scenario(data: dict, path: str | Path, files: list[Path] | tuple = ()) -> Scenario:
+    """Check merged scenario data against the schema and the cross-field rules; freeze it."""
+    b = _Builder(Path(path))
     scenario = b.build(Scenario, data, "")
     _check_scenario(b, scenario)
     canonical = json.dumps(data, sort_keys=True, default=str).encode()
@@ -305,6 +315,12 @@ def load_scenario(path: str | Path) -> Scenario:
         source_files=tuple(str(f) for f in files),
         content_hash=hashlib.sha256(canonical).hexdigest(),
     )
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load, merge, validate and freeze a scenario file."""
+    data, files = load_scenario_data(path)
+    return build_scenario(data, path, files)
 
 
 def _check_defaults_keys(b: _Builder, defaults: dict, cls: type = Municipality, where: str = "municipality_defaults"):

@@ -135,13 +135,17 @@ class Model:
         factors = cal.daily_rate_factors(s.hospital.season_profile, s.hospital.weekday_profile)
         bg_in, bg_out = background_stays(s, cal, factors, self.streams)
         self.records.background_admitted, self.records.background_discharged = bg_in, bg_out
+        for m in self.munis:  # capacities first, so day 0 is right before anyone asks for a bed
+            if m.units:
+                caps = [self._unit_capacity_by_day(m, unit) for unit in m.units]
+                for unit, cap in zip(m.units, caps):
+                    m.pool.set_capacity(unit, int(cap[0]))
+                env.process(self._capacity_schedule(m, caps))
         self._start_initial_state()
         env.process(self._ukp_feeder(self._first_admissions(factors)))
         for m in self.munis:
             if m.spec.korttid.direct_admissions_per_year > 0:
                 env.process(self._direct_feeder(m))
-            if m.spec.reception.holiday_capacity_factor < 1.0 and m.units:
-                env.process(self._holiday_capacity(m))
         env.run(until=self.horizon)
         return self.records.finish(self.horizon)
 
@@ -306,18 +310,29 @@ class Model:
         yield from self._korttid_stay(None, m, unit, FROM_HOME, los, u[U_KORTTID_OUTCOME], INF, 1.0)
 
     # ---- calendar-driven capacity ------------------------------------------------------------
-    def _holiday_capacity(self, m: MunicipalityState):
-        env = self.env
-        holiday = self.cal.holiday_period
+    def _unit_capacity_by_day(self, m: MunicipalityState, unit: KorttidUnit) -> np.ndarray:
+        """Beds open each day: zero before the unit opens or after it closes, and cut by the
+        holiday factor in the summer and Christmas periods."""
+        spec = m.spec.korttid.units[unit.name]
+        cal = self.cal
         factor = m.spec.reception.holiday_capacity_factor
-        changes = np.flatnonzero(np.diff(holiday.astype(np.int8))) + 1
-        points = ([0] if holiday[0] else []) + changes.tolist()
-        for day in points:
-            if day > env.now:
-                yield env.timeout(day - env.now)
-            on = bool(holiday[day])
-            for unit in m.units:
-                m.pool.set_capacity(unit, round(unit.beds * factor) if on else unit.beds)
+        cap = np.where(cal.holiday_period, round(unit.beds * factor), unit.beds).astype(np.int64)
+        day = np.arange(cal.n_days)
+        if spec.opens is not None:
+            cap[day < (spec.opens - cal.origin).days] = 0
+        if spec.closes is not None:
+            cap[day >= (spec.closes - cal.origin).days] = 0
+        return cap
+
+    def _capacity_schedule(self, m: MunicipalityState, caps: list[np.ndarray]):
+        """Set each unit's open beds on the days they change (day 0 is set before the run)."""
+        env = self.env
+        changes = np.flatnonzero((np.diff(np.vstack(caps), axis=1) != 0).any(axis=0)) + 1
+        for day in changes.tolist():
+            yield env.timeout(day - env.now)
+            for unit, cap in zip(m.units, caps):
+                if unit.capacity != cap[day]:
+                    m.pool.set_capacity(unit, int(cap[day]))
 
     # ---- a run that starts from an observed state --------------------------------------------
     def _start_initial_state(self):
@@ -330,23 +345,21 @@ class Model:
 
     def _initial_korttid(self, m: MunicipalityState, n: int):
         """Residents at the start, each with a residual stay drawn from the stationary
-        (length-biased) residual distribution of its unit's length of stay."""
+        (length-biased) residual distribution of the length of stay of the unit they are in."""
         rng = self.streams(f"initial/korttid/{m.name}")
-        free = [(unit, unit.beds) for unit in m.units]
-        assigned = []
-        for unit, beds in free:
-            k = min(beds, n - len(assigned))
-            assigned += [unit] * k
-        for unit in assigned:
-            cand = unit.los.from_uniform_array(rng.random(64))
-            total = cand.sum()
-            pick = cand[rng.choice(64, p=cand / total)] if total > 0 else 0.0
-            residual = float(pick * rng.random())
-            self.env.process(self._initial_korttid_stay(m, residual, float(rng.random())))
+        for _ in range(n):
+            self.env.process(self._initial_korttid_stay(m, rng.random(64), rng.random(3).tolist()))
 
-    def _initial_korttid_stay(self, m, residual, u_outcome):
+    def _initial_korttid_stay(self, m: MunicipalityState, u_candidates: np.ndarray, u: list[float]):
         unit = yield m.pool.request()
-        yield from self._korttid_stay(None, m, unit, FROM_INITIAL, residual, u_outcome, INF, 1.0)
+        cand = unit.los.from_uniform_array(u_candidates)
+        total = cand.sum()
+        if total > 0:  # pick a stay with probability proportional to its length
+            pick = cand[min(int(np.searchsorted(np.cumsum(cand) / total, u[0])), cand.size - 1)]
+        else:
+            pick = 0.0
+        residual = float(pick * u[1])
+        yield from self._korttid_stay(None, m, unit, FROM_INITIAL, residual, u[2], INF, 1.0)
 
     def _initial_ukp(self, m: MunicipalityState, n: int):
         """UKP waiting at the start: declared, decided, waiting for a korttidsplass."""
