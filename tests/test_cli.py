@@ -272,6 +272,42 @@ def test_console_script_error_in_a_subprocess(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+def test_interrupted_run_writes_the_finished_replications_and_exits_130(tmp_path, monkeypatch):
+    import ukp_sim.experiment as experiment
+
+    real = experiment.single_run
+
+    def stop_at_second(scenario, seed, replication):
+        if replication == 1:
+            raise KeyboardInterrupt
+        return real(scenario, seed, replication)
+
+    monkeypatch.setattr(experiment, "single_run", stop_at_second)
+    out = tmp_path / "out"
+    rc, stdout, err = run_main(run_args(whatif(tmp_path), out))
+    assert rc == 130
+    assert "interrupted" in err and "1 of 2" in err
+    assert files_in(out) == OUTPUT_FILES
+    meta = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert meta["interrupted"] is True
+    assert (meta["replications_requested"], meta["replications_completed"]) == (2, 1)
+    assert set(pd.read_csv(out / "replications.csv")["replication"]) == {0}
+
+
+def test_interrupted_before_any_replication_writes_nothing(tmp_path, monkeypatch):
+    import ukp_sim.experiment as experiment
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiment, "single_run", interrupted)
+    out = tmp_path / "out"
+    rc, _, err = run_main(run_args(whatif(tmp_path), out))
+    assert rc == 130
+    assert "nothing written" in err
+    assert not out.exists()
+
+
 # --------------------------------------------------------------------------------------------
 # run: input errors exit 2 with one line and write nothing
 # --------------------------------------------------------------------------------------------

@@ -162,6 +162,32 @@ def test_progress_callback_is_called_once_per_replication(scenario):
     assert res.completed == [0, 1]
 
 
+def test_interruption_keeps_the_finished_replications(scenario):
+    calls = []
+
+    def progress(step):
+        calls.append(step)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    res = run_replications(scenario, 3, SEED, jobs=1, progress=progress)
+    assert res.interrupted
+    assert res.requested == 3
+    assert res.completed == [0, 1]
+    assert sorted(res.table["replication"].unique()) == [0, 1]
+
+
+def test_interruption_before_any_replication(scenario, monkeypatch):
+    import ukp_sim.experiment as experiment
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiment, "single_run", interrupted)
+    res = run_replications(scenario, 2, SEED, jobs=1)
+    assert res.interrupted and res.completed == [] and res.table.empty
+
+
 @pytest.mark.parametrize("n", [0, -1])
 def test_replications_must_be_positive(scenario, n):
     with pytest.raises(ValueError):

@@ -495,3 +495,20 @@ def test_every_definition_is_complete():
     assert {"ukp_days", "zero_day_share", "mean_ukp_stay", "straight_home_share",
             "readmission_30d_share", "korttid_los"} <= set(DEFINITIONS)
     assert kpi_mod.TOTAL == "Total" and kpi_mod.WHOLE_YEAR == 0
+
+
+# --------------------------------------------------------------------------------------------
+# A period starting on 29 February
+# --------------------------------------------------------------------------------------------
+def test_period_starting_on_29_february_is_reported(base):
+    """The model accepts a period from 29 Feb (core.period_bounds ends it on 28 Feb); the KPIs
+    must cover the same days instead of failing."""
+    s = dataclasses.replace(
+        base, period=dataclasses.replace(base.period, start=dt.date(2024, 2, 29), warmup_days=0),
+    )
+    b = Builder(s)
+    b.ukp("Melhus", at(3, 10), at(5, 9))  # 3 -> 5 March 2024
+    df = b.kpis()
+    assert value(df, "ukp_days", year=2024) == 2.0
+    assert value(df, "ukp_days", year=2024, month=3) == 2.0
+    assert set(df["year"]) == {2024, 2025}

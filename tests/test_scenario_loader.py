@@ -507,8 +507,11 @@ def test_deep_merge_merges_tables_and_replaces_everything_else():
 
 def test_resolve_extends_returns_the_files_base_first(tmp_path):
     path = whatif(tmp_path, FIVE_LINE_WHATIF)
-    data, files = resolve_extends(path)
+    data, files, provenance = resolve_extends(path)
     assert files == [BASELINE, path.resolve()]
+    # each key path is traced to the file that set it last
+    assert provenance[("municipalities", "Melhus", "korttid", "units", "korttid", "beds")] == path.resolve()
+    assert provenance[("municipalities", "Orkland", "population")] == BASELINE
     assert "extends" not in data
     assert data["municipalities"]["Melhus"]["korttid"]["units"]["korttid"]["beds"] == 34
     assert data["municipalities"]["Orkland"]["korttid"]["units"]["korttid"]["beds"] == 32
@@ -519,3 +522,25 @@ def test_read_toml_reads_dates_as_dates():
     assert data["period"]["start"] == dt.date(2022, 1, 1)
     assert "extends" not in data  # the baseline stands alone
     assert data["municipalities"]["Trondheim"]["korttid"]["units"]["Øya helsehus"]["beds"] == 125
+
+
+def test_error_names_the_file_in_the_extends_chain_that_holds_the_bad_key(tmp_path):
+    middle = tmp_path / "middle.toml"
+    middle.write_text(f'extends = "{BASELINE}"\n[municipalities.Melhus.korttid.units.korttid]\nbedz = 3\n',
+                      encoding="utf-8")
+    top = tmp_path / "top.toml"
+    top.write_text('extends = "middle.toml"\nname = "top"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(top)
+    assert Path(info.value.file) == middle.resolve()
+    assert info.value.where == "municipalities.Melhus.korttid.units.korttid.bedz"
+
+
+def test_error_from_a_default_names_the_file_that_set_the_default(tmp_path):
+    child = tmp_path / "child.toml"
+    child.write_text(f'extends = "{BASELINE}"\n[municipality_defaults.reception]\nopen_hour = 20.0\n',
+                     encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(child)
+    assert Path(info.value.file) == child.resolve()
+    assert "open_hour" in info.value.problem

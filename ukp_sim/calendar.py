@@ -76,6 +76,19 @@ def in_period(date: dt.date, start: tuple[int, int], end: tuple[int, int]) -> bo
     return md >= start or md <= end
 
 
+def add_years(date: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later; 29 February becomes 28 February in a common year."""
+    try:
+        return date.replace(year=date.year + years)
+    except ValueError:
+        return date.replace(year=date.year + years, day=28)
+
+
+def period_bounds(start: dt.date, years: int, warmup_days: int) -> tuple[dt.date, dt.date, dt.date]:
+    """(simulation origin, first day of the reported period, first day after it)."""
+    return start - dt.timedelta(days=warmup_days), start, add_years(start, years)
+
+
 @dataclass(frozen=True)
 class SimCalendar:
     """Per-day calendar facts for the simulated horizon, starting at ``origin`` (t = 0)."""

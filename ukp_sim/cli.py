@@ -5,6 +5,7 @@ import argparse
 import datetime as dt
 import json
 import platform
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -137,7 +138,7 @@ def cmd_run(args) -> int:
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "wall_seconds": round(time.time() - started, 2),
         "python": platform.python_version(),
-        "command": " ".join(["ukp-sim", *sys.argv[1:]]),
+        "command": shlex.join(["ukp-sim", *args.argv]),
         "confidence_intervals": "95 % t-interval of the mean over replications",
         "kpi_definitions": {k: {"label_nb": d.label_nb, "label_en": d.label_en, "unit": d.unit,
                                 "definition": d.definition} for k, d in definitions.items()},
@@ -169,7 +170,9 @@ def cmd_run(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
+    args.argv = argv
     if args.command is None:
         parser.print_help()
         return 2

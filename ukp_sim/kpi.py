@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .calendar import SimCalendar
+from .calendar import SimCalendar, period_bounds
 from .records import FROM_INITIAL, KORTTID, Records
 from .scenario import Scenario
 
@@ -34,14 +34,15 @@ def _definitions(s: Scenario | None = None) -> dict[str, KpiDefinition]:
     window = s.readmission.window_days if s else 30
     day_rule = (
         "each UKP-day is counted in the month and year it falls on (the days of a stay are its "
-        "declaration date up to the day before its discharge date)"
-        if by == "day" else "all UKP-days of a stay are counted in the month and year of its discharge"
+        "declaration date up to the day before its discharge date; stays still waiting at the end "
+        "count the days they have waited)"
+        if by == "day" else "all UKP-days of a stay are counted in the month and year of its discharge "
+        "(stays still waiting at the end of the run count nowhere)"
     )
     defs = [
         KpiDefinition("ukp_days", "UKP-døgn", "UKP-days", "days",
                       "KPI 1. Sum over UKP stays of (discharge date - date of the UKP declaration), the "
-                      f"national counting rule (a same-day discharge is 0 days); {day_rule}. Stays still "
-                      "waiting at the end count the days they have waited."),
+                      f"national counting rule (a same-day discharge is 0 days); {day_rule}."),
         KpiDefinition("ukp_days_per_1000", "UKP-døgn per 1000 innbyggere", "UKP-days per 1,000 inhabitants",
                       "days", "KPI 1 per 1,000 inhabitants (whole years only), so it can be read per municipality."),
         KpiDefinition("zero_day_share", "Andel UKP-opphold med 0 døgn", "Share of UKP stays with 0 days", "share",
@@ -94,8 +95,8 @@ class _Period:
     """Day indices of the reported period and the year/month of each."""
 
     def __init__(self, s: Scenario, cal: SimCalendar):
-        start = (s.period.start - cal.origin).days
-        end_date = s.period.start.replace(year=s.period.start.year + s.period.years)
+        _, start_date, end_date = period_bounds(s.period.start, s.period.years, s.period.warmup_days)
+        start = (start_date - cal.origin).days
         end = (end_date - cal.origin).days
         self.first, self.last = start, end  # [first, last)
         self.year = cal.year
@@ -130,7 +131,9 @@ def compute_kpis(rec: Records, s: Scenario, cal: SimCalendar) -> pd.DataFrame:
     census = np.cumsum(census, axis=1)[:, :n_days]
     billing_extra = np.zeros((len(names), n_days))
     delayed = d1 > d0
-    np.add.at(billing_extra, (muni[delayed], d0[delayed]), 1.0)
+    billed_on = d1 if s.kpi.ukp_days_by == "discharge" else d0  # the period the stay's days count in
+    ok = delayed & (billed_on < n_days)
+    np.add.at(billing_extra, (muni[ok], billed_on[ok]), 1.0)
 
     # UKP stays discharged in the period
     stay_days = d1 - d0

@@ -72,16 +72,27 @@ def deep_merge(base: dict, override: dict) -> dict:
     return out
 
 
-def resolve_extends(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, list[Path]]:
-    """The merged data of ``path`` and everything it extends, and the files read (base first)."""
+def _key_paths(data: dict, prefix: tuple = ()):
+    """Every key path in nested tables, tables and leaves alike."""
+    for key, value in data.items():
+        path = (*prefix, str(key))
+        yield path
+        if isinstance(value, dict):
+            yield from _key_paths(value, path)
+
+
+def resolve_extends(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, list[Path], dict]:
+    """The merged data of ``path`` and everything it extends, the files read (base first), and
+    for every key path the file that set it last (so errors name the right file)."""
     path = path.resolve() if path.exists() else path
     if path in _chain:
         cycle = " -> ".join(p.name for p in (*_chain, path))
         raise ScenarioError(_chain[-1], "extends", f"circular extends: {cycle}", "remove one of the extends")
     data = read_toml(path)
     parent_ref = data.pop("extends", None)
+    own = {key_path: path for key_path in _key_paths(data)}
     if parent_ref is None:
-        return data, [path]
+        return data, [path], own
     if not isinstance(parent_ref, str):
         raise ScenarioError(path, "extends", "must be a file name in quotes", 'write extends = "baseline.toml"')
     parent = (path.parent / parent_ref)
@@ -92,19 +103,36 @@ def resolve_extends(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, li
             path, "extends", f"the file it extends, '{parent_ref}', does not exist (looked in {path.parent})",
             "give a path relative to this file",
         )
-    base, files = resolve_extends(parent, (*_chain, path))
-    return deep_merge(base, data), [*files, path]
+    base, files, provenance = resolve_extends(parent, (*_chain, path))
+    return deep_merge(base, data), [*files, path], {**provenance, **own}
 
 
 # ---------------------------------------------------------------------------------------------
 # Building frozen dataclasses from plain data, checking every key and value
 # ---------------------------------------------------------------------------------------------
 class _Builder:
-    def __init__(self, file: Path):
+    def __init__(self, file: Path, provenance: dict | None = None):
         self.file = file
+        self.provenance = provenance or {}
 
     def fail(self, where: str, problem: str, fix: str = "") -> typing.NoReturn:
-        raise ScenarioError(self.file, where, problem, fix)
+        raise ScenarioError(self.origin(where), where, problem, fix)
+
+    def origin(self, where: str) -> Path:
+        """The file that set ``where`` (or its nearest enclosing table); a municipality's key
+        that came from [municipality_defaults] is traced there."""
+        parts = tuple(p for p in re.sub(r"\[\d+\]", "", where).split(".") if p)
+        own = next((parts[:n] for n in range(len(parts), 0, -1) if parts[:n] in self.provenance), None)
+        if parts[:1] == ("municipalities",) and len(parts) > 2:
+            rest = parts[2:]
+            default = next((("municipality_defaults", *rest[:n]) for n in range(len(rest), 0, -1)
+                            if ("municipality_defaults", *rest[:n]) in self.provenance), None)
+            # the deeper match says more; a municipality's own value overrides a default on a tie
+            if default is not None and (own is None or len(default) - 1 > len(own) - 2):
+                return self.provenance[default]
+        if own is not None:
+            return self.provenance[own]
+        return self.file
 
     def build(self, cls: type, data: Any, where: str, overrides: dict | None = None):
         if not isinstance(data, dict):
@@ -280,12 +308,13 @@ def _check_scenario(b: _Builder, s: Scenario) -> None:
                    f"{init.korttid_occupied} exceeds the municipality's {beds} korttidsplasser")
 
 
-def load_scenario_data(path: str | Path) -> tuple[dict, list[Path]]:
+def load_scenario_data(path: str | Path) -> tuple[dict, list[Path], dict]:
     """The file's data after following `extends` and merging [municipality_defaults] into each
-    municipality: plain dicts, not yet validated (calibration edits values at this stage)."""
+    municipality: plain dicts, not yet validated (calibration edits values at this stage); the
+    files read; and the file that set each key path."""
     path = Path(path)
-    data, files = resolve_extends(path)
-    b = _Builder(path)
+    data, files, provenance = resolve_extends(path)
+    b = _Builder(path, provenance)
     defaults = data.pop("municipality_defaults", {})
     if not isinstance(defaults, dict):
         b.fail("municipality_defaults", "must be a table")
@@ -301,12 +330,13 @@ def load_scenario_data(path: str | Path) -> tuple[dict, list[Path]]:
             merged[name] = {**deep_merge(defaults, m), "name": name}
         data["municipalities"] = merged
     data.setdefault("initial_state", {})
-    return data, files
+    return data, files, provenance
 
 
-def build_scenario(data: dict, path: str | Path, files: list[Path] | tuple = ()) -> Scenario:
+def build_scenario(data: dict, path: str | Path, files: list[Path] | tuple = (),
+                   provenance: dict | None = None) -> Scenario:
     """Check merged scenario data against the schema and the cross-field rules; freeze it."""
-    b = _Builder(Path(path))
+    b = _Builder(Path(path), provenance)
     scenario = b.build(Scenario, data, "")
     _check_scenario(b, scenario)
     canonical = json.dumps(data, sort_keys=True, default=str).encode()
@@ -319,8 +349,8 @@ def build_scenario(data: dict, path: str | Path, files: list[Path] | tuple = ())
 
 def load_scenario(path: str | Path) -> Scenario:
     """Load, merge, validate and freeze a scenario file."""
-    data, files = load_scenario_data(path)
-    return build_scenario(data, path, files)
+    data, files, provenance = load_scenario_data(path)
+    return build_scenario(data, path, files, provenance)
 
 
 def _check_defaults_keys(b: _Builder, defaults: dict, cls: type = Municipality, where: str = "municipality_defaults"):

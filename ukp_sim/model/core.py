@@ -15,6 +15,7 @@ import numpy as np
 import simpy
 
 from ..calendar import SimCalendar, parse_month_day
+from ..calendar import period_bounds as calendar_period_bounds
 from ..records import (
     END_DEATH, END_HOME, END_LONG_TERM, END_READMISSION, FROM_HOME, FROM_HOSPITAL, FROM_INITIAL,
     HOME_NEW, HOME_NONE, KORTTID, Records,
@@ -35,12 +36,7 @@ from .patient import (
 
 def period_bounds(s: Scenario) -> tuple[dt.date, dt.date, dt.date]:
     """(simulation origin, first day of the period, first day after the period)."""
-    start = s.period.start
-    try:
-        end = start.replace(year=start.year + s.period.years)
-    except ValueError:  # 29 February
-        end = start.replace(year=start.year + s.period.years, day=28)
-    return start - dt.timedelta(days=s.period.warmup_days), start, end
+    return calendar_period_bounds(s.period.start, s.period.years, s.period.warmup_days)
 
 
 def build_calendar(s: Scenario) -> SimCalendar:
