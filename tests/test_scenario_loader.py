@@ -544,3 +544,14 @@ def test_error_from_a_default_names_the_file_that_set_the_default(tmp_path):
         load_scenario(child)
     assert Path(info.value.file) == child.resolve()
     assert "open_hour" in info.value.problem
+
+
+def test_an_unreachable_korttid_share_with_odds_ratio_zero_is_refused(tmp_path):
+    # 73 % of the baseline's UKP are frail; with odds ratio 0 no frail patient goes to korttid,
+    # so a korttid share of 0.775 cannot be the mean.
+    f = tmp_path / "or0.toml"
+    f.write_text(f'extends = "{BASELINE}"\n[patients]\nfrail_korttid_odds_ratio = 0.0\n', encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(f)
+    assert info.value.where.endswith("destination.korttid")
+    assert "frail_korttid_odds_ratio" in info.value.fix

@@ -79,6 +79,30 @@ def build_parser() -> argparse.ArgumentParser:
                      help="language of the printed table: nb (bokmål, default) or en")
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no table")
 
+    cal = sub.add_parser(
+        "calibrate", help="fit the uncertain parameters to the observed figures (history matching)",
+        description="Calibrate by history matching: simulate candidate parameter sets with common random "
+        "numbers, rule out those that cannot reproduce the targets, and write the best set as a calibrated "
+        "scenario, the plausible sets as CSV, and a fit report with figures (Norwegian and English).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example: ukp-sim calibrate calibration/targets.toml --seed 2022 --jobs 2",
+    )
+    cal.add_argument("targets", type=Path, help="targets and parameters (TOML), e.g. calibration/targets.toml")
+    cal.add_argument("--scenario", type=Path, default=None,
+                     help="scenario to calibrate (default: the one the targets file names for the year); needs --year")
+    cal.add_argument("--year", type=int, action="append", default=None,
+                     help="year to calibrate (repeatable; default: every year in the targets file)")
+    cal.add_argument("--seed", "-s", type=_seed, default=2022, help="seed (default 2022)")
+    cal.add_argument("--jobs", "-j", type=_positive_int, default=1, help="worker processes (default 1)")
+    cal.add_argument("--out-dir", type=Path, default=None,
+                     help="folder for the report and plausible sets (default: the targets file's folder)")
+    cal.add_argument("--candidates", type=_positive_int, default=None, help="candidates per wave (default: file)")
+    cal.add_argument("--waves", type=_positive_int, default=None, help="waves (default: file)")
+    cal.add_argument("--reps", type=_positive_int, default=None, help="replications per candidate (default: file)")
+    cal.add_argument("--final-reps", type=_positive_int, default=None,
+                     help="replications for the best set's fit (default: file)")
+    cal.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
     val = sub.add_parser("validate", help="check a scenario file without running it",
                          description="Load and validate a scenario file (following `extends`), "
                          "print a short summary, and exit 0 if it is usable, 2 if not.")
@@ -168,6 +192,61 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_calibrate(args) -> int:
+    from .calibration import load_calibration_spec, plausible_table, run_calibration, write_calibrated_scenario
+    from .calibration_report import target_conflicts, write_report
+
+    spec = load_calibration_spec(args.targets)
+    years = args.year or sorted(int(y) for y in spec.years)
+    if args.scenario is not None and len(years) != 1:
+        raise UserError("--scenario needs exactly one --year")
+    bar = None
+    progress = None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        state = {"label": None}
+
+        def progress(label, k, total):
+            nonlocal bar
+            if state["label"] != label:
+                if bar is not None:
+                    bar.close()
+                bar = tqdm(total=total, desc=label, unit="run", file=sys.stderr, leave=False, delay=1.0)
+                state["label"] = label
+            bar.update(k)
+    try:
+        results = run_calibration(spec, years, args.seed, args.jobs, args.scenario, progress,
+                                  args.candidates, args.waves, args.reps, args.final_reps)
+    finally:
+        if bar is not None:
+            bar.close()
+    out_dir = args.out_dir or Path(spec.file).parent
+    command = shlex.join(["ukp-sim", *args.argv])
+    files: dict[str, str | bytes] = {}
+    for year, res in results.items():
+        files[f"plausible_{year}.csv"] = plausible_table(res.hm).to_csv(index=False)
+    for lang in ("nb", "en"):
+        files.update(write_report(spec, results, out_dir, args.seed, args.jobs, command, __version__, lang,
+                                  target_conflicts(spec, lang)))
+    scenario_texts = {}
+    for year, res in results.items():
+        extends = res.scenario_path
+        scenario_texts[res.output] = write_calibrated_scenario(res.output, extends, res.base, res.hm, args.seed,
+                                                               res.fit, __version__)
+    write_outputs(out_dir, files)
+    for path, text in scenario_texts.items():
+        write_outputs(path.parent, {path.name: text})
+    for year, res in results.items():
+        passed = sum(r.passed for r in res.fit)
+        line = f"{year}: {passed} of {len(res.fit)} targets within tolerance; wrote {res.output}"
+        if res.heldout is not None:
+            line += f"; held-out from {res.heldout_from}: {sum(r.passed for r in res.heldout)} of {len(res.heldout)}"
+        print(line)
+    print(f"report: {out_dir / 'report.md'} (English: report.en.md)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -179,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return cmd_validate(args)
+        if args.command == "calibrate":
+            return cmd_calibrate(args)
         return cmd_run(args)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -23,6 +23,7 @@ from .scenario import Scenario
 from .targets import load_targets, status
 
 KEYS = ["year", "month", "municipality", "kpi"]
+ANNUAL_KPIS = {"ukp_days", "ukp_days_per_1000"}
 
 
 def single_run(scenario: Scenario, seed: int, replication: int) -> pd.DataFrame:
@@ -105,7 +106,8 @@ def summarise(table: pd.DataFrame, scenario_name: str) -> pd.DataFrame:
         mean, lo, hi, n = mean_ci(grp["value"].to_numpy())
         year, month, muni, kpi = key
         t = targets.get(kpi)
-        applies = t is not None and t.applies_to(muni)
+        # a yearly total (KPI 1) has no monthly target; shares, means and stays do
+        applies = t is not None and t.applies_to(muni) and not (month != 0 and kpi in ANNUAL_KPIS)
         rows.append({
             "scenario": scenario_name, "year": year, "month": month, "municipality": muni, "kpi": kpi,
             "mean": mean, "ci_low": lo, "ci_high": hi, "n": n,

@@ -57,8 +57,8 @@ def _definitions(s: Scenario | None = None) -> dict[str, KpiDefinition]:
         KpiDefinition("straight_home_share", "Andel UKP som reiser rett hjem", "Share of UKP going straight home",
                       "share", "KPI 4. Among UKP stays discharged in the period, the share discharged home "
                       "(with or without new home services) rather than to a korttidsplass."),
-        KpiDefinition("readmission_30d_share", "Andel reinnleggelser innen 30 dager",
-                      "Share readmitted within 30 days", "share",
+        KpiDefinition("readmission_30d_share", f"Andel reinnleggelser innen {window} dager",
+                      f"Share readmitted within {window} days", "share",
                       f"KPI 5. Among UKP stays discharged in the period, the share whose patient is admitted to "
                       f"hospital again within {window} days of the discharge (from home, korttid or long-term care)."),
         KpiDefinition("korttid_los", "Liggetid korttidsopphold", "Length of stay in short-term care", "days",
@@ -71,8 +71,8 @@ def _definitions(s: Scenario | None = None) -> dict[str, KpiDefinition]:
                           "" if basis == "ukp_days" else
                           ", plus the declaration day of every stay with at least one UKP-day (billing rule)") + "."),
         KpiDefinition("beds_held_by_ukp_mean", "Senger holdt av UKP, snitt", "Beds held by UKP, mean", "beds",
-                      "Mean over the period's days of the number of UKP in hospital at midnight (so its yearly "
-                      "sum equals the UKP-days)."),
+                      "Mean over the period's days of the number of UKP in hospital at midnight (when UKP-days "
+                      "are counted by day, its yearly sum equals the UKP-days)."),
         KpiDefinition("beds_held_by_ukp_p95", "Senger holdt av UKP, 95-persentil", "Beds held by UKP, 95th percentile",
                       "beds", "95th percentile over the period's days of the number of UKP in hospital at midnight."),
         KpiDefinition("hospital_occupancy", "Belegg somatikk", "Somatic bed occupancy", "share",

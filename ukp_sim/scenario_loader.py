@@ -179,6 +179,8 @@ class _Builder:
                 self.fail(where, f"must be a list [...], got {_describe(raw)}", "write it as [a, b, ...]")
             if "length" in meta and len(raw) != meta["length"]:
                 self.fail(where, f"must have {meta['length']} values, has {len(raw)}")
+            if dataclasses.is_dataclass(item_type):
+                return tuple(self.build(item_type, x, f"{where}[{i}]") for i, x in enumerate(raw))
             return tuple(self.scalar(item_type, x, f"{where}[{i}]", meta) for i, x in enumerate(raw))
         return self.scalar(hint, raw, where, meta)
 
@@ -274,6 +276,21 @@ def _check_scenario(b: _Builder, s: Scenario) -> None:
         b.fail("costs.dognpris", "no year given", 'add at least one year, e.g. "2023" = 5508')
     if not s.municipalities:
         b.fail("municipalities", "no municipality given", "add at least one [municipalities.NAME] table")
+    frail = sum(p for i, p in enumerate(s.patients.cfs_distribution, start=1) if i >= s.patients.frail_cfs)
+
+    def check_mix(where: str, share: float, odds_ratio: float, ratio_key: str) -> None:
+        """With odds ratio 0 the frail never get the outcome, so the mean share cannot exceed
+        the share of robust patients."""
+        if odds_ratio == 0 and share > 1 - frail + SUM_TOLERANCE:
+            b.fail(where, f"{share:g} cannot be reached when {ratio_key} = 0 and {frail:.0%} of patients are frail",
+                   f"lower it to at most {1 - frail:.3g} or raise {ratio_key}")
+
+    for name, m in s.municipalities.items():
+        check_mix(f"municipalities.{name}.destination.korttid", m.destination.korttid,
+                  s.patients.frail_korttid_odds_ratio, "patients.frail_korttid_odds_ratio")
+    for dest in DESTINATIONS:
+        check_mix(f"readmission.probability.{dest}", getattr(s.readmission.probability, dest),
+                  s.readmission.frail_odds_ratio, "readmission.frail_odds_ratio")
     for name, m in s.municipalities.items():
         where = f"municipalities.{name}"
         _check_sum(b, f"{where}.destination", {d: getattr(m.destination, d) for d in DESTINATIONS})

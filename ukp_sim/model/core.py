@@ -131,13 +131,19 @@ class Model:
         factors = cal.daily_rate_factors(s.hospital.season_profile, s.hospital.weekday_profile)
         bg_in, bg_out = background_stays(s, cal, factors, self.streams)
         self.records.background_admitted, self.records.background_discharged = bg_in, bg_out
-        for m in self.munis:  # capacities first, so day 0 is right before anyone asks for a bed
+        schedules = []
+        for m in self.munis:  # beds of units open on day 0 first: the residents were already there
             if m.units:
                 caps = [self._unit_capacity_by_day(m, unit) for unit in m.units]
-                for unit, cap in zip(m.units, caps):
+                opened = [self._unit_capacity_by_day(m, unit, holidays=False) for unit in m.units]
+                for unit, cap in zip(m.units, opened):
                     m.pool.set_capacity(unit, int(cap[0]))
-                env.process(self._capacity_schedule(m, caps))
+                schedules.append((m, caps))
         self._start_initial_state()
+        for m, caps in schedules:  # then the day-0 capacity (a holiday cut evicts nobody)
+            for unit, cap in zip(m.units, caps):
+                m.pool.set_capacity(unit, int(cap[0]))
+            env.process(self._capacity_schedule(m, caps))
         env.process(self._ukp_feeder(self._first_admissions(factors)))
         for m in self.munis:
             if m.spec.korttid.direct_admissions_per_year > 0:
@@ -306,13 +312,14 @@ class Model:
         yield from self._korttid_stay(None, m, unit, FROM_HOME, los, u[U_KORTTID_OUTCOME], INF, 1.0)
 
     # ---- calendar-driven capacity ------------------------------------------------------------
-    def _unit_capacity_by_day(self, m: MunicipalityState, unit: KorttidUnit) -> np.ndarray:
+    def _unit_capacity_by_day(self, m: MunicipalityState, unit: KorttidUnit, holidays: bool = True) -> np.ndarray:
         """Beds open each day: zero before the unit opens or after it closes, and cut by the
-        holiday factor in the summer and Christmas periods."""
+        holiday factor (rounded half up) in the summer and Christmas periods."""
         spec = m.spec.korttid.units[unit.name]
         cal = self.cal
-        factor = m.spec.reception.holiday_capacity_factor
-        cap = np.where(cal.holiday_period, round(unit.beds * factor), unit.beds).astype(np.int64)
+        factor = m.spec.reception.holiday_capacity_factor if holidays else 1.0
+        cut = math.floor(unit.beds * factor + 0.5)
+        cap = np.where(cal.holiday_period, cut, unit.beds).astype(np.int64)
         day = np.arange(cal.n_days)
         if spec.opens is not None:
             cap[day < (spec.opens - cal.origin).days] = 0
@@ -341,13 +348,15 @@ class Model:
 
     def _initial_korttid(self, m: MunicipalityState, n: int):
         """Residents at the start, each with a residual stay drawn from the stationary
-        (length-biased) residual distribution of the length of stay of the unit they are in."""
+        (length-biased) residual distribution of the length of stay of the unit they are in.
+        Beds are taken now, before the day-0 holiday capacity applies."""
         rng = self.streams(f"initial/korttid/{m.name}")
         for _ in range(n):
-            self.env.process(self._initial_korttid_stay(m, rng.random(64), rng.random(3).tolist()))
+            bed = m.pool.request()
+            self.env.process(self._initial_korttid_stay(m, bed, rng.random(64), rng.random(3).tolist()))
 
-    def _initial_korttid_stay(self, m: MunicipalityState, u_candidates: np.ndarray, u: list[float]):
-        unit = yield m.pool.request()
+    def _initial_korttid_stay(self, m: MunicipalityState, bed, u_candidates: np.ndarray, u: list[float]):
+        unit = yield bed
         cand = unit.los.from_uniform_array(u_candidates)
         total = cand.sum()
         if total > 0:  # pick a stay with probability proportional to its length
