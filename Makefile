@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast bench validate clean
+.PHONY: run test test-fast bench validate calibrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test-fast: $(STAMP)
 ## bench: speed figures (CPU time), see benchmarks/
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py
+
+## calibrate: refit the baselines to the 2022-2023 figures (about 15 minutes on 2 cores)
+calibrate: $(STAMP)
+	$(BIN)/ukp-sim calibrate calibration/targets.toml --seed 2022 --jobs 2
 
 validate: $(STAMP)
 	for f in scenarios/*.toml; do $(BIN)/ukp-sim validate $$f || exit 1; done

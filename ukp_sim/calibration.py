@@ -79,6 +79,8 @@ class Settings:
     replications_per_candidate: int = _f(2, "replications per candidate (common random numbers)", min=1)
     final_replications: int = _f(30, "replications for the fit report of the best set", min=2)
     max_plausible_sets: int = _f(40, "plausible parameter sets kept", min=1)
+    refine_candidates: int = _f(8, "leading candidates re-simulated with more replications before the best is chosen", min=1)
+    refine_replications: int = _f(10, "replications for that re-check", min=2)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -279,7 +281,16 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
     any_plausible = plausible.size > 0
     if not any_plausible:
         plausible = order
-    plausible = plausible[:st.max_plausible_sets]
+    # A candidate can lead by luck with few replications (queues near saturation are heavy-tailed):
+    # re-check the leaders with more replications and take the best of those.
+    leaders = plausible[:st.refine_candidates]
+    bar = (lambda k: progress(f"{year} re-check", k, len(leaders) * st.refine_replications)) if progress else None
+    resims = simulate_candidates([apply_parameters(data, params, P[i]) for i in leaders], path, targets, seed,
+                                 st.refine_replications, jobs, bar)
+    re_impl = implausibility(resims, targets)
+    re_dist = (weights[active] * re_impl[:, active] ** 2).sum(axis=1)
+    best = int(leaders[int(np.argmin(re_dist))])
+    plausible = np.concatenate([[best], plausible[plausible != best]])[:st.max_plausible_sets]
     return HistoryMatch(year, targets, params, P, np.concatenate(all_waves), sims, impl, max_i, dist,
                         plausible, any_plausible)
 

@@ -76,6 +76,10 @@ class Hospital:
         ("mon", "tue", "wed", "thu", "fri", "sat", "sun"), "weekdays on which patients are declared ready",
         choices=("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
     )
+    off_day_declaration_share: float = _f(
+        0.0, "share of patients ready on a day outside declaration_weekdays who are declared that day anyway "
+        "(the rest on the next declaration day); a matter of recording practice", min=0, max=1,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -174,6 +178,13 @@ class Municipality:
     )
     decision_hours: Dist = _f(
         Dist("lognormal", 6.0, 1.5), "hours from the UKP notice until the municipality has decided and planned"
+    )
+    complex_share: float = _f(
+        0.0, "share of UKP whose municipal planning takes days or weeks whatever the free capacity "
+        "(a particular place to find, a home to adapt, a guardian to appoint)", min=0, max=1,
+    )
+    complex_planning_days: Dist = _f(
+        Dist("lognormal", 7.0, 1.0), "extra days of planning for those patients, on top of decision_hours"
     )
     destination: Destination = _req("destination mix of this municipality's UKP")
     reception: Reception = _f(Reception(), "when the municipality receives patients")

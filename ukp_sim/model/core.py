@@ -28,8 +28,8 @@ from .hospital import (
 )
 from .municipality import INF, HomeIntake, KorttidPool, KorttidUnit, LongTermQueue, Reception
 from .patient import (
-    U_CLOCK, U_DECISION, U_DESTINATION, U_KORTTID_LOS, U_KORTTID_OUTCOME, U_READMISSION,
-    U_READMISSION_DELAY, U_READMISSION_NEEDS, U_TREATMENT, Patient, StayDraws,
+    U_CLOCK, U_COMPLEX, U_COMPLEX_DAYS, U_DECISION, U_DESTINATION, U_KORTTID_LOS, U_KORTTID_OUTCOME,
+    U_OFF_DAY, U_READMISSION, U_READMISSION_DELAY, U_READMISSION_NEEDS, U_TREATMENT, Patient, StayDraws,
     draw_patient_attributes,
 )
 
@@ -183,7 +183,7 @@ class Model:
                 p.stays = 1
                 u = draws[i]
                 los = (tl.frail if p.frail else tl.robust).from_uniform(u[U_TREATMENT])
-                t_decl = self.declaration.time(t_adm[i] + los, u[U_CLOCK])
+                t_decl = self.declaration.time(t_adm[i] + los, u[U_CLOCK], u[U_OFF_DAY])
                 plan.append((t_decl, first_row + i, p, u))
         plan.sort(key=lambda x: x[0])
         return plan
@@ -203,7 +203,7 @@ class Model:
         st = self.records.stays
         m = self.munis[patient.municipality]
         t_decl = env.now
-        decision = 0.0 if decided else m.spec.decision_hours.from_uniform(u[U_DECISION]) / 24.0
+        decision = 0.0 if decided else self._planning_days(m, u)
         dest = m.destination(u[U_DESTINATION], patient.frail)
         st["t_declared"][row] = t_decl
         st["t_ready"][row] = t_decl + decision
@@ -233,6 +233,16 @@ class Model:
         elif delay < INF:
             yield env.timeout(delay)
             yield from self._readmission(patient, u[U_READMISSION_NEEDS])
+
+    @staticmethod
+    def _planning_days(m: MunicipalityState, u: list[float]) -> float:
+        """Days from the UKP notice until the municipality has decided and planned: hours for
+        most, plus days or weeks for the share whose planning is complex."""
+        spec = m.spec
+        days = spec.decision_hours.from_uniform(u[U_DECISION]) / 24.0
+        if u[U_COMPLEX] < spec.complex_share:
+            days += spec.complex_planning_days.from_uniform(u[U_COMPLEX_DAYS])
+        return days
 
     def _readmission_delay(self, patient: Patient, dest: int, u: list[float]) -> float:
         """Days from discharge to readmission, or infinity if the patient is not readmitted."""
@@ -289,7 +299,7 @@ class Model:
             return
         tl = s.hospital.treatment_los
         los = (tl.frail if patient.frail else tl.robust).from_uniform(u[U_TREATMENT])
-        t_decl = self.declaration.time(env.now + los, u[U_CLOCK])
+        t_decl = self.declaration.time(env.now + los, u[U_CLOCK], u[U_OFF_DAY])
         if t_decl >= self.horizon:
             return
         yield env.timeout(t_decl - env.now)

@@ -50,11 +50,13 @@ def background_stays(s: Scenario, cal: SimCalendar, factors: np.ndarray, streams
 
 class Declaration:
     """When the hospital declares a patient ready: at the end of treatment if that falls in the
-    declaration window of a declaring weekday, otherwise at a point of the next window."""
+    declaration window of a declaring weekday, otherwise at a point of the next window. A patient
+    ready on a non-declaring weekday is declared that day anyway with ``off_day_share``."""
 
     def __init__(self, h: Hospital, cal: SimCalendar):
         self.h0 = h.declaration_hours[0] / 24.0
         self.h1 = h.declaration_hours[1] / 24.0
+        self.off_day_share = h.off_day_declaration_share
         days = {WEEKDAYS.index(d) for d in h.declaration_weekdays}
         allowed = np.isin(cal.weekday, list(days))
         n = cal.n_days
@@ -65,12 +67,15 @@ class Declaration:
         self.next_day = nxt.tolist()
         self.n = n
 
-    def time(self, t_ready: float, u_clock: float) -> float:
+    def time(self, t_ready: float, u_clock: float, u_off_day: float = 1.0) -> float:
         d = int(t_ready)
         if d >= self.n:
             return math.inf
-        if self.allowed[d] and d + self.h0 <= t_ready < d + self.h1:
+        allowed = self.allowed[d] or u_off_day < self.off_day_share
+        if allowed and d + self.h0 <= t_ready < d + self.h1:
             return t_ready
+        if allowed and t_ready < d + self.h0:
+            return d + self.h0 + u_clock * (self.h1 - self.h0)
         nd = self.next_day[d] if t_ready < d + self.h0 else self.next_day[d + 1]
         if nd < 0:
             return math.inf

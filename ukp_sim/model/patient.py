@@ -25,9 +25,13 @@ STAY_QUANTITIES = (
     "readmission",  # readmitted within the window?
     "readmission_delay",
     "readmission_needs",  # does the readmitted stay need municipal services again?
+    "complex_planning",  # is the municipal planning complex (days, not hours)?
+    "complex_planning_days",
+    "off_day_declaration",  # declared on a non-declaration day anyway?
 )
 (U_TREATMENT, U_CLOCK, U_DECISION, U_DESTINATION, U_KORTTID_LOS, U_KORTTID_OUTCOME,
- U_READMISSION, U_READMISSION_DELAY, U_READMISSION_NEEDS) = range(len(STAY_QUANTITIES))
+ U_READMISSION, U_READMISSION_DELAY, U_READMISSION_NEEDS, U_COMPLEX, U_COMPLEX_DAYS,
+ U_OFF_DAY) = range(len(STAY_QUANTITIES))
 
 
 class StayDraws:
