@@ -10,8 +10,8 @@ is implausible when, for some target,
 
 with the tolerance read as two standard deviations of observation error plus model discrepancy.
 Wave 1 is a Latin hypercube over the prior box; later waves resample around the plausible sets.
-The best set (smallest weighted sum of squared implausibilities) is written as the calibrated
-baseline; the whole plausible set is kept so later studies can carry the parameter uncertainty.
+The best set (smallest expected squared error of one simulated year against the observed year,
+weighted) is written as the calibrated baseline; the whole plausible set is kept so later studies can carry the parameter uncertainty.
 """
 from __future__ import annotations
 
@@ -213,6 +213,18 @@ def implausibility(sims: np.ndarray, targets: list[CalTarget]) -> np.ndarray:
     return np.abs(mean - obs) / np.sqrt((tol / 2.0) ** 2 + var_mean)
 
 
+def year_distance(sims: np.ndarray, targets: list[CalTarget]) -> np.ndarray:
+    """Ranking distance per candidate: the weighted expected squared error of ONE simulated year
+    against the observed year, in units of half the tolerance, i.e. bias^2 + variance. The
+    observation is a single year, so a candidate whose years scatter widely (a queue near
+    saturation) is a worse description than a stable one with the same mean."""
+    obs = np.array([t.observed for t in targets])
+    tol = np.array([t.tolerance for t in targets])
+    w = np.array([t.weight for t in targets])
+    mse = np.nanmean((sims - obs) ** 2, axis=1) / (tol / 2.0) ** 2
+    return (mse * w).sum(axis=1)
+
+
 @dataclass
 class HistoryMatch:
     year: int
@@ -264,7 +276,7 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
         max_i = impl[:, active].max(axis=1)
         keep = np.flatnonzero(max_i <= st.implausibility_cutoff)
         if keep.size < 5:  # too few: continue from the best tenth
-            dist = (weights[active] * impl[:, active] ** 2).sum(axis=1)
+            dist = year_distance(np.concatenate(all_sims), targets)
             keep = np.argsort(dist)[:max(5, len(dist) // 10)]
         if w + 1 < n_waves:
             parents = P[keep]
@@ -275,7 +287,7 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
     sims = np.concatenate(all_sims)
     impl = implausibility(sims, targets)
     max_i = impl[:, active].max(axis=1)
-    dist = (weights[active] * impl[:, active] ** 2).sum(axis=1)
+    dist = year_distance(sims, targets)
     order = np.argsort(dist)
     plausible = order[max_i[order] <= st.implausibility_cutoff]
     any_plausible = plausible.size > 0
@@ -287,8 +299,7 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
     bar = (lambda k: progress(f"{year} re-check", k, len(leaders) * st.refine_replications)) if progress else None
     resims = simulate_candidates([apply_parameters(data, params, P[i]) for i in leaders], path, targets, seed,
                                  st.refine_replications, jobs, bar)
-    re_impl = implausibility(resims, targets)
-    re_dist = (weights[active] * re_impl[:, active] ** 2).sum(axis=1)
+    re_dist = year_distance(resims, targets)
     best = int(leaders[int(np.argmin(re_dist))])
     plausible = np.concatenate([[best], plausible[plausible != best]])[:st.max_plausible_sets]
     return HistoryMatch(year, targets, params, P, np.concatenate(all_waves), sims, impl, max_i, dist,

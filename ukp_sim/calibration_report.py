@@ -21,8 +21,8 @@ TEXT = {
             "parameterne) simuleres med de samme tilfeldige tallene (felles tilfeldige tall), og forkastes som "
             "usannsynlig hvis ett mål har |simulert snitt − observert| / √((toleranse/2)² + Var(snitt)) > {cut}. "
             "Bølge 1 er et latinsk hyperkubeutvalg i prior-boksen; senere bølger trekker rundt settene som fortsatt "
-            "er sannsynlige. Det beste settet (minste vektede sum av kvadrerte implausibiliteter) blir den "
-            "kalibrerte baselinen; inntil {keep} sannsynlige sett lagres i `plausible_<år>.csv`."),
+            "er sannsynlige. Det beste settet (minste vektede forventede kvadratavvik mellom ett simulert år og det "
+            "observerte året, altså skjevhet² + varians) blir den kalibrerte baselinen; inntil {keep} sannsynlige sett lagres i `plausible_<år>.csv`."),
         "settings": "Innstillinger",
         "fit": "Tilpasning {year}",
         "target": "Mål", "observed": "Observert", "tol": "Toleranse", "weight": "Vekt", "sim": "Simulert (95 % KI)",
@@ -53,7 +53,8 @@ TEXT = {
             "parameters) is simulated with the same random numbers (common random numbers) and ruled out as "
             "implausible if for some target |simulated mean − observed| / √((tolerance/2)² + Var(mean)) > {cut}. "
             "Wave 1 is a Latin hypercube over the prior box; later waves sample around the sets still plausible. "
-            "The best set (smallest weighted sum of squared implausibilities) becomes the calibrated baseline; up "
+            "The best set (smallest weighted expected squared error of one simulated year against the observed year, "
+            "i.e. bias² + variance) becomes the calibrated baseline; up "
             "to {keep} plausible sets are kept in `plausible_<year>.csv`."),
         "settings": "Settings",
         "fit": "Fit {year}",
