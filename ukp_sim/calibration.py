@@ -81,6 +81,11 @@ class Settings:
     max_plausible_sets: int = _f(40, "plausible parameter sets kept", min=1)
     refine_candidates: int = _f(8, "leading candidates re-simulated with more replications before the best is chosen", min=1)
     refine_replications: int = _f(10, "replications for that re-check", min=2)
+    local_evaluations: int = _f(
+        0, "evaluations of a bounded Nelder-Mead search from the best set (0 = none); it polishes the best "
+        "set the sparse waves found", min=0,
+    )
+    local_replications: int = _f(4, "replications per evaluation of the local search (common random numbers)", min=1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -301,9 +306,61 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
                                  st.refine_replications, jobs, bar)
     re_dist = year_distance(resims, targets)
     best = int(leaders[int(np.argmin(re_dist))])
+    waves_of = np.concatenate(all_waves)
+    if st.local_evaluations > 0:
+        x, local_sims = _local_search(data, path, params, targets, P[best], lo, hi, seed, jobs, st, progress, year)
+        if local_sims is not None:
+            # the polished set joins the candidates (wave 0 marks it), simulated with the local
+            # replications padded to the candidates' count for the tables
+            P = np.vstack([P, x])
+            waves_of = np.concatenate([waves_of, [0]])
+            pad = local_sims[: sims.shape[1]]
+            sims = np.concatenate([sims, pad[None]])
+            impl = implausibility(sims, targets)
+            max_i = impl[:, active].max(axis=1)
+            dist = year_distance(sims, targets)
+            best = len(P) - 1
+            if max_i[best] <= st.implausibility_cutoff:
+                any_plausible = True
     plausible = np.concatenate([[best], plausible[plausible != best]])[:st.max_plausible_sets]
-    return HistoryMatch(year, targets, params, P, np.concatenate(all_waves), sims, impl, max_i, dist,
+    return HistoryMatch(year, targets, params, P, waves_of, sims, impl, max_i, dist,
                         plausible, any_plausible)
+
+
+def _local_search(data, path, params, targets, x0, lo, hi, seed, jobs, st, progress, year):
+    """Bounded Nelder-Mead on the one-year squared error, in the unit cube, with the same seeds
+    for every evaluation (common random numbers make the objective nearly smooth). Returns the
+    best point and its simulations, or (x0, None) if nothing better was found."""
+    from scipy.optimize import minimize
+
+    reps = st.local_replications
+    cache: dict[tuple, tuple[float, np.ndarray]] = {}
+    count = {"n": 0}
+
+    def objective(z):
+        x = lo + np.clip(z, 0, 1) * (hi - lo)
+        key = tuple(np.round(x, 6))
+        if key not in cache:
+            sims = simulate_candidates([apply_parameters(data, params, x)], path, targets, seed, reps, jobs)
+            cache[key] = (float(year_distance(sims, targets)[0]), sims[0])
+            count["n"] += 1
+            if progress:
+                progress(f"{year} local search", 1, st.local_evaluations)
+        return cache[key][0]
+
+    z0 = (x0 - lo) / (hi - lo)
+    start = objective(z0)
+    # a first simplex a tenth of each prior range wide (the default 5 % of the value is too
+    # small to see past the replication noise)
+    simplex = np.vstack([z0] + [z0 + np.where(z0[i] <= 0.9, 0.1, -0.1) * np.eye(len(z0))[i] for i in range(len(z0))])
+    res = minimize(objective, z0, method="Nelder-Mead", bounds=[(0, 1)] * len(z0),
+                   options={"maxfev": st.local_evaluations, "xatol": 1e-3, "fatol": 1e-3,
+                            "initial_simplex": simplex, "adaptive": True})
+    x = lo + np.clip(res.x, 0, 1) * (hi - lo)
+    best_val, best_sims = cache[tuple(np.round(x, 6))] if tuple(np.round(x, 6)) in cache else (math.inf, None)
+    if best_sims is None or best_val >= start:
+        return x0, None
+    return x, best_sims
 
 
 # ---------------------------------------------------------------------------------------------
