@@ -98,11 +98,14 @@ def test_more_korttid_beds_never_raise_ukp_days():
     readmitted earlier and books a home-service slot or a bed ahead of someone else, a patient
     may get a bed in another unit (Øya: mean LOS 25 d, others 20 d) and hold it longer, beds are
     assigned while reception is closed, readmissions draw their random numbers in arrival order.
-    Measured when designing, seeds 0-7: 5 to 151 of about 8,400 UKP episodes waited longer with
-    more beds, together 14 to 91 extra days of waiting, while the total UKP-days fell by 693 to
-    4,765 days (14-54 %). So the mean over 5 seeds is asserted first (the robust statement), and
-    the per-seed comparison is kept because its margin is more than 7x the largest measured
-    non-monotone effect: a seed where more beds give more UKP-days is worth investigating.
+    Measured when designing (baseline with 10 % complex planning), seeds 0-7: 6 to 209 of about
+    8,400 UKP episodes waited longer with more beds, together 13 to 326 extra days of waiting,
+    while the total UKP-days in the period fell by 657 to 4,499 days (8-36 %); the smallest
+    ratio of fall to extra waiting was 3.5 (seed 6). So the mean over 5 seeds is asserted first
+    (the robust statement), and the per-seed comparison is kept because its margin is still
+    several times the largest measured non-monotone effect: a seed where more beds give more
+    UKP-days is worth investigating (if a recalibrated baseline makes the +20 % effect small,
+    this per-seed part is the one to revisit, not the mean).
     """
     base = {seed: ukp_days("baseline", seed) for seed in SEEDS}
     more = {seed: ukp_days("beds+20%", seed) for seed in SEEDS}
@@ -116,7 +119,7 @@ def test_more_korttid_beds_never_raise_ukp_days():
 def test_more_admissions_raise_ukp_days():
     """+20 % admissions: more UKP-days on average over 5 seeds. The Poisson counts are redrawn
     with a higher rate, so CRN only holds loosely here and only the mean is asserted (measured
-    when designing, seeds 0-7: +41 % to +236 % per seed)."""
+    when designing, seeds 0-7: +30 % to +123 % per seed)."""
     base = [ukp_days("baseline", seed) for seed in SEEDS]
     more = [ukp_days("admissions+20%", seed) for seed in SEEDS]
     print("UKP-days baseline", base, "admissions +20 %", more)

@@ -161,6 +161,7 @@ def test_mmc_fixture_is_the_queue_we_think():
     assert los.kind == "exponential" and 1 / los.mean == pytest.approx(MU)
     assert m.destination.korttid == 1.0 and m.korttid.outcomes.home == 1.0
     assert m.decision_hours.mean == 0.0 and m.korttid.direct_admissions_per_year == 0.0
+    assert getattr(m, "complex_share", 0.0) == 0.0  # no extra planning days
     assert (m.reception.open_hour, m.reception.close_hour) == (0.0, 24.0) and len(m.reception.weekdays) == 7
     assert not m.reception.closed_on_public_holidays and m.reception.holiday_capacity_factor == 1.0
     assert tuple(h.declaration_hours) == (0.0, 24.0) and len(h.declaration_weekdays) == 7
@@ -267,8 +268,8 @@ def check_littles_law(res: dict, label: str):
     Two differences are expected, both small:
     * lambda counts the declarations in the period, W averages over every stay UKP at some moment
       of it, which adds the n_start patients already waiting at the start: lambda W / L is about
-      1 - n_start / n_present. n_start is about L (14-19 on the baseline, 1-2 on M/M/c, rarely
-      above 20: P(Lq >= 20) = C rho^20 < 0.5 %) while n_present is about 6,000 (baseline year)
+      1 - n_start / n_present. n_start is about L (9-36 measured on the baseline, 0-5 on M/M/c, rarely
+      above 20 there: P(Lq >= 20) = C rho^20 < 0.5 %) while n_present is about 6,300 (baseline year)
       or 2,900 (M/M/c, 10 years): at most 0.7 %.
     * the census samples a step function hourly; each stay's sampled length differs from its true
       length by less than an hour, so |L - L_exact| <= n_present / (24 T) strictly, and since the
