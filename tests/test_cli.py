@@ -25,7 +25,8 @@ from ukp_sim.kpi import DEFINITIONS, TOTAL
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 OUTPUT_FILES = {"kpis.csv", "kpis_monthly.csv", "replications.csv", "run.json"}
-KPIS_COLUMNS = ["scenario", "year", "municipality", "kpi", "mean", "ci_low", "ci_high", "n", "target", "status"]
+KPIS_COLUMNS = ["scenario", "year", "municipality", "kpi", "mean", "ci_low", "ci_high", "n", "target", "status",
+                "attainment"]
 REPS = 2
 SEED = 11
 VOLATILE = {"date", "wall_seconds"}  # the only run.json fields that may differ between identical runs

@@ -24,7 +24,7 @@ BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 REPS = 3
 SEED = 4242
 SUMMARY_COLUMNS = ["scenario", "year", "month", "municipality", "kpi", "mean", "ci_low", "ci_high", "n",
-                   "target", "status"]
+                   "target", "status", "attainment"]
 
 
 @pytest.fixture(scope="module")

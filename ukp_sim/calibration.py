@@ -252,7 +252,10 @@ class HistoryMatch:
 
 def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed: int, jobs: int,
                   progress: Callable[[str, int, int], None] | None = None,
-                  candidates: int | None = None, waves: int | None = None, reps: int | None = None) -> HistoryMatch:
+                  candidates: int | None = None, waves: int | None = None, reps: int | None = None,
+                  start_points: np.ndarray | None = None) -> HistoryMatch:
+    """History matching for one year. ``start_points`` (e.g. the previous year's plausible sets)
+    take the first places in wave 1; a Latin hypercube over the prior box fills the rest."""
     st = spec.settings
     n = candidates or st.candidates_per_wave
     n_waves = waves or st.waves
@@ -269,6 +272,9 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
     all_points, all_waves, all_sims = [], [], []
     sampler = qmc.LatinHypercube(d=len(params), seed=rng)
     points = lo + sampler.random(n) * (hi - lo)
+    if start_points is not None and len(start_points):
+        k = min(len(start_points), n // 2)
+        points[:k] = np.clip(start_points[:k], lo, hi)
     for w in range(n_waves):
         cands = [apply_parameters(data, params, x) for x in points]
         bar = (lambda k, w=w: progress(f"{year} wave {w + 1}/{n_waves}", k, n * reps)) if progress else None
@@ -471,10 +477,28 @@ class YearResult:
     heldout_from: int | None = None
 
 
+def _load_plausible(folder: Path | None, year: int, spec: CalibrationSpec) -> np.ndarray | None:
+    """The plausible sets of an earlier calibration of ``year`` (best first), or None."""
+    import pandas as pd
+
+    f = (folder or Path(spec.file).parent) / f"plausible_{year}.csv"
+    if not f.exists():
+        return None
+    table = pd.read_csv(f).sort_values("rank")
+    names = [p.name for p in spec.parameter]
+    if not set(names) <= set(table.columns):
+        return None  # the parameters changed since; start afresh
+    return table[names].to_numpy(dtype=float)
+
+
 def run_calibration(spec: CalibrationSpec, years: list[int], seed: int, jobs: int,
                     scenario_override: Path | None = None, progress=None,
                     candidates: int | None = None, waves: int | None = None, reps: int | None = None,
-                    final_reps: int | None = None, spread_sets: int = 20) -> dict[int, YearResult]:
+                    final_reps: int | None = None, spread_sets: int = 20,
+                    previous_dir: Path | None = None) -> dict[int, YearResult]:
+    """Calibrate each year in turn. A year with ``heldout_from`` starts its search from that
+    year's plausible sets (from this run, or from ``previous_dir``/plausible_<year>.csv) and is
+    also predicted from that year's best set unchanged (the held-out check)."""
     import time
 
     results: dict[int, YearResult] = {}
@@ -488,19 +512,22 @@ def run_calibration(spec: CalibrationSpec, years: list[int], seed: int, jobs: in
         build_scenario(data, path, files, provenance)  # the input itself must be valid
         started = time.process_time()
         t0 = time.time()
-        hm = history_match(spec, year, data, path, seed, jobs, progress, candidates, waves, reps)
+        src_points = None
+        if ys.heldout_from is not None:
+            src_points = (results[ys.heldout_from].hm.points[results[ys.heldout_from].hm.plausible]
+                          if ys.heldout_from in results else _load_plausible(previous_dir, ys.heldout_from, spec))
+        hm = history_match(spec, year, data, path, seed, jobs, progress, candidates, waves, reps,
+                           start_points=src_points)
         best = apply_parameters(data, hm.params, hm.points[hm.best])
         bar = (lambda k: progress(f"{year} best set", k, final_reps)) if progress else None
         fit = check_fit(best, path, hm.targets, seed, final_reps, jobs, bar)
         res = YearResult(year, path, data, hm, fit, spec.resolve(ys.output), time.time() - t0)
         hm.cpu_note = f"{time.process_time() - started:.0f} CPU-s in the main process"
-        if ys.heldout_from is not None and ys.heldout_from in results:
-            src = results[ys.heldout_from]
-            pred = apply_parameters(data, src.hm.params, src.hm.points[src.hm.best])
+        if src_points is not None and len(src_points):
+            pred = apply_parameters(data, hm.params, src_points[0])
             bar = (lambda k: progress(f"{year} held-out", k, final_reps)) if progress else None
             res.heldout = check_fit(pred, path, hm.targets, seed, final_reps, jobs, bar)
-            sets = src.hm.plausible[:spread_sets]
-            cands = [apply_parameters(data, src.hm.params, src.hm.points[i]) for i in sets]
+            cands = [apply_parameters(data, hm.params, x) for x in src_points[:spread_sets]]
             bar = (lambda k: progress(f"{year} held-out spread", k, len(cands) * 2)) if progress else None
             res.heldout_spread = np.nanmean(simulate_candidates(cands, path, hm.targets, seed, 2, jobs, bar), axis=1)
             res.heldout_from = ys.heldout_from
