@@ -296,10 +296,16 @@ def test_misspelt_key_in_a_default_duration_is_reported_in_municipality_defaults
     assert "did you mean" in str(err)
 
 
-def test_interventions_take_no_keys_yet(tmp_path):
+def test_an_unknown_intervention_is_refused_with_the_known_ones(tmp_path):
     err = scenario_error(whatif(tmp_path, "[interventions]\nextra_beds = 5\n"))
     assert err.where == "interventions.extra_beds"
-    assert "no keys" in err.fix
+    assert "known keys here" in err.fix and "capacity" in err.fix
+
+
+def test_a_misspelt_intervention_gets_a_did_you_mean(tmp_path):
+    err = scenario_error(whatif(tmp_path, "[interventions.discharge_tem]\nenabled = true\n"))
+    assert err.where == "interventions.discharge_tem"
+    assert "discharge_team" in err.fix
 
 
 def test_text_where_a_number_is_expected(tmp_path):

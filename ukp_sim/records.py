@@ -6,6 +6,10 @@ Three tables:
 * ``korttid``: every korttid stay, from hospital, from home (direct) or present at the start.
 * ``background``: admission and discharge times of admissions that need no municipal services,
   only used for hospital occupancy.
+* ``escalations``: every opening of temporary korttidsplasser by an escalation plan (empty unless
+  the intervention is on).
+With no intervention on, ``intervention_flags`` is 0, ``patient_municipality`` equals
+``municipality``, ``t_moved`` is NaN and ``moved_to_unit`` is -1.
 Times are simulation days from the calendar origin; NaN means "had not happened by the end".
 No pandas in here: the simulation appends to lists, and ``finish`` turns them into arrays once.
 """
@@ -25,12 +29,25 @@ END_HOME, END_LONG_TERM, END_DEATH, END_READMISSION = 0, 1, 2, 3
 END_NAMES = ("home", "long_term", "death", "readmission")
 # Where a korttid patient came from
 FROM_HOSPITAL, FROM_HOME, FROM_INITIAL = 0, 1, 2
+# Bits of stays["intervention_flags"]: what the interventions did for the stay
+FLAG_TEAM = 1  # followed by the discharge team
+FLAG_TEAM_HOME = 2  # the team sent the patient home with services instead of to a korttidsplass
+FLAG_EARLY_ASSESSMENT = 4  # municipal planning started at the admission notice
+FLAG_FRAILTY = 8  # flagged by the frailty pathway (known CFS >= threshold)
+FLAG_SHARED_BED = 16  # discharged to a korttidsplass in another municipality (bed sharing)
 
 STAY_COLUMNS = (
     "patient", "municipality", "frail", "new_to_services", "episode", "initial",
     "t_admitted", "t_declared", "t_ready", "t_discharged", "destination", "needs_services",
+    "intervention_flags",
 )
-KORTTID_COLUMNS = ("patient", "municipality", "unit", "source", "t_start", "t_end", "end", "t_long_term_request")
+# korttid: `municipality` is the municipality whose bed the stay started in (the unit's);
+# `patient_municipality` the patient's own (they differ only under bed sharing). A patient who
+# moves back to a bed at home keeps one row: `t_moved` and `moved_to_unit` say when and where.
+KORTTID_COLUMNS = ("patient", "municipality", "unit", "source", "t_start", "t_end", "end", "t_long_term_request",
+                   "patient_municipality", "t_moved", "moved_to_unit")
+_N_KORTTID_APPENDED = KORTTID_COLUMNS.index("patient_municipality")  # the ones before are appended row by row
+ESCALATION_COLUMNS = ("municipality", "t_trigger", "waiting", "t_open", "t_close", "beds")
 
 
 class Records:
@@ -38,7 +55,11 @@ class Records:
 
     def __init__(self):
         self.stays: dict[str, list] = {c: [] for c in STAY_COLUMNS}
-        self.korttid: dict[str, list] = {c: [] for c in KORTTID_COLUMNS}
+        self.korttid: dict[str, list] = {c: [] for c in KORTTID_COLUMNS[:_N_KORTTID_APPENDED]}
+        # Columns that differ from their default only under bed sharing, kept sparse while
+        # running (row -> value) and filled in by ``finish``.
+        self._korttid_sparse: dict[str, dict] = {c: {} for c in KORTTID_COLUMNS[_N_KORTTID_APPENDED:]}
+        self.escalations: dict[str, list] = {c: [] for c in ESCALATION_COLUMNS}
         self.background_admitted = np.empty(0)
         self.background_discharged = np.empty(0)
         self.horizon = 0.0
@@ -61,13 +82,15 @@ class Records:
         for col in ("t_declared", "t_ready", "t_discharged"):
             s[col].extend([NAN] * n)
         s["destination"].extend([NO_DESTINATION] * n)
+        s["intervention_flags"].extend([0] * n)
         return first
 
     def add_stay(self, patient, municipality, frail, new, episode, initial, t_admitted, needs) -> int:
         return self.add_stays([patient], [municipality], [frail], [new], [episode], [initial], [t_admitted], [needs])
 
     # ---- korttid -----------------------------------------------------------------------------
-    def start_korttid(self, patient: int, municipality: int, unit: int, source: int, t: float) -> int:
+    def start_korttid(self, patient: int, municipality: int, unit: int, source: int, t: float,
+                      patient_municipality: int | None = None) -> int:
         k = self.korttid
         row = len(k["patient"])
         k["patient"].append(patient)
@@ -78,20 +101,41 @@ class Records:
         k["t_end"].append(NAN)
         k["end"].append(-1)
         k["t_long_term_request"].append(NAN)
+        if patient_municipality is not None and patient_municipality != municipality:
+            self._korttid_sparse["patient_municipality"][row] = patient_municipality
         return row
 
     def end_korttid(self, row: int, t: float, end: int) -> None:
         self.korttid["t_end"][row] = t
         self.korttid["end"][row] = end
 
+    def move_korttid(self, row: int, t: float, unit: int) -> None:
+        self._korttid_sparse["t_moved"][row] = t
+        self._korttid_sparse["moved_to_unit"][row] = unit
+
+    # ---- escalation ------------------------------------------------------------------------------
+    def add_escalation(self, municipality: int, t_trigger: float, waiting: int, t_open: float,
+                       t_close: float, beds: int) -> None:
+        e = self.escalations
+        for col, v in zip(ESCALATION_COLUMNS, (municipality, t_trigger, waiting, t_open, t_close, beds)):
+            e[col].append(v)
+
     # ---- after the run -------------------------------------------------------------------------
     def finish(self, horizon: float) -> "Records":
         """Freeze the lists into numpy arrays (once, after the run)."""
         if self.finished:
             return self
-        float_cols = {"t_admitted", "t_declared", "t_ready", "t_discharged", "t_start", "t_end", "t_long_term_request"}
+        k, sparse = self.korttid, self._korttid_sparse
+        n = len(k["patient"])
+        for col, default in (("patient_municipality", None), ("t_moved", NAN), ("moved_to_unit", -1)):
+            values = list(k["municipality"]) if default is None else [default] * n
+            for row, v in sparse[col].items():
+                values[row] = v
+            k[col] = values
+        float_cols = {"t_admitted", "t_declared", "t_ready", "t_discharged", "t_start", "t_end", "t_long_term_request",
+                      "t_moved", "t_trigger", "t_open", "t_close"}
         bool_cols = {"frail", "new_to_services", "initial", "needs_services"}
-        for table in (self.stays, self.korttid):
+        for table in (self.stays, self.korttid, self.escalations):
             for col, values in table.items():
                 if col in float_cols:
                     table[col] = np.asarray(values, dtype=float)

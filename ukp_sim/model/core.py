@@ -16,9 +16,10 @@ import simpy
 
 from ..calendar import SimCalendar, parse_month_day
 from ..calendar import period_bounds as calendar_period_bounds
+from ..interventions import InterventionPlan
 from ..records import (
-    END_DEATH, END_HOME, END_LONG_TERM, END_READMISSION, FROM_HOME, FROM_HOSPITAL, FROM_INITIAL,
-    HOME_NEW, HOME_NONE, KORTTID, Records,
+    END_DEATH, END_HOME, END_LONG_TERM, END_READMISSION, FLAG_SHARED_BED, FROM_HOME, FROM_HOSPITAL,
+    FROM_INITIAL, HOME_NEW, HOME_NONE, KORTTID, Records,
 )
 from ..scenario import Municipality, Scenario
 from ..streams import Streams
@@ -53,7 +54,7 @@ class MunicipalityState:
     """One municipality's live resources and its precomputed choice thresholds."""
 
     def __init__(self, index: int, spec: Municipality, s: Scenario, env: simpy.Environment,
-                 cal: SimCalendar, streams: Streams, first_uid: int):
+                 cal: SimCalendar, streams: Streams, first_uid: int, iv_uniforms: bool = False):
         self.index = index
         self.name = spec.name
         self.spec = spec
@@ -61,7 +62,7 @@ class MunicipalityState:
         self.intake = HomeIntake(spec.home_service_intake_per_day, spec.reception.holiday_capacity_factor,
                                  self.reception, cal)
         self.units = [
-            KorttidUnit(first_uid + i, uname, spec.name, u.beds, u.los or spec.korttid.los)
+            KorttidUnit(first_uid + i, uname, spec.name, u.beds, u.los or spec.korttid.los, muni=index)
             for i, (uname, u) in enumerate(spec.korttid.units.items())
         ]
         self.pool = KorttidPool(env, self.units)
@@ -80,7 +81,7 @@ class MunicipalityState:
         o = spec.korttid.outcomes
         self.outcome_cuts = (o.home, o.home + o.long_term)
         self.admission_draws = None  # set by the model
-        self.readmission_draws = StayDraws(streams, "readmission", spec.name)
+        self.readmission_draws = StayDraws(streams, "readmission", spec.name, interventions=iv_uniforms)
 
     def destination(self, u: float, frail: bool) -> int:
         pk = self.p_korttid[frail]
@@ -108,12 +109,20 @@ class Model:
         self.records = Records()
         self.declaration = Declaration(scenario.hospital, self.cal)
         self.munis: list[MunicipalityState] = []
+        iv = scenario.interventions
+        self.iv_uniforms = iv.discharge_team.enabled or iv.early_assessment.enabled or iv.frailty_pathway.enabled
         uid = 0
         for i, spec in enumerate(scenario.municipalities.values()):
-            m = MunicipalityState(i, spec, scenario, self.env, self.cal, self.streams, uid)
+            m = MunicipalityState(i, spec, scenario, self.env, self.cal, self.streams, uid, self.iv_uniforms)
             uid += len(m.units)
             self.munis.append(m)
-        self.units = [u for m in self.munis for u in m.units]
+        self.n_scenario_units = self._next_uid = uid  # units added by interventions are numbered after
+        # Interventions: nothing of them exists in a run where none is enabled.
+        self.iv = InterventionPlan(scenario, self) if iv.any_enabled else None
+        self.episode = self.iv.episode if self.iv is not None else None
+        self.sharing = self.iv.sharing if self.iv is not None else None
+        self.ukp_waiting = [0] * len(self.munis) if self.iv is not None and self.iv.counts_ukp else None
+        self.units = sorted((u for m in self.munis for u in m.units), key=lambda u: u.uid)
         r = scenario.readmission
         frail_share = sum(p for i, p in enumerate(scenario.patients.cfs_distribution, start=1)
                           if i >= scenario.patients.frail_cfs)
@@ -132,18 +141,22 @@ class Model:
         bg_in, bg_out = background_stays(s, cal, factors, self.streams)
         self.records.background_admitted, self.records.background_discharged = bg_in, bg_out
         schedules = []
+        iv = self.iv
         for m in self.munis:  # beds of units open on day 0 first: the residents were already there
-            if m.units:
-                caps = [self._unit_capacity_by_day(m, unit) for unit in m.units]
-                opened = [self._unit_capacity_by_day(m, unit, holidays=False) for unit in m.units]
-                for unit, cap in zip(m.units, opened):
+            units = m.units if iv is None else [u for u in m.units if u.uid not in iv.dynamic_uids]
+            if units:
+                caps = [self._unit_capacity_by_day(m, unit) for unit in units]
+                opened = [self._unit_capacity_by_day(m, unit, holidays=False) for unit in units]
+                for unit, cap in zip(units, opened):
                     m.pool.set_capacity(unit, int(cap[0]))
-                schedules.append((m, caps))
+                schedules.append((m, units, caps))
         self._start_initial_state()
-        for m, caps in schedules:  # then the day-0 capacity (a holiday cut evicts nobody)
-            for unit, cap in zip(m.units, caps):
+        for m, units, caps in schedules:  # then the day-0 capacity (a holiday cut evicts nobody)
+            for unit, cap in zip(units, caps):
                 m.pool.set_capacity(unit, int(cap[0]))
-            env.process(self._capacity_schedule(m, caps))
+            env.process(self._capacity_schedule(m, units, caps))
+        if iv is not None:
+            iv.processes(self)
         env.process(self._ukp_feeder(self._first_admissions(factors)))
         for m in self.munis:
             if m.spec.korttid.direct_admissions_per_year > 0:
@@ -156,6 +169,17 @@ class Model:
                     bool(attrs["new_to_services"][i]), bool(attrs["terminal"][i]), bool(attrs["delirium"][i]))
         self.next_pid += 1
         return p
+
+    def new_unit(self, m: MunicipalityState, name: str, los) -> KorttidUnit:
+        """A korttid unit an intervention adds to ``m`` (no beds until its schedule opens some);
+        numbered after the scenario's units so those keep their numbers."""
+        taken = {u.name for u in m.units}
+        while name in taken:
+            name += "*"
+        unit = KorttidUnit(self._next_uid, name, m.name, 0, los, muni=m.index)
+        self._next_uid += 1
+        m.pool.add_unit(unit, 0)
+        return unit
 
     def _attributes(self, kind: str, m: MunicipalityState, n: int) -> dict:
         pm = self.s.patients
@@ -173,7 +197,7 @@ class Model:
                                      self.streams(f"admission/arrival_clock/{m.name}"))
             n = t_adm.size
             attrs = self._attributes("admission", m, n)
-            draws = StayDraws(self.streams, "admission", m.name, block=n).take(n)
+            draws = StayDraws(self.streams, "admission", m.name, block=n, interventions=self.iv_uniforms).take(n)
             patients = [self._new_patient(m.index, attrs, i) for i in range(n)]
             first_row = self.records.add_stays(
                 [p.pid for p in patients], [m.index] * n, attrs["frail"].tolist(),
@@ -205,9 +229,17 @@ class Model:
         t_decl = env.now
         decision = 0.0 if decided else self._planning_days(m, u)
         dest = m.destination(u[U_DESTINATION], patient.frail)
+        rr, team = 1.0, None
+        if self.episode is not None and not decided:  # discharge team, early assessment, frailty pathway
+            decision, dest, rr, flags, team = self.episode.apply(patient, st["t_admitted"][row], t_decl, u,
+                                                                 decision, dest)
+            st["intervention_flags"][row] = flags
         st["t_declared"][row] = t_decl
         st["t_ready"][row] = t_decl + decision
         st["destination"][row] = dest
+        waiting = self.ukp_waiting
+        if waiting is not None:
+            waiting[m.index] += 1
         unit = None
         if dest == HOME_NONE:
             t_out = m.reception.next_open(t_decl + decision)
@@ -215,8 +247,12 @@ class Model:
             if decision > 0.0:
                 yield env.timeout(decision)
             if dest == KORTTID:
-                unit = yield m.pool.request()
-                t_out = m.reception.next_open(env.now)
+                if self.sharing is None:
+                    unit = yield m.pool.request()
+                    t_out = m.reception.next_open(env.now)
+                else:  # the bed may be another municipality's, which then receives the patient
+                    unit = yield m.pool.request(self.sharing.sharable(patient))
+                    t_out = self.munis[unit.muni].reception.next_open(env.now)
             else:
                 t_out = m.intake.book(env.now)
         if t_out == INF:
@@ -225,11 +261,22 @@ class Model:
             yield env.timeout(t_out - env.now)
         t_discharge = env.now
         st["t_discharged"][row] = t_discharge
-        delay = self._readmission_delay(patient, dest, u)
+        if waiting is not None:
+            waiting[m.index] -= 1
+        if team is not None:
+            self.episode.team.release_after_discharge(team)
+        delay = self._readmission_delay(patient, dest, u, rr)
         if unit is not None:
+            lodging = None
+            if unit.pool is not m.pool:  # bed sharing: into another municipality's bed (or home's, if one freed)
+                unit, lodging = self.sharing.admit(m.pool, unit)
+                if lodging is not None:
+                    st["intervention_flags"][row] |= FLAG_SHARED_BED
             los = unit.los.from_uniform(u[U_KORTTID_LOS])
+            if unit.los_cut is not None:
+                los *= unit.los_cut.factor(env.now)
             yield from self._korttid_stay(patient, m, unit, FROM_HOSPITAL, los, u[U_KORTTID_OUTCOME],
-                                          t_discharge + delay, u[U_READMISSION_NEEDS])
+                                          t_discharge + delay, u[U_READMISSION_NEEDS], lodging)
         elif delay < INF:
             yield env.timeout(delay)
             yield from self._readmission(patient, u[U_READMISSION_NEEDS])
@@ -244,21 +291,31 @@ class Model:
             days += spec.complex_planning_days.from_uniform(u[U_COMPLEX_DAYS])
         return days
 
-    def _readmission_delay(self, patient: Patient, dest: int, u: list[float]) -> float:
-        """Days from discharge to readmission, or infinity if the patient is not readmitted."""
-        if u[U_READMISSION] >= self.p_readmit[dest][patient.frail]:
+    def _readmission_delay(self, patient: Patient, dest: int, u: list[float], risk_ratio: float = 1.0) -> float:
+        """Days from discharge to readmission, or infinity if the patient is not readmitted.
+        ``risk_ratio`` scales the probability (interventions); the same uniform decides."""
+        p = self.p_readmit[dest][patient.frail]
+        if risk_ratio != 1.0:
+            p *= risk_ratio
+        if u[U_READMISSION] >= p:
             return INF
         mean = self.s.readmission.mean_days_to_readmission
         return -mean * math.log1p(-u[U_READMISSION_DELAY] * self.readmit_trunc)
 
     def _korttid_stay(self, patient: Patient | None, m: MunicipalityState, unit: KorttidUnit, source: int,
-                      los: float, u_outcome: float, t_readmit: float, u_needs: float):
+                      los: float, u_outcome: float, t_readmit: float, u_needs: float, lodging=None):
+        """A korttid stay of a patient of ``m`` in ``unit`` (``m``'s own, or under bed sharing
+        another's: ``lodging`` then says where the patient is when the stay ends)."""
         env, rec = self.env, self.records
-        row = rec.start_korttid(patient.pid if patient else -1, m.index, unit.uid, source, env.now)
+        row = rec.start_korttid(patient.pid if patient else -1, unit.muni, unit.uid, source, env.now, m.index)
+        if lodging is not None:
+            lodging.row = row
         end_of_stay = env.now + los
         if t_readmit < end_of_stay:
             yield env.timeout(t_readmit - env.now)
-            m.pool.release(unit)
+            if lodging is not None:
+                unit = lodging.leave()
+            unit.pool.release(unit)
             rec.end_korttid(row, env.now, END_READMISSION)
             yield from self._readmission(patient, u_needs)
             return
@@ -272,13 +329,17 @@ class Model:
                 yield place | readmitted
                 if not place.triggered:
                     m.long_term.cancel(place)
-                    m.pool.release(unit)
+                    if lodging is not None:
+                        unit = lodging.leave()
+                    unit.pool.release(unit)
                     rec.end_korttid(row, env.now, END_READMISSION)
                     yield from self._readmission(patient, u_needs)
                     return
             else:
                 yield place
-        m.pool.release(unit)
+        if lodging is not None:
+            unit = lodging.leave()
+        unit.pool.release(unit)
         rec.end_korttid(row, env.now, outcome)
         if outcome != END_DEATH and t_readmit < INF:
             yield env.timeout(t_readmit - env.now)
@@ -319,17 +380,26 @@ class Model:
     def _direct_stay(self, m: MunicipalityState, u: list[float]):
         unit = yield m.pool.request()
         los = unit.los.from_uniform(u[U_KORTTID_LOS])
+        if unit.los_cut is not None:
+            los *= unit.los_cut.factor(self.env.now)
         yield from self._korttid_stay(None, m, unit, FROM_HOME, los, u[U_KORTTID_OUTCOME], INF, 1.0)
 
     # ---- calendar-driven capacity ------------------------------------------------------------
     def _unit_capacity_by_day(self, m: MunicipalityState, unit: KorttidUnit, holidays: bool = True) -> np.ndarray:
         """Beds open each day: zero before the unit opens or after it closes, and cut by the
         holiday factor (rounded half up) in the summer and Christmas periods."""
-        spec = m.spec.korttid.units[unit.name]
         cal = self.cal
         factor = m.spec.reception.holiday_capacity_factor if holidays else 1.0
-        cut = math.floor(unit.beds * factor + 0.5)
-        cap = np.where(cal.holiday_period, cut, unit.beds).astype(np.int64)
+        if self.iv is None:
+            cut = math.floor(unit.beds * factor + 0.5)
+            cap = np.where(cal.holiday_period, cut, unit.beds).astype(np.int64)
+        else:  # extra beds, new units, no holiday closures
+            beds, cut_days = self.iv.unit_beds(m, unit, cal.holiday_period)
+            beds = np.broadcast_to(np.asarray(beds, dtype=float), (cal.n_days,))
+            cap = np.where(cut_days, np.floor(beds * factor + 0.5), beds).astype(np.int64)
+        if unit.uid >= self.n_scenario_units:
+            return cap
+        spec = m.spec.korttid.units[unit.name]
         day = np.arange(cal.n_days)
         if spec.opens is not None:
             cap[day < (spec.opens - cal.origin).days] = 0
@@ -337,13 +407,13 @@ class Model:
             cap[day >= (spec.closes - cal.origin).days] = 0
         return cap
 
-    def _capacity_schedule(self, m: MunicipalityState, caps: list[np.ndarray]):
+    def _capacity_schedule(self, m: MunicipalityState, units: list[KorttidUnit], caps: list[np.ndarray]):
         """Set each unit's open beds on the days they change (day 0 is set before the run)."""
         env = self.env
         changes = np.flatnonzero((np.diff(np.vstack(caps), axis=1) != 0).any(axis=0)) + 1
         for day in changes.tolist():
             yield env.timeout(day - env.now)
-            for unit, cap in zip(m.units, caps):
+            for unit, cap in zip(units, caps):
                 if unit.capacity != cap[day]:
                     m.pool.set_capacity(unit, int(cap[day]))
 
@@ -379,7 +449,7 @@ class Model:
     def _initial_ukp(self, m: MunicipalityState, n: int):
         """UKP waiting at the start: declared, decided, waiting for a korttidsplass."""
         attrs = self._attributes("initial", m, n)
-        draws = StayDraws(self.streams, "initial", m.name, block=n).take(n)
+        draws = StayDraws(self.streams, "initial", m.name, block=n, interventions=self.iv_uniforms).take(n)
         for i in range(n):
             p = self._new_patient(m.index, attrs, i)
             p.stays = 1

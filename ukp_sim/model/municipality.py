@@ -7,7 +7,9 @@
   SimPy resource is needed: booking is arithmetic on a per-day counter.
 * ``KorttidPool``: the municipality's short-term units and one FIFO queue for them. Beds are held
   until the stay ends (blocking after service: a patient waiting for a long-term place keeps the
-  bed). Capacity may change during the run (holiday closures, later: escalation beds).
+  bed). Capacity may change during the run (holiday closures, opening dates, escalation beds).
+  Under bed sharing (``ukp_sim.interventions.BedSharing``) a pool also lends free beds to other
+  municipalities' patients and takes its own patients back when a bed frees.
 * ``LongTermVacancies``: long-term places free up as a Poisson stream; a vacancy nobody in
   korttid is waiting for goes to someone waiting at home (outside the model).
 """
@@ -30,11 +32,13 @@ INF = math.inf
 class Reception:
     """Opening days and hours of one municipality's reception of patients from hospital."""
 
-    def __init__(self, spec: ReceptionSpec, cal: SimCalendar):
+    def __init__(self, spec: ReceptionSpec, cal: SimCalendar, every_day_from: int | None = None):
         days = {WEEKDAYS.index(d) for d in spec.weekdays}
         is_open = np.isin(cal.weekday, list(days))
         if spec.closed_on_public_holidays:
             is_open &= ~cal.public_holiday
+        if every_day_from is not None:  # capacity what-if: weekends and public holidays too
+            is_open[max(0, every_day_from):] = True
         self.is_open = is_open.tolist()
         self.open_at = spec.open_hour / 24.0
         self.close_at = spec.close_hour / 24.0
@@ -59,7 +63,10 @@ class Reception:
 class HomeIntake:
     """Daily intake slots for new home-service patients, booked first come first served."""
 
-    def __init__(self, per_day: float, holiday_factor: float, reception: Reception, cal: SimCalendar):
+    def __init__(self, per_day: float, holiday_factor: float, reception: Reception, cal: SimCalendar,
+                 extra_per_day: np.ndarray | None = None):
+        if extra_per_day is not None:  # capacity what-if: more starts per day from a date
+            per_day = per_day + extra_per_day
         rate = np.where(cal.holiday_period, per_day * holiday_factor, per_day)
         rate = np.where(reception.is_open, rate, 0.0)
         # Whole slots per day whose running total tracks the (possibly fractional) rate.
@@ -94,6 +101,9 @@ class KorttidUnit:
     los: Dist
     capacity: int = 0
     occupied: int = 0
+    muni: int = -1  # index of the municipality whose unit it is
+    pool: "KorttidPool | None" = None  # the pool the unit belongs to
+    los_cut: object = None  # efficient_korttid: the unit's length-of-stay reduction, if any
 
 
 class KorttidPool:
@@ -104,7 +114,15 @@ class KorttidPool:
         self.units = units
         for u in units:
             u.capacity = u.beds
+            u.pool = self
         self.queue: deque[simpy.Event] = deque()
+        self.sharing = None  # a BedSharing coordinator when the pool takes part in bed sharing
+
+    def add_unit(self, unit: KorttidUnit, capacity: int = 0) -> None:
+        """A unit added by an intervention; it is filled after the scenario's own units."""
+        unit.capacity = capacity
+        unit.pool = self
+        self.units.append(unit)
 
     def _free_unit(self) -> KorttidUnit | None:
         for u in self.units:
@@ -112,15 +130,24 @@ class KorttidPool:
                 return u
         return None
 
-    def request(self) -> simpy.Event:
-        """An event that fires with the unit once a bed is assigned to the caller."""
+    def request(self, sharable: bool = False) -> simpy.Event:
+        """An event that fires with the unit once a bed is assigned to the caller. Under bed
+        sharing a ``sharable`` patient with no free bed at home may get another pool's unit."""
         ev = self.env.event()
         unit = None if self.queue else self._free_unit()
         if unit is not None:
             unit.occupied += 1
             ev.succeed(unit)
-        else:
-            self.queue.append(ev)
+            return ev
+        if self.sharing is not None:
+            ev.sharable = sharable
+            ev.t_request = self.env.now
+            if sharable:
+                unit = self.sharing.outside_bed(self)
+                if unit is not None:
+                    ev.succeed(unit)
+                    return ev
+        self.queue.append(ev)
         return ev
 
     def release(self, unit: KorttidUnit) -> None:
@@ -139,6 +166,8 @@ class KorttidPool:
                 return
             unit.occupied += 1
             self.queue.popleft().succeed(unit)
+        if self.sharing is not None:  # own queue served: own patients back home, then outsiders
+            self.sharing.serve_others(self)
 
     @property
     def waiting(self) -> int:
