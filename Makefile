@@ -14,9 +14,9 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## run: the main job on the built-in St. Olavs baseline; results under results/
+## run: the main job on the calibrated St. Olavs 2023 baseline; results under results/
 run: $(STAMP)
-	$(BIN)/ukp-sim run scenarios/baseline.toml --replications 10 --seed 20231 --jobs 2 --out results/baseline
+	$(BIN)/ukp-sim run scenarios/baseline_2023.toml --replications 10 --seed 20231 --jobs 2 --out results/baseline_2023
 
 ## test: the whole suite, slow statistical tests included
 test: $(STAMP)

@@ -131,3 +131,18 @@ def test_the_real_targets_file_loads_and_every_parameter_matches_the_baseline():
         for p in spec.parameter:
             assert matching_paths(data, p.path, p.exclude), (year, p.name)
     assert {t.year for t in spec.target} == {2022, 2023}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("year, observed", [(2022, 10175), (2023, 8700)])
+def test_calibrated_baseline_reproduces_the_community_ukp_days(year, observed):
+    """The headline target (weight 3): within ±5 % of the observed somatic UKP-days, the issue's
+    acceptance band, as the mean of 30 replications with the calibration's seed."""
+    from ukp_sim.experiment import run_replications, summarise
+    from ukp_sim.scenario_loader import load_scenario
+
+    s = load_scenario(HERE.parents[0] / "scenarios" / f"baseline_{year}.toml")
+    res = run_replications(s, 30, seed=2022, jobs=2)
+    row = summarise(res.table, s.name).query("year == @year and month == 0 and municipality == 'Total' "
+                                             "and kpi == 'ukp_days'").iloc[0]
+    assert abs(row["mean"] - observed) <= 0.05 * observed, row["mean"]
