@@ -120,7 +120,7 @@ def _fit_figure(res: YearResult, rows: list[FitRow], path: Path, title: str) -> 
                     fmt="o", color="tab:blue" if r.passed else "tab:red", capsize=3)
     ax.axvline(1.0, color="k", lw=0.8)
     ax.set_yticks(y, labels, fontsize=7)
-    ax.set_xlabel("simulert / observert" if "Simulert" in title else "simulated / observed")
+    ax.set_xlabel("simulert / observert" if title.startswith(("Simulert", "Test")) else "simulated / observed")
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -156,6 +156,7 @@ def write_report(spec: CalibrationSpec, results: dict[int, YearResult], out_dir:
     t = TEXT[lang]
     st = spec.settings
     files: dict[str, bytes] = {}
+    sfx = "" if lang == "nb" else f".{lang}"  # each language gets its own figures
     lines = [f"# {t['title']}", "",
              f"ukp-sim {version}, {dt.date.today().isoformat()}, seed {seed}.", "",
              f"## {t['method']}", "", t["method_body"].format(cut=st.implausibility_cutoff, keep=st.max_plausible_sets), "",
@@ -177,7 +178,7 @@ def write_report(spec: CalibrationSpec, results: dict[int, YearResult], out_dir:
         else:
             lines.append(t["none_plausible"].format(kept=len(hm.plausible)))
         lines += ["", *_fit_table(res.fit, t), ""]
-        fig = f"fig_fit_{year}.png"
+        fig = f"fig_fit_{year}{sfx}.png"
         buf = io.BytesIO()
         _fit_figure(res, res.fit, buf, t["fig_fit"].format(year=year))
         files[fig] = buf.getvalue()
@@ -189,7 +190,7 @@ def write_report(spec: CalibrationSpec, results: dict[int, YearResult], out_dir:
             x = "×" if p.mode == "scale" else ""
             lines.append(f"| `{p.name}` | {x}{p.low:g}–{x}{p.high:g} | {x}{hm.points[hm.best, j]:.3g} | "
                          f"{x}{plaus[:, j].min():.3g}–{x}{plaus[:, j].max():.3g} | {p.doc} |")
-        fig = f"fig_params_{year}.png"
+        fig = f"fig_params_{year}{sfx}.png"
         buf = io.BytesIO()
         _param_figure(res, buf, t["fig_params"].format(year=year))
         files[fig] = buf.getvalue()
@@ -199,7 +200,7 @@ def write_report(spec: CalibrationSpec, results: dict[int, YearResult], out_dir:
             lines += [f"## {t['heldout'].format(year=year, src=res.heldout_from)}", "",
                       t["heldout_body"].format(year=year, src=res.heldout_from, n=len(res.heldout_spread)), "",
                       *_fit_table(res.heldout, t, res.heldout_spread), ""]
-            fig = f"fig_heldout_{year}.png"
+            fig = f"fig_heldout_{year}{sfx}.png"
             buf = io.BytesIO()
             _fit_figure(res, res.heldout, buf, t["heldout"].format(year=year, src=res.heldout_from))
             files[fig] = buf.getvalue()
