@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from ukp_sim import kpi as kpi_mod
+from ukp_sim.experiment import single_run
 from ukp_sim.kpi import DEFINITIONS, TOTAL, WHOLE_YEAR, compute_kpis, definitions_for
 from ukp_sim.model.core import build_calendar
 from ukp_sim.records import (
@@ -512,3 +513,42 @@ def test_period_starting_on_29_february_is_reported(base):
     assert value(df, "ukp_days", year=2024) == 2.0
     assert value(df, "ukp_days", year=2024, month=3) == 2.0
     assert set(df["year"]) == {2024, 2025}
+
+
+# --------------------------------------------------------------------------------------------
+# Korttid beds occupied
+# --------------------------------------------------------------------------------------------
+def test_korttid_beds_occupied_counts_bed_days_at_midnight(base):
+    s = small(base)
+    b = Builder(s)
+    b.korttid(OYA, at(10, 12), at(30, 5))                      # Jan 11-30: days 10..29 = 20 bed-days
+    b.korttid(OYA, at(0), at(5, 10), FROM_INITIAL)             # present at the start: days 0..4 = 5
+    b.korttid("Melhus/korttid", at(300, 10))                   # not ended: days 300..364 = 65
+    df = b.kpis()
+    assert value(df, "korttid_beds_occupied", "Trondheim") * 365 == pytest.approx(25)
+    assert value(df, "korttid_beds_occupied", "Trondheim", month=1) * 31 == pytest.approx(25)
+    assert value(df, "korttid_beds_occupied", "Melhus") * 365 == pytest.approx(65)
+    assert value(df, "korttid_beds_occupied") * 365 == pytest.approx(90)
+
+
+def test_korttid_beds_occupied_follows_a_shared_bed_patient_home(base):
+    s = small(base)
+    b = Builder(s)
+    row = b.korttid("Melhus/korttid", at(10, 12), at(40, 9))   # days 10..39, moved home on day 20
+    b.rec._korttid_sparse["patient_municipality"][row] = muni_index(s, "Malvik")
+    b.rec.move_korttid(row, at(20, 15), unit_index(s, "Malvik/korttid"))
+    df = b.kpis()
+    assert value(df, "korttid_beds_occupied", "Melhus") * 365 == pytest.approx(10)   # days 10..19
+    assert value(df, "korttid_beds_occupied", "Malvik") * 365 == pytest.approx(20)   # days 20..39
+    assert value(df, "korttid_beds_occupied") * 365 == pytest.approx(30)
+
+
+def test_simulated_korttid_occupancy_stays_within_the_listed_beds(base):
+    """With no intervention and no temporary beds, no municipality fills more beds than it has."""
+    s = small(base, warmup=60)
+    df = single_run(s, 11, 0)
+    for name, m in s.municipalities.items():
+        beds = sum(u.beds for u in m.korttid.units.values())
+        monthly = df[(df["kpi"] == "korttid_beds_occupied") & (df["municipality"] == name) & (df["month"] > 0)]
+        assert (monthly["value"] <= beds + 1e-9).all(), name
+    assert value(df, "korttid_beds_occupied") > 0

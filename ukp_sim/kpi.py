@@ -79,6 +79,12 @@ def _definitions(s: Scenario | None = None) -> dict[str, KpiDefinition]:
                       "Mean midnight census of all somatic in-patients divided by the somatic beds (whole community only)."),
         KpiDefinition("ukp_stays", "Antall UKP-opphold", "Number of UKP stays", "stays",
                       "UKP stays discharged in the period."),
+        KpiDefinition("korttid_beds_occupied", "Belagte korttidsplasser, snitt", "Korttid beds occupied, mean",
+                      "beds", "Mean over the period's days of the korttid beds occupied at midnight in the "
+                      "municipality's units (its own patients and, under bed sharing, other municipalities' "
+                      "patients lodged there), temporary and extra beds included; from hospital, from home "
+                      "and stays present at the start. A korttid stay occupies its bed from the day it starts "
+                      "to the day before it ends."),
     ]
     return {d.id: d for d in defs}
 
@@ -162,6 +168,7 @@ def compute_kpis(rec: Records, s: Scenario, cal: SimCalendar) -> pd.DataFrame:
 
     # hospital occupancy (whole community): midnight census of every in-patient
     occ = _hospital_census(rec, n_days)
+    korttid_census = _korttid_census(rec, len(names), n_days)
 
     for year, month, mask in groups:
         sel_days = days_idx[mask]
@@ -172,6 +179,7 @@ def compute_kpis(rec: Records, s: Scenario, cal: SimCalendar) -> pd.DataFrame:
         for mi, name in enumerate([*names, TOTAL]):
             if name == TOTAL:
                 cen = census[:, sel_days].sum(axis=0)
+                k_cen = korttid_census[:, sel_days].sum(axis=0)
                 ukp_days = day_counts[:, sel_days].sum()
                 billed_days = billed[:, sel_days].sum()
                 m_stays = smask
@@ -179,6 +187,7 @@ def compute_kpis(rec: Records, s: Scenario, cal: SimCalendar) -> pd.DataFrame:
                 pop = pops.sum()
             else:
                 cen = census[mi, sel_days]
+                k_cen = korttid_census[mi, sel_days]
                 ukp_days = day_counts[mi, sel_days].sum()
                 billed_days = billed[mi, sel_days].sum()
                 m_stays = smask & (sd["muni"] == mi)
@@ -198,6 +207,7 @@ def compute_kpis(rec: Records, s: Scenario, cal: SimCalendar) -> pd.DataFrame:
                 "beds_held_by_ukp_mean": cen.mean(),
                 "beds_held_by_ukp_p95": np.percentile(cen, 95),
                 "ukp_stays": float(n),
+                "korttid_beds_occupied": k_cen.mean(),
             }
             if month == WHOLE_YEAR:
                 vals["ukp_days_per_1000"] = ukp_days / pop * 1000.0 if pop > 0 else np.nan
@@ -229,6 +239,31 @@ def _readmitted_within(rec: Records, window: float) -> np.ndarray:
     nxt[order] = nxt_sorted
     gap = nxt - st["t_discharged"]
     return gap <= window  # NaN discharge -> False
+
+
+def _korttid_census(rec: Records, n_munis: int, n_days: int) -> np.ndarray:
+    """Korttid beds occupied at each midnight, per municipality of the bed (municipality x day).
+
+    A stay counts from floor(t_start) to floor(t_end) - 1 (as UKP-days do); a patient lodged in
+    another municipality's bed who moves back (bed sharing) counts in the host until the move and
+    at home after it."""
+    k = rec.korttid
+    out = np.zeros((n_munis, n_days + 1))
+    if len(k["t_start"]) == 0:
+        return out[:, :n_days]
+    start = np.floor(k["t_start"]).astype(np.int64)
+    end = np.floor(np.where(np.isnan(k["t_end"]), n_days, k["t_end"])).astype(np.int64)
+    moved = ~np.isnan(k["t_moved"])
+    move_day = np.floor(np.where(moved, k["t_moved"], 0.0)).astype(np.int64)
+    first_end = np.where(moved, move_day, end)
+    for muni, a, b in ((k["municipality"], start, first_end),
+                       (k["patient_municipality"][moved], move_day[moved], end[moved])):
+        a = np.clip(a, 0, n_days)
+        b = np.clip(b, 0, n_days)
+        ok = b > a
+        np.add.at(out, (muni[ok], a[ok]), 1.0)
+        np.add.at(out, (muni[ok], b[ok]), -1.0)
+    return np.cumsum(out, axis=1)[:, :n_days]
 
 
 def _hospital_census(rec: Records, n_days: int) -> np.ndarray:
