@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast bench validate calibrate clean
+.PHONY: run baseline test test-fast bench validate calibrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,13 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## run: the main job on the calibrated St. Olavs 2023 baseline; results under results/
+## run: the main job, the standard study (calibrated 2023 baseline, each intervention and the
+## combined strategy, 2023-2026); tables, figures and reports under results/standard_study/
 run: $(STAMP)
+	$(BIN)/python experiments/standard_study.py experiments/standard_study.toml --jobs 2 --out results/standard_study
+
+## baseline: the calibrated 2023 baseline alone, 10 replications; results under results/baseline_2023/
+baseline: $(STAMP)
 	$(BIN)/ukp-sim run scenarios/baseline_2023.toml --replications 10 --seed 20231 --jobs 2 --out results/baseline_2023
 
 ## test: the whole suite, slow statistical tests included
