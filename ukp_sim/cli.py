@@ -211,6 +211,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_target_parser(sub)
 
+    study = sub.add_parser(
+        "study", help="run the standard study (what `make run` does)",
+        description="The standard study: the calibrated 2023 baseline against each intervention alone and the "
+        "combined strategy, 2023-2026, with common random numbers; writes tables, figures (PNG and SVG) and "
+        "the report (report.md/.html in bokmål, report.en.md/.html in English).",
+        epilog="example: ukp-sim study experiments/standard_study.toml --jobs 2",
+    )
+    from .study_main import add_arguments as _add_study_arguments
+
+    _add_study_arguments(study)
+
     val = sub.add_parser("validate", help="check a scenario file without running it",
                          description="Load and validate a scenario file (following `extends`), "
                          "print a short summary, and exit 0 if it is usable, 2 if not.")
@@ -739,6 +750,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_compare(args)
         if args.command == "target":
             return cmd_target(args)
+        if args.command == "study":
+            from .study_main import run_main
+
+            return run_main(args, argv[1:], prog=("ukp-sim", "study"))
         return cmd_run(args)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)

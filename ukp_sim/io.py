@@ -44,6 +44,7 @@ def write_outputs(out_dir: Path, files: dict[str, str | bytes]) -> list[Path]:
     for name, data in files.items():
         target = out_dir / name
         try:
+            target.parent.mkdir(parents=True, exist_ok=True)  # names may hold a subfolder, e.g. figures/
             write_atomic(target, data)
         except OSError as exc:
             raise UserError(f"cannot write {target}: {exc.strerror}") from None

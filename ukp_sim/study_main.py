@@ -32,6 +32,7 @@ from .study import (
 )
 from .study_labels import LANGS
 
+PROG = ("python", "experiments/standard_study.py")
 DEFAULT_STUDY = Path(__file__).resolve().parent.parent / "experiments" / "standard_study.toml"
 
 
@@ -71,7 +72,7 @@ def _check_args(args) -> None:
         raise UserError(f"--seed must be a non-negative whole number, got {args.seed}")
 
 
-def _meta(run: StudyRun, args, argv: list[str]) -> dict:
+def _meta(run: StudyRun, args, argv: list[str], prog: tuple[str, ...] = PROG) -> dict:
     spec = run.spec
     base = spec.scenarios["baseline"]
     years = list(range(base.period.start.year, base.period.start.year + base.period.years))
@@ -102,7 +103,7 @@ def _meta(run: StudyRun, args, argv: list[str]) -> dict:
         "wall_seconds": round(run.seconds, 1),
         "python": platform.python_version(),
         "platform": f"{platform.system()} {platform.machine()}, Python {platform.python_version()}",
-        "command": shlex.join(["python", "experiments/standard_study.py", *argv]),
+        "command": shlex.join([*prog, *argv]),
         "common_random_numbers": True,
         "confidence_intervals": "95 % t-interval of the mean over replications; differences and savings: of the "
                                 "mean paired difference",
@@ -160,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     return run_main(args, argv)
 
 
-def run_main(args, argv: list[str]) -> int:
+def run_main(args, argv: list[str], prog: tuple[str, ...] = PROG) -> int:
     try:
         _check_args(args)
         only = None if args.only is None else [s.strip() for s in args.only.split(",") if s.strip()]
@@ -191,7 +192,7 @@ def run_main(args, argv: list[str]) -> int:
                   file=sys.stderr)
             return 130
         tables = study_tables(run)
-        meta = _meta(run, args, argv)
+        meta = _meta(run, args, argv, prog)
         files = render(run, tables, meta, langs)
         write_outputs(out, files)
     except UserError as exc:

@@ -58,14 +58,18 @@ def value_text(value: float, unit: str, lang: str) -> str:
 
 
 def ci_text(mean: float, lo: float, hi: float, unit: str, lang: str) -> str:
-    """'8 369 (6 885–9 853)', '71,2 (70,1–72,3) %': the mean and its 95 % CI, the unit once."""
+    """'8 369 (6 885–9 853)', '71,2 (70,1–72,3) %', '−0,3 (−0,6 til −0,1)': the mean and its 95 % CI,
+    the unit once; 'til'/'to' instead of a dash when a bound is negative."""
     if mean is None or (isinstance(mean, float) and math.isnan(mean)):
         return "–"
     if isinstance(lo, float) and math.isnan(lo):
         return value_text(mean, unit, lang)
     v, dec, nb, en = _scaled(mean, unit)
+    if unit in ("days", "stays") and max(abs(mean), abs(lo), abs(hi)) >= 100:
+        dec = 0
     scale = {"share": 100.0, "NOK": 1e-6}.get(unit, 1.0)
-    return (f"{num(v, dec, lang)} ({num(lo * scale, dec, lang)}–{num(hi * scale, dec, lang)})"
+    sep = "–" if lo >= 0 and hi >= 0 else (" til " if lang == "nb" else " to ")
+    return (f"{num(v, dec, lang)} ({num(lo * scale, dec, lang)}{sep}{num(hi * scale, dec, lang)})"
             + (nb if lang == "nb" else en))
 
 
@@ -414,6 +418,17 @@ def findings(kpis: pd.DataFrame, savings: pd.DataFrame, defs: dict, scenarios: l
                        (f"With the combined strategy: {ci_text(c['mean'], c['ci_low'], c['ci_high'], 'days', lang)} "
                         f"UKP-days in {y_goal}, {pct(c['attainment'], lang)} of the way to the target (status "
                         f"{STATUS_LABELS[lang][c['status']]}). KPIs meeting their target in {y_goal}: {met_text}."))
+    misfits = baseline_misfits(kpis, years[0])
+    if misfits:
+        parts = [f"{_label(defs[k], lang)} ({value_text(sim, defs[k].unit, lang)} mot {value_text(obs, defs[k].unit, lang)})"
+                 if nb else f"{_label(defs[k], lang)} ({value_text(sim, defs[k].unit, lang)} against "
+                 f"{value_text(obs, defs[k].unit, lang)})" for k, sim, obs in misfits]
+        out.append((f"Forbehold: det simulerte basisåret {years[0]} treffer ikke ASUs referanse for "
+                    f"{'; '.join(parts)}. For disse er endringen mot referansen mer pålitelig enn nivået og "
+                    "statusfargen (avsnitt 5.6).") if nb else
+                   (f"Caveat: the simulated baseline year {years[0]} misses ASU's reference for {'; '.join(parts)}. "
+                    "For these, the change against the baseline is more reliable than the level and the status "
+                    "colour (section 5.6)."))
     span = [p for p in savings["period"].unique() if "–" in str(p)]
     if span:
         s = savings[(savings["period"] == span[0]) & (savings["quantity"] == "ukp_days_saved")]
@@ -505,7 +520,8 @@ def differences_section(diffs: pd.DataFrame, defs: dict, scenarios: list[str], y
             r = r.iloc[0]
             unit = defs[kpi].unit
             scale, dec = (100, 1) if unit == "share" else (1, 0 if kpi == "ukp_days" else 2)
-            text = (f"{num(scale * r['mean_difference'], dec, lang)} ({num(scale * r['ci_low'], dec, lang)}–"
+            sep = "–" if r["ci_low"] >= 0 else (" til " if lang == "nb" else " to ")
+            text = (f"{num(scale * r['mean_difference'], dec, lang)} ({num(scale * r['ci_low'], dec, lang)}{sep}"
                     f"{num(scale * r['ci_high'], dec, lang)})")
             if unit == "share":
                 text += " %-p" if lang == "nb" else " pp"
@@ -530,18 +546,57 @@ def municipality_section(kpis: pd.DataFrame, municipalities: list[str], year: in
     return _table(header, rows)
 
 
+# The acceptance bands of the calibration issue: how far the simulated baseline year may be from the
+# observed reference before a KPI's level (and so its status colour) should not be read at face value.
+CHECK_BANDS = {"ukp_days": ("rel", 0.05), "zero_day_share": ("abs", 0.03), "mean_ukp_stay": ("abs", 0.5),
+               "straight_home_share": ("abs", 0.03), "readmission_30d_share": ("abs", 0.02),
+               "korttid_los": ("rel", 0.10)}
+
+
+def baseline_misfits(kpis: pd.DataFrame, year: int) -> list[tuple[str, float, float]]:
+    """(kpi, simulated, observed) for each strategy KPI whose simulated baseline year is outside
+    its band around ASU's reference value."""
+    targets, _ = load_targets()
+    out = []
+    for kpi in STRATEGY_KPIS:
+        r = _row(kpis, "baseline", year, kpi, _place(kpi))
+        if r is None or math.isnan(r["mean"]):
+            continue
+        kind, band = CHECK_BANDS[kpi]
+        ref = targets[kpi].baseline
+        off = abs(r["mean"] - ref) / abs(ref) if kind == "rel" else abs(r["mean"] - ref)
+        if off > band:
+            out.append((kpi, float(r["mean"]), ref))
+    return out
+
+
 def check_section(kpis: pd.DataFrame, defs: dict, year: int, lang: str) -> str:
     targets, _ = load_targets()
     w = T[lang]
-    header = ["KPI", "Simulert" if lang == "nb" else "Simulated", "Observert" if lang == "nb" else "Observed"]
+    nb = lang == "nb"
+    header = ["KPI", "Simulert" if nb else "Simulated", "Referanse (ASU)" if nb else "Reference (ASU)",
+              "Toleranse" if nb else "Tolerance", "Innenfor?" if nb else "Within?"]
+    misfit = {k for k, _, _ in baseline_misfits(kpis, year)}
     rows = []
     for kpi in STRATEGY_KPIS:
         r = _row(kpis, "baseline", year, kpi, _place(kpi))
-        t = targets[kpi]
-        d = defs[kpi]
+        t, d = targets[kpi], defs[kpi]
+        kind, band = CHECK_BANDS[kpi]
+        tol = f"± {num(100 * band, 0, lang)} %" if kind == "rel" else (
+            f"± {num(100 * band, 0, lang)} {'%-poeng' if nb else 'points'}" if d.unit == "share"
+            else f"± {num(band, 1, lang)}")
+        ok = ("nei" if nb else "no") if kpi in misfit else ("ja" if nb else "yes")
         rows.append([_label(d, lang), "–" if r is None else ci_text(r["mean"], r["ci_low"], r["ci_high"], d.unit, lang),
-                     value_text(t.baseline, d.unit, lang) + (f" ({t.baseline_note})" if t.baseline_note else "")])
-    return w["check_note"] + "\n\n" + _table(header, rows, "lrl")
+                     value_text(t.baseline, d.unit, lang), tol, ok])
+    text = w["check_note"] + "\n\n" + _table(header, rows, "lrrrc")
+    if misfit:
+        text += "\n\n" + (
+            "Der basisåret ligger utenfor toleransen, er nivået (og dermed statusfargen) for den KPI-en ikke "
+            "pålitelig; les tiltakets effekt som endringen mot referansen (avsnitt 5.4), ikke som nivå."
+            if nb else "Where the baseline year is outside its tolerance, that KPI's level (and so its status colour) "
+            "is not reliable; read an intervention's effect as the change against the baseline (section 5.4), "
+            "not as a level.")
+    return text
 
 
 def parameter_table(section, lang: str) -> str:
