@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .compare import paired_differences
@@ -278,7 +276,3 @@ def achieved_half_widths(kpis: pd.DataFrame, ids=("ukp_days", "zero_day_share", 
 
 def today() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def as_float_array(values) -> np.ndarray:
-    return np.asarray(values, dtype=float)
