@@ -276,14 +276,15 @@ def _run_scenarios(args, scenarios: dict, desc: str):
         bar.close()
 
 
-def _provenance(args, started: float) -> dict:
-    """For run.json: the version, date, wall time, Python and the command actually run."""
+def _provenance(args, started: float, prog: tuple[str, ...] = ("ukp-sim",)) -> dict:
+    """For run.json: the version, date, wall time, Python and the command actually run
+    (``prog`` followed by ``args.argv``)."""
     return {
         "version": __version__,
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "wall_seconds": round(time.time() - started, 2),
         "python": platform.python_version(),
-        "command": shlex.join(["ukp-sim", *args.argv]),
+        "command": shlex.join([*prog, *args.argv]),
     }
 
 

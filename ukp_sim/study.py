@@ -10,7 +10,6 @@ turns the replications into the tidy tables the report and the figures read; it 
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -272,7 +271,3 @@ def achieved_half_widths(kpis: pd.DataFrame, ids=("ukp_days", "zero_day_share", 
     k = kpis[(kpis["municipality"] == TOTAL) & kpis["kpi"].isin(ids)].copy()
     k["relative_half_width"] = (k["ci_high"] - k["ci_low"]) / 2 / k["mean"].abs()
     return k[["scenario", "year", "kpi", "mean", "relative_half_width", "n"]]
-
-
-def today() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

@@ -29,7 +29,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 from matplotlib.transforms import blended_transform_factory
 
 from .kpi import DEFINITIONS, TOTAL
-from .study_labels import LANGS, SCENARIOS, STATUS_LABELS, scenario_label
+from .study_labels import LANGS, SCENARIOS, STATUS_LABELS, format_number, scenario_label
 from .targets import Target, load_targets
 
 
@@ -218,27 +218,9 @@ _RC = {
     "ytick.labelsize": 9,
 }
 _LOCK = threading.Lock()  # rcParams are process-global: one rendering at a time
-MINUS = "−"
 
 
 # -- numbers ---------------------------------------------------------------------------------------
-
-def format_number(value: float | None, decimals: int | None = None, lang: str = "nb") -> str:
-    """A number as a planner reads it: "1 767" and "0,5" in bokmål, "1,767" and "0.5" in English.
-
-    ``decimals=None`` gives the shortest form up to six decimals; NaN and None give "–".
-    """
-    if value is None or not math.isfinite(float(value)):
-        return "–"
-    value = float(value)
-    text = f"{abs(value):,.{6 if decimals is None else decimals}f}"
-    if decimals is None and "." in text:
-        text = text.rstrip("0").rstrip(".")
-    if lang == "nb":
-        text = text.replace(",", " ").replace(".", ",")
-    negative = value < 0 and any(c not in "0., " for c in text)
-    return (MINUS if negative else "") + text
-
 
 def format_percent(share: float | None, decimals: int | None = 0, lang: str = "nb") -> str:
     """A fraction as a percentage: 0.71 -> "71 %" in bokmål, "71%" in English."""

@@ -5,6 +5,8 @@ English for ``--lang en``. The scenario ids are the intervention ids of ``[inter
 """
 from __future__ import annotations
 
+import math
+
 LANGS = ("nb", "en")
 
 # The study's scenarios, in report order: the reference, each intervention alone, all together.
@@ -51,3 +53,23 @@ SAVING_LABELS = {
 def scenario_label(scenario: str, lang: str = "nb") -> str:
     """The readable name of a scenario id (a planner's own scenario keeps its id)."""
     return SCENARIO_LABELS[lang].get(scenario, scenario)
+
+
+MINUS = "−"
+
+
+def format_number(value: float | None, decimals: int | None = None, lang: str = "nb") -> str:
+    """A number as a planner reads it: "1 767" and "0,5" in bokmål, "1,767" and "0.5" in English.
+
+    ``decimals=None`` gives the shortest form up to six decimals; NaN and None give "–".
+    """
+    if value is None or not math.isfinite(float(value)):
+        return "–"
+    value = float(value)
+    text = f"{abs(value):,.{6 if decimals is None else decimals}f}"
+    if decimals is None and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if lang == "nb":
+        text = text.replace(",", " ").replace(".", ",")
+    negative = value < 0 and any(c not in "0., " for c in text)
+    return (MINUS if negative else "") + text

@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import shlex
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from . import __version__
+from .cli import _provenance
 from .errors import UserError
 from .io import file_sha256, write_outputs
 from .kpi import definitions_for
@@ -28,7 +29,6 @@ from .study import (
     order_scenarios,
     run_study,
     study_tables,
-    today,
 )
 from .study_labels import LANGS
 
@@ -98,12 +98,8 @@ def _meta(run: StudyRun, args, argv: list[str], prog: tuple[str, ...] = PROG) ->
         "interrupted": run.interrupted,
         "jobs": args.jobs,
         "precision": None if run.precision is None else run.precision.to_dict(),
-        "version": __version__,
-        "date": today(),
-        "wall_seconds": round(run.seconds, 1),
-        "python": platform.python_version(),
+        **_provenance(SimpleNamespace(argv=argv), time.time() - run.seconds, prog),
         "platform": f"{platform.system()} {platform.machine()}, Python {platform.python_version()}",
-        "command": shlex.join([*prog, *argv]),
         "common_random_numbers": True,
         "confidence_intervals": "95 % t-interval of the mean over replications; differences and savings: of the "
                                 "mean paired difference",

@@ -17,7 +17,7 @@ import re
 import pandas as pd
 
 from .kpi import TOTAL, KpiDefinition
-from .study_labels import SAVING_LABELS, STATUS_LABELS, scenario_label
+from .study_labels import SAVING_LABELS, STATUS_LABELS, format_number, scenario_label
 from .targets import load_targets
 
 STRATEGY_KPIS = ("ukp_days", "zero_day_share", "mean_ukp_stay", "straight_home_share", "readmission_30d_share",
@@ -29,13 +29,8 @@ OYA = "Trondheim/Øya helsehus"
 # Numbers
 # ---------------------------------------------------------------------------------------------
 def num(value: float, decimals: int = 0, lang: str = "nb") -> str:
-    """A number in the reader's style: 1 767,5 (nb) or 1,767.5 (en); '–' for a missing value."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    text = f"{value:,.{decimals}f}"
-    if lang == "nb":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text.replace("-", "−")
+    """A number in the reader's style (``study_labels.format_number``) with fixed decimals."""
+    return format_number(value, decimals, lang)
 
 
 def _scaled(value: float, unit: str) -> tuple[float, int, str, str]:
