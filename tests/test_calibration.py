@@ -124,6 +124,37 @@ def test_targets_file_with_a_misspelt_key_names_it(tmp_path):
     assert info.value.where == "target[0].weigth" and "weight" in info.value.fix
 
 
+def test_a_start_set_with_an_unknown_or_out_of_range_parameter_is_a_clear_error(tmp_path):
+    f = tmp_path / "t.toml"
+    base = _spec_text(100.0, 2.0)
+    f.write_text(base.replace('output = "out.toml"', 'output = "out.toml"\nstart = { bedz = 20 }'), encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_calibration_spec(f)
+    assert info.value.where == "years.2022.start.bedz"
+    f.write_text(base.replace('output = "out.toml"', 'output = "out.toml"\nstart = { beds = 80 }'), encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_calibration_spec(f)
+    assert info.value.where == "years.2022.start.beds" and "12" in str(info.value)
+
+
+def test_the_start_set_is_the_first_candidate_of_wave_one(tmp_path):
+    from ukp_sim.calibration import start_point
+
+    f = tmp_path / "t.toml"
+    f.write_text(_spec_text(100.0, 2.0).replace('output = "out.toml"', 'output = "out.toml"\nstart = { beds = 31 }')
+                 .replace("candidates_per_wave = 16", "candidates_per_wave = 4").replace("waves = 2", "waves = 1"),
+                 encoding="utf-8")
+    spec = load_calibration_spec(f)
+    x = start_point(spec, spec.years["2022"])
+    assert x.tolist() == [31.0]
+    data, _, _ = load_scenario_data(SMALL)
+    hm = history_match(spec, 2022, data, SMALL, seed=7, jobs=1, reps=1, start_points=x[None])
+    assert hm.points[0, 0] == 31.0 and hm.wave[0] == 1
+    # a start set that leaves a parameter out starts it at the middle of its prior range
+    empty = load_calibration_spec(f).years["2022"].__class__(scenario="a", output="b")
+    assert start_point(spec, empty).tolist() == [26.0]
+
+
 def test_the_real_targets_file_loads_and_every_parameter_matches_the_baseline():
     spec = load_calibration_spec(HERE.parents[0] / "calibration" / "targets.toml")
     for year, ys in spec.years.items():
@@ -133,16 +164,54 @@ def test_the_real_targets_file_loads_and_every_parameter_matches_the_baseline():
     assert {t.year for t in spec.target} == {2022, 2023}
 
 
+# Targets the committed fit misses (calibration/report.md; README "Calibration" says why):
+# Malvik 2022 is +12 % against its ±10 % band and Melhus 2023 +21 %.
+KNOWN_MISSES = {(2022, "ukp_days", "Malvik"), (2023, "ukp_days", "Melhus")}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("year, observed", [(2022, 10175), (2023, 8700)])
-def test_calibrated_baseline_reproduces_the_community_ukp_days(year, observed):
-    """The headline target (weight 3): within ±5 % of the observed somatic UKP-days, the issue's
-    acceptance band, as the mean of 30 replications with the calibration's seed."""
-    from ukp_sim.experiment import run_replications, summarise
+@pytest.mark.parametrize("year", [2022, 2023])
+def test_calibrated_baseline_passes_its_targets(year):
+    """The calibrated scenario file, read back, meets every fitted target within the issue's
+    tolerance as the mean of 30 replications with the calibration's seed (the fit report's
+    numbers), except the misses listed above; the community UKP-days, the headline, within ±5 %."""
+    from ukp_sim.calibration import check_fit
+
+    spec = load_calibration_spec(HERE.parents[0] / "calibration" / "targets.toml")
+    path = HERE.parents[0] / "scenarios" / f"baseline_{year}.toml"
+    data, _, _ = load_scenario_data(path)
+    rows = check_fit(data, path, spec.targets_for(year), seed=2022, reps=30, jobs=2)
+    failed = {(r.target.year, r.target.kpi, r.target.municipality) for r in rows if not r.passed}
+    assert failed == {k for k in KNOWN_MISSES if k[0] == year}, failed
+    total = next(r for r in rows if r.target.kpi == "ukp_days" and r.target.municipality == "Total")
+    assert abs(total.mean - total.target.observed) <= 0.05 * total.target.observed
+
+
+def test_calibrate_command_writes_scenario_plausible_sets_and_reports_in_both_languages(tmp_path, capsys):
+    """End to end on the small scenario with a tiny search: every output is written, the calibrated
+    scenario loads and carries the best set, and the report says where the UKP-days come from."""
+    import pandas as pd
+
+    from ukp_sim.cli import main
     from ukp_sim.scenario_loader import load_scenario
 
-    s = load_scenario(HERE.parents[0] / "scenarios" / f"baseline_{year}.toml")
-    res = run_replications(s, 30, seed=2022, jobs=2)
-    row = summarise(res.table, s.name).query("year == @year and month == 0 and municipality == 'Total' "
-                                             "and kpi == 'ukp_days'").iloc[0]
-    assert abs(row["mean"] - observed) <= 0.05 * observed, row["mean"]
+    f = tmp_path / "targets.toml"
+    f.write_text(_spec_text(300.0, 2.0).replace('output = "out.toml"', 'output = "out.toml"\nstart = { beds = 22 }')
+                 .replace("candidates_per_wave = 16", "candidates_per_wave = 4").replace("waves = 2", "waves = 1")
+                 .replace("refine_replications = 8", "refine_replications = 2\nlocal_evaluations = 7\n"
+                          "local_replications = 2"), encoding="utf-8")
+    assert main(["calibrate", str(f), "--final-reps", "2", "--quiet"]) == 0
+    assert "2022:" in capsys.readouterr().out
+    for name in ("out.toml", "plausible_2022.csv", "report.md", "report.en.md", "fig_fit_2022.png",
+                 "fig_fit_2022.en.png", "fig_params_2022.png"):
+        assert (tmp_path / name).exists(), name
+    best = pd.read_csv(tmp_path / "plausible_2022.csv").iloc[0]["beds"]
+    s = load_scenario(tmp_path / "out.toml")
+    assert s.municipalities["Testby"].korttid.units["korttid"].beds == int(round(best))
+    nb = (tmp_path / "report.md").read_text(encoding="utf-8")
+    en = (tmp_path / "report.en.md").read_text(encoding="utf-8")
+    assert "Hvor UKP-døgnene kommer fra (2022, beste sett)" in nb and "startsettet" in nb
+    assert "Where the UKP-days come from (2022, best set)" in en
+    # the table's Total row adds up its municipality rows (here one municipality: they are equal)
+    rows = [line for line in en.splitlines() if line.startswith("| **")]
+    assert len(rows) == 2 and rows[0].split("|")[3:6] == rows[1].split("|")[3:6]

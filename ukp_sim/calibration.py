@@ -30,8 +30,9 @@ from scipy.stats import qmc
 
 from .errors import UserError
 from .experiment import mean_ci, single_run
-from .scenario import _f, _req
+from .scenario import _f, _fd, _req
 from .scenario_loader import _Builder, build_scenario, load_scenario_data, read_toml
+from .ukp_sources import ukp_day_sources
 
 
 # ---------------------------------------------------------------------------------------------
@@ -69,6 +70,8 @@ class YearSpec:
     scenario: str = _req("the scenario to calibrate for this year (relative to the targets file)")
     output: str = _req("where to write the calibrated scenario (relative to the targets file)")
     heldout_from: int | None = _f(None, "also predict this year from that year's fit")
+    start: dict[str, float] = _fd(dict, "a parameter set that joins the first wave (e.g. an exploratory fit); "
+                                     "parameters it leaves out start at the middle of their prior range")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,7 +85,7 @@ class Settings:
     refine_candidates: int = _f(8, "leading candidates re-simulated with more replications before the best is chosen", min=1)
     refine_replications: int = _f(10, "replications for that re-check", min=2)
     local_evaluations: int = _f(
-        0, "evaluations of a bounded Nelder-Mead search from the best set (0 = none); it polishes the best "
+        0, "evaluations of a compass search from the best set (0 = none); it polishes the best "
         "set the sparse waves found", min=0,
     )
     local_replications: int = _f(4, "replications per evaluation of the local search (common random numbers)", min=1)
@@ -111,9 +114,17 @@ def load_calibration_spec(path: str | Path) -> CalibrationSpec:
     for i, p in enumerate(spec.parameter):
         if not p.low < p.high:
             b.fail(f"parameter[{i}]", f"low {p.low} must be below high {p.high}")
-    for year in spec.years:
+    names = {p.name for p in spec.parameter}
+    for year, ys in spec.years.items():
         if not year.isdigit():
             b.fail(f"years.{year}", "keys must be years", "write [years.2022]")
+        for name, value in ys.start.items():
+            if name not in names:
+                b.fail(f"years.{year}.start.{name}", "is not a calibration parameter",
+                       "use a name from the [[parameter]] tables")
+            p = next(q for q in spec.parameter if q.name == name)
+            if not p.low <= value <= p.high:
+                b.fail(f"years.{year}.start.{name}", f"{value} lies outside the prior range {p.low}-{p.high}")
     return CalibrationSpec(settings=spec.settings, years=spec.years, target=spec.target,
                            parameter=spec.parameter, file=str(path))
 
@@ -286,12 +297,15 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
         impl = implausibility(np.concatenate(all_sims), targets)
         max_i = impl[:, active].max(axis=1)
         keep = np.flatnonzero(max_i <= st.implausibility_cutoff)
-        if keep.size < 5:  # too few: continue from the best tenth
+        floor = 0.02
+        if 0 < keep.size < 5:  # a few plausible sets: explore the region around them
+            floor = 0.05
+        elif keep.size == 0:  # none: continue from the best tenth
             dist = year_distance(np.concatenate(all_sims), targets)
             keep = np.argsort(dist)[:max(5, len(dist) // 10)]
         if w + 1 < n_waves:
             parents = P[keep]
-            scale = np.maximum(0.5 * parents.std(axis=0), 0.02 * (hi - lo))
+            scale = np.maximum(0.5 * parents.std(axis=0), floor * (hi - lo))
             pick = parents[rng.integers(0, len(parents), n)]
             points = np.clip(pick + rng.normal(size=pick.shape) * scale, lo, hi)
     P = np.vstack(all_points)
@@ -334,39 +348,55 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
 
 
 def _local_search(data, path, params, targets, x0, lo, hi, seed, jobs, st, progress, year):
-    """Bounded Nelder-Mead on the one-year squared error, in the unit cube, with the same seeds
-    for every evaluation (common random numbers make the objective nearly smooth). Returns the
-    best point and its simulations, or (x0, None) if nothing better was found."""
-    from scipy.optimize import minimize
-
+    """Compass search (Kolda, Lewis & Torczon 2003) on the one-year squared error, in the unit
+    cube, with the same seeds for every evaluation (common random numbers make the objective
+    nearly smooth). Each sweep tries every parameter a step up and down in one batch, then the
+    combination of all the moves that helped; a parameter whose moves did not help halves its
+    step. It suits this model, whose municipalities answer mostly to their own parameters.
+    Returns the best point and its simulations, or (x0, None) if nothing better was found."""
     reps = st.local_replications
-    cache: dict[tuple, tuple[float, np.ndarray]] = {}
-    count = {"n": 0}
+    d = len(x0)
 
-    def objective(z):
-        x = lo + np.clip(z, 0, 1) * (hi - lo)
-        key = tuple(np.round(x, 6))
-        if key not in cache:
-            sims = simulate_candidates([apply_parameters(data, params, x)], path, targets, seed, reps, jobs)
-            cache[key] = (float(year_distance(sims, targets)[0]), sims[0])
-            count["n"] += 1
-            if progress:
-                progress(f"{year} local search", 1, st.local_evaluations)
-        return cache[key][0]
+    def evaluate(points: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        xs = [lo + np.clip(z, 0, 1) * (hi - lo) for z in points]
+        bar = (lambda k: progress(f"{year} local search", k, st.local_evaluations * reps)) if progress else None
+        sims = simulate_candidates([apply_parameters(data, params, x) for x in xs], path, targets, seed, reps,
+                                   jobs, bar)
+        return year_distance(sims, targets), sims
 
-    z0 = (x0 - lo) / (hi - lo)
-    start = objective(z0)
-    # a first simplex a tenth of each prior range wide (the default 5 % of the value is too
-    # small to see past the replication noise)
-    simplex = np.vstack([z0] + [z0 + np.where(z0[i] <= 0.9, 0.1, -0.1) * np.eye(len(z0))[i] for i in range(len(z0))])
-    res = minimize(objective, z0, method="Nelder-Mead", bounds=[(0, 1)] * len(z0),
-                   options={"maxfev": st.local_evaluations, "xatol": 1e-3, "fatol": 1e-3,
-                            "initial_simplex": simplex, "adaptive": True})
-    x = lo + np.clip(res.x, 0, 1) * (hi - lo)
-    best_val, best_sims = cache[tuple(np.round(x, 6))] if tuple(np.round(x, 6)) in cache else (math.inf, None)
-    if best_sims is None or best_val >= start:
+    z = (x0 - lo) / (hi - lo)
+    val, sims = evaluate([z])
+    val, best_sims, start = float(val[0]), sims[0], float(val[0])
+    step = np.full(d, 0.1)
+    used = 1
+    while used + 2 * d + 1 <= st.local_evaluations and step.max() >= 0.01:
+        trials = []
+        for j in range(d):
+            for sign in (1.0, -1.0):
+                t = z.copy()
+                t[j] = np.clip(t[j] + sign * step[j], 0.0, 1.0)
+                trials.append(t)
+        vals, tsims = evaluate(trials)
+        used += len(trials)
+        gains = val - vals.reshape(d, 2)
+        helped = gains.max(axis=1) > 0
+        if not helped.any():
+            step *= 0.5
+            continue
+        combined = z.copy()
+        for j in np.flatnonzero(helped):
+            combined[j] = trials[2 * j + int(np.argmax(gains[j]))][j]
+        cval, csims = evaluate([combined])
+        used += 1
+        k = int(np.argmin(vals))
+        if cval[0] < vals[k]:
+            z, val, best_sims = combined, float(cval[0]), csims[0]
+        else:
+            z, val, best_sims = trials[k], float(vals[k]), tsims[k]
+        step[~helped] *= 0.5
+    if val >= start:
         return x0, None
-    return x, best_sims
+    return lo + np.clip(z, 0, 1) * (hi - lo), best_sims
 
 
 # ---------------------------------------------------------------------------------------------
@@ -475,6 +505,7 @@ class YearResult:
     heldout: list[FitRow] | None = None
     heldout_spread: np.ndarray | None = None  # [plausible set, target] means, from the other year's sets
     heldout_from: int | None = None
+    sources: object = None  # where the best set's UKP-days come from (ukp_sources.py)
 
 
 def _load_plausible(folder: Path | None, year: int, spec: CalibrationSpec) -> np.ndarray | None:
@@ -489,6 +520,14 @@ def _load_plausible(folder: Path | None, year: int, spec: CalibrationSpec) -> np
     if not set(names) <= set(table.columns):
         return None  # the parameters changed since; start afresh
     return table[names].to_numpy(dtype=float)
+
+
+SOURCE_REPLICATIONS = 4  # for the report's table of where the UKP-days come from (means over replications)
+
+
+def start_point(spec: CalibrationSpec, ys: YearSpec) -> np.ndarray:
+    """The year's ``start`` set as a parameter vector (the prior's midpoint where it is silent)."""
+    return np.array([ys.start.get(p.name, 0.5 * (p.low + p.high)) for p in spec.parameter], dtype=float)
 
 
 def run_calibration(spec: CalibrationSpec, years: list[int], seed: int, jobs: int,
@@ -516,12 +555,16 @@ def run_calibration(spec: CalibrationSpec, years: list[int], seed: int, jobs: in
         if ys.heldout_from is not None:
             src_points = (results[ys.heldout_from].hm.points[results[ys.heldout_from].hm.plausible]
                           if ys.heldout_from in results else _load_plausible(previous_dir, ys.heldout_from, spec))
+        starts = [start_point(spec, ys)] if ys.start else []
+        if src_points is not None:
+            starts.extend(src_points)
         hm = history_match(spec, year, data, path, seed, jobs, progress, candidates, waves, reps,
-                           start_points=src_points)
+                           start_points=np.array(starts) if starts else None)
         best = apply_parameters(data, hm.params, hm.points[hm.best])
         bar = (lambda k: progress(f"{year} best set", k, final_reps)) if progress else None
         fit = check_fit(best, path, hm.targets, seed, final_reps, jobs, bar)
         res = YearResult(year, path, data, hm, fit, spec.resolve(ys.output), time.time() - t0)
+        res.sources = ukp_day_sources(build_scenario(best, path), seed, SOURCE_REPLICATIONS)
         hm.cpu_note = f"{time.process_time() - started:.0f} CPU-s in the main process"
         if src_points is not None and len(src_points):
             pred = apply_parameters(data, hm.params, src_points[0])

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from .calibration import CalibrationSpec, FitRow, YearResult  # noqa: E402
+from .calibration import SOURCE_REPLICATIONS, CalibrationSpec, FitRow, YearResult  # noqa: E402
 
 TEXT = {
     "nb": {
@@ -20,8 +20,10 @@ TEXT = {
             "History matching (Craig mfl. 1997; Andrianakis mfl. 2015). Hver kandidat (et sett av de usikre "
             "parameterne) simuleres med de samme tilfeldige tallene (felles tilfeldige tall), og forkastes som "
             "usannsynlig hvis ett mål har |simulert snitt − observert| / √((toleranse/2)² + Var(snitt)) > {cut}. "
-            "Bølge 1 er et latinsk hyperkubeutvalg i prior-boksen; senere bølger trekker rundt settene som fortsatt "
-            "er sannsynlige. Det beste settet (minste vektede forventede kvadratavvik mellom ett simulert år og det "
+            "Bølge 1 er et latinsk hyperkubeutvalg i prior-boksen, med startsettet fra `targets.toml` (en utforskende "
+            "tilpasning for hånd) og, for 2023, de sannsynlige settene for 2022 som de første kandidatene; senere "
+            "bølger trekker rundt settene som fortsatt er sannsynlige. Lederne simuleres på nytt med flere "
+            "replikasjoner, og et kompass-søk (Kolda, Lewis og Torczon 2003) pusser det beste settet. Det beste settet (minste vektede forventede kvadratavvik mellom ett simulert år og det "
             "observerte året, altså skjevhet² + varians) blir den kalibrerte baselinen; inntil {keep} sannsynlige sett lagres i `plausible_<år>.csv`."),
         "settings": "Innstillinger",
         "fit": "Tilpasning {year}",
@@ -44,6 +46,16 @@ TEXT = {
         "fig_params": "Prior-område (grått) og sannsynlige sett (punkter), skalert til 0–1, {year}",
         "reproduce": "Reproduser",
         "summary": "{passed} av {n} mål innenfor toleranse",
+        "sources": "Hvor UKP-døgnene kommer fra ({year}, beste sett)",
+        "sources_body": (
+            "Snitt over {reps} replikasjoner. Et opphold telles i året det ble meldt utskrivningsklart, med "
+            "utskrivningsdato minus meldedato som UKP-døgn; «planlegging > 1 døgn» er andelen der kommunens "
+            "vedtak og plan tok mer enn et døgn (kompleks planlegging)."),
+        "src_cols": ["Kommune", "Utskrevet til", "UKP-opphold", "Andel 0 døgn", "UKP-døgn", "Døgn per opphold",
+                     "Planlegging > 1 døgn"],
+        "groups": {"others": "øvrige", "Total": "Totalt"},
+        "dests": {"korttid": "korttidsplass", "home_new_services": "hjem, nye tjenester",
+                  "home_no_new_services": "hjem, ingen nye", "all": "alle"},
     },
     "en": {
         "title": "Calibration of ukp-sim to the 2022–2023 figures",
@@ -52,7 +64,10 @@ TEXT = {
             "History matching (Craig et al. 1997; Andrianakis et al. 2015). Each candidate (a set of the uncertain "
             "parameters) is simulated with the same random numbers (common random numbers) and ruled out as "
             "implausible if for some target |simulated mean − observed| / √((tolerance/2)² + Var(mean)) > {cut}. "
-            "Wave 1 is a Latin hypercube over the prior box; later waves sample around the sets still plausible. "
+            "Wave 1 is a Latin hypercube over the prior box whose first candidates are the start set in `targets.toml` "
+            "(an exploratory fit by hand) and, for 2023, the plausible sets of 2022; later waves sample around the "
+            "sets still plausible. The leaders are re-simulated with more replications, and a compass search "
+            "(Kolda, Lewis and Torczon 2003) polishes the best set. "
             "The best set (smallest weighted expected squared error of one simulated year against the observed year, "
             "i.e. bias² + variance) becomes the calibrated baseline; up "
             "to {keep} plausible sets are kept in `plausible_<year>.csv`."),
@@ -77,6 +92,16 @@ TEXT = {
         "fig_params": "Prior range (grey) and plausible sets (dots), scaled to 0–1, {year}",
         "reproduce": "Reproduce",
         "summary": "{passed} of {n} targets within tolerance",
+        "sources": "Where the UKP-days come from ({year}, best set)",
+        "sources_body": (
+            "Means over {reps} replications. A stay counts in the year it was declared ready, with discharge date "
+            "minus declaration date as its UKP-days; «planning > 1 day» is the share whose municipal decision and "
+            "plan took more than a day (complex planning)."),
+        "src_cols": ["Municipality", "Discharged to", "UKP stays", "0-day share", "UKP-days", "Days per stay",
+                     "Planning > 1 day"],
+        "groups": {"others": "others", "Total": "Total"},
+        "dests": {"korttid": "korttidsplass", "home_new_services": "home, new services",
+                  "home_no_new_services": "home, no new services", "all": "all"},
     },
 }
 
@@ -105,6 +130,20 @@ def _fit_table(rows: list[FitRow], t: dict, spread: np.ndarray | None = None) ->
             cells.append(f"{_fmt(np.nanmin(col))}–{_fmt(np.nanmax(col))}")
         cells += [t["pass"] if r.passed else f"**{t['fail']}**", r.target.source]
         out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
+def _sources_table(table, t: dict) -> list[str]:
+    cols = t["src_cols"]
+    out = ["| " + " | ".join(cols) + " |", "|---|---|" + "---:|" * (len(cols) - 2)]
+    for r in table.itertuples():
+        group = t["groups"].get(r.group, r.group)
+        dest = t["dests"].get(r.destination, r.destination)
+        strong = (lambda x: f"**{x}**") if r.destination == "all" else (lambda x: x)
+        out.append("| " + " | ".join([strong(group), strong(dest), f"{r.stays:,.0f}".replace(",", " "),
+                                      f"{100 * r.zero_day_share:.1f} %",
+                                      f"{r.ukp_days:,.0f}".replace(",", " "), _fmt(r.days_per_stay),
+                                      f"{100 * r.planning_share:.1f} %"]) + " |")
     return out
 
 
@@ -196,6 +235,9 @@ def write_report(spec: CalibrationSpec, results: dict[int, YearResult], out_dir:
         files[fig] = buf.getvalue()
         lines += ["", f"![{t['fig_params'].format(year=year)}]({fig})", ""]
         lines += [f"{t['runtime']}: {res.seconds / 60:.1f} min ({jobs} jobs); {hm.cpu_note}.", ""]
+        if res.sources is not None:
+            lines += [f"### {t['sources'].format(year=year)}", "", t["sources_body"].format(reps=SOURCE_REPLICATIONS), "",
+                      *_sources_table(res.sources, t), ""]
         if res.heldout is not None:
             lines += [f"## {t['heldout'].format(year=year, src=res.heldout_from)}", "",
                       t["heldout_body"].format(year=year, src=res.heldout_from, n=len(res.heldout_spread)), "",
