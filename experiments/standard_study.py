@@ -10,7 +10,7 @@ code is ukp_sim/study.py (running and tables), ukp_sim/study_figures.py and ukp_
 """
 import sys
 
-from ukp_sim.study_main import main
+from ukp_sim.cli.study import main
 
 if __name__ == "__main__":
     sys.exit(main())

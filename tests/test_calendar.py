@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ukp_sim.calendar import (
+from ukp_sim.sim.calendar import (
     WEEKDAYS,
     SimCalendar,
     easter_sunday,

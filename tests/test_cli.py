@@ -1,6 +1,6 @@
 """The ``ukp-sim`` command line: ``run`` and ``validate``, their output files and their errors.
 
-Most tests call ``ukp_sim.cli.main([...])`` in-process; one runs the installed console script in a
+Most tests call ``ukp_sim.cli.main.main([...])`` in-process; one runs the installed console script in a
 subprocess. Every run uses a small what-if in ``tmp_path`` that extends the real baseline by
 absolute path with a 30-day warm-up, and 2 replications.
 """
@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 import ukp_sim
-from ukp_sim.cli import main
+from ukp_sim.cli.main import main
 from ukp_sim.kpi import DEFINITIONS, TOTAL
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
@@ -70,7 +70,7 @@ def console_script() -> list[str]:
     script = Path(sys.executable).parent / "ukp-sim"
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-m", "ukp_sim.cli"]  # pragma: no cover
+    return [sys.executable, "-m", "ukp_sim.cli.main"]  # pragma: no cover
 
 
 def assert_user_error(rc: int, out: str, err: str) -> str:
@@ -274,7 +274,7 @@ def test_console_script_error_in_a_subprocess(tmp_path):
 
 
 def test_interrupted_run_writes_the_finished_replications_and_exits_130(tmp_path, monkeypatch):
-    import ukp_sim.experiment as experiment
+    import ukp_sim.analysis.runner as experiment
 
     real = experiment.single_run
 
@@ -296,7 +296,7 @@ def test_interrupted_run_writes_the_finished_replications_and_exits_130(tmp_path
 
 
 def test_interrupted_before_any_replication_writes_nothing(tmp_path, monkeypatch):
-    import ukp_sim.experiment as experiment
+    import ukp_sim.analysis.runner as experiment
 
     def interrupted(*args):
         raise KeyboardInterrupt

@@ -1,4 +1,4 @@
-"""Comparing scenarios under common random numbers (ukp_sim.compare and ``ukp-sim compare``).
+"""Comparing scenarios under common random numbers (ukp_sim.analysis.compare and ``ukp-sim compare``).
 
 Scenarios are small what-ifs in tmp_path that extend the real baseline by absolute path with a
 30-day warm-up (a replication takes about a third of a second), run with 3-5 replications.
@@ -18,13 +18,13 @@ import pandas as pd
 import pytest
 
 import ukp_sim
-from ukp_sim.cli import main
-from ukp_sim.compare import (CRN_STATEMENT, DIFFERENCE_COLUMNS, excludes_zero, paired_differences, savings,
+from ukp_sim.cli.main import main
+from ukp_sim.analysis.compare import (CRN_STATEMENT, DIFFERENCE_COLUMNS, excludes_zero, paired_differences, savings,
                              unpaired_difference)
-from ukp_sim.experiment import KEYS, mean_ci, run_many
+from ukp_sim.analysis.runner import KEYS, mean_ci, run_many
 from ukp_sim.kpi import DEFINITIONS, TOTAL, WHOLE_YEAR
-from ukp_sim.scenario_loader import load_scenario
-from ukp_sim.targets import load_targets
+from ukp_sim.config.loader import load_scenario
+from ukp_sim.config.targets import load_targets
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 SEED = 1
@@ -366,7 +366,7 @@ def test_compare_default_output_folder(files, tmp_path, monkeypatch):
 @pytest.fixture
 def no_runs(monkeypatch):
     """Make any simulation fail loudly, to show an input error stops before anything runs."""
-    import ukp_sim.experiment as experiment
+    import ukp_sim.analysis.runner as experiment
 
     def forbidden(*args):
         raise AssertionError("a replication ran")
@@ -414,7 +414,7 @@ def test_a_missing_last_file_exits_2_before_any_run(files, tmp_path, no_runs):
 
 
 def test_an_interrupted_comparison_writes_nothing_and_exits_130(files, tmp_path, monkeypatch):
-    import ukp_sim.experiment as experiment
+    import ukp_sim.analysis.runner as experiment
 
     real = experiment.single_run
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from ukp_sim.distributions import KINDS, Dist
+from ukp_sim.base.distributions import KINDS, Dist
 
 N = 200_000
 Z = 5.0  # tolerance in standard errors; the uniforms are seeded, so the tests are deterministic

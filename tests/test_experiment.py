@@ -1,4 +1,4 @@
-"""Replications, confidence intervals and parallel runs (ukp_sim.experiment).
+"""Replications, confidence intervals and parallel runs (ukp_sim.analysis.runner).
 
 The simulated scenario is the real baseline with a 30-day warm-up (a replication takes well under
 a second) and 3 replications.
@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from ukp_sim.experiment import KEYS, mean_ci, run_replications, single_run, summarise
+from ukp_sim.analysis.runner import KEYS, mean_ci, run_replications, single_run, summarise
 from ukp_sim.kpi import TOTAL, WHOLE_YEAR
-from ukp_sim.scenario import Scenario
-from ukp_sim.scenario_loader import load_scenario
-from ukp_sim.targets import load_targets
+from ukp_sim.config.scenario import Scenario
+from ukp_sim.config.loader import load_scenario
+from ukp_sim.config.targets import load_targets
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 REPS = 3
@@ -178,7 +178,7 @@ def test_interruption_keeps_the_finished_replications(scenario):
 
 
 def test_interruption_before_any_replication(scenario, monkeypatch):
-    import ukp_sim.experiment as experiment
+    import ukp_sim.analysis.runner as experiment
 
     def interrupted(*args):
         raise KeyboardInterrupt
@@ -266,7 +266,7 @@ def test_summary_targets_and_status(summary):
 
 
 def status_of(target, value, rule):
-    from ukp_sim.targets import status
+    from ukp_sim.config.targets import status
     return status(target, value, rule)
 
 

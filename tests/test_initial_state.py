@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ukp_sim.experiment import summarise
-from ukp_sim.model import Model
-from ukp_sim.records import FROM_INITIAL
-from ukp_sim.scenario_loader import load_scenario
+from ukp_sim.analysis.runner import summarise
+from ukp_sim.sim.model import Model
+from ukp_sim.sim.records import FROM_INITIAL
+from ukp_sim.config.loader import load_scenario
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 

@@ -25,17 +25,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ukp_sim.errors import ScenarioError
-from ukp_sim.interventions import Ramp
-from ukp_sim.model.core import Model, period_bounds
-from ukp_sim.records import (
+from ukp_sim.base.errors import ScenarioError
+from ukp_sim.sim.interventions import Ramp
+from ukp_sim.sim.model import Model, period_bounds
+from ukp_sim.sim.records import (
     END_DEATH, END_HOME, FLAG_EARLY_ASSESSMENT, FLAG_FRAILTY, FLAG_SHARED_BED, FLAG_TEAM, FLAG_TEAM_HOME,
     FROM_HOSPITAL, HOME_NEW, KORTTID, Records,
 )
-from ukp_sim.scenario import (
+from ukp_sim.config.scenario import (
     INTERVENTION_IDS, EscalationLevel, ExtraBeds, Interventions, Scenario,
 )
-from ukp_sim.scenario_loader import load_scenario
+from ukp_sim.config.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"

@@ -1,4 +1,4 @@
-"""``ukp-sim target`` and ``ukp_sim.lever_search``: what would it take to meet a target.
+"""``ukp-sim target`` and ``ukp_sim.analysis.lever_search``: what would it take to meet a target.
 
 * The bisection, with a deterministic fake evaluator: it returns the smallest grid value that
   meets the criterion (one step lower fails, from the recorded path), says "not reachable" when
@@ -26,15 +26,15 @@ import pytest
 from scipy import stats
 
 import ukp_sim
-from ukp_sim.cli import main
-from ukp_sim.errors import UserError
-from ukp_sim.experiment import single_run
-from ukp_sim.lever_search import (
+from ukp_sim.cli.main import main
+from ukp_sim.base.errors import UserError
+from ukp_sim.analysis.runner import single_run
+from ukp_sim.analysis.lever_search import (
     LEVERS, NOT_REACHABLE, REACHED, REACHED_AT_MIN, SEARCH_COLUMNS, Criterion, Point, bisect_lever, grid_value,
     max_evaluations, prepare,
 )
-from ukp_sim.scenario import ExtraBeds
-from ukp_sim.scenario_loader import load_scenario, scenario_to_dict
+from ukp_sim.config.scenario import ExtraBeds
+from ukp_sim.config.loader import load_scenario, scenario_to_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"

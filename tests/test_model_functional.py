@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ukp_sim.model.core import Model, period_bounds
-from ukp_sim.records import Records
-from ukp_sim.scenario_loader import load_scenario
+from ukp_sim.sim.model import Model, period_bounds
+from ukp_sim.sim.records import Records
+from ukp_sim.config.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -179,7 +179,7 @@ def test_same_seed_identical_in_a_fresh_interpreter():
     code = (
         "import sys, json; sys.path.insert(0, sys.argv[1]);"
         "from test_model_functional import digest;"
-        "from ukp_sim.model.core import Model; from ukp_sim.scenario_loader import load_scenario;"
+        "from ukp_sim.sim.model import Model; from ukp_sim.config.loader import load_scenario;"
         "print(json.dumps(digest(Model(load_scenario(sys.argv[2]), 20231, 3).run())))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}

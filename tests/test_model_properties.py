@@ -23,10 +23,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ukp_sim.model.core import Model, build_calendar
-from ukp_sim.records import END_DEATH, END_READMISSION, FROM_HOSPITAL, KORTTID, NO_DESTINATION
-from ukp_sim.scenario import InitialState, Municipality
-from ukp_sim.scenario_loader import load_scenario
+from ukp_sim.sim.model import Model, build_calendar
+from ukp_sim.sim.records import END_DEATH, END_READMISSION, FROM_HOSPITAL, KORTTID, NO_DESTINATION
+from ukp_sim.config.scenario import InitialState, Municipality
+from ukp_sim.config.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"

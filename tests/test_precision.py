@@ -17,12 +17,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-import ukp_sim.experiment as experiment
-from ukp_sim.cli import main
-from ukp_sim.experiment import (DEFAULT_PRECISION_KPIS, precision_check, replications_needed, run_replications,
+import ukp_sim.analysis.runner as experiment
+from ukp_sim.cli.main import main
+from ukp_sim.analysis.runner import (DEFAULT_PRECISION_KPIS, precision_check, replications_needed, run_replications,
                                 run_to_precision)
 from ukp_sim.kpi import TOTAL, WHOLE_YEAR
-from ukp_sim.scenario_loader import load_scenario
+from ukp_sim.config.loader import load_scenario
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 SEED = 5

@@ -26,8 +26,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ukp_sim.model.core import Model, period_bounds
-from ukp_sim.scenario_loader import load_scenario
+from ukp_sim.sim.model import Model, period_bounds
+from ukp_sim.config.loader import load_scenario
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

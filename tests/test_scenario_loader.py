@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from ukp_sim.distributions import Dist
-from ukp_sim.errors import ScenarioError, UserError
-from ukp_sim.scenario import Scenario
-from ukp_sim.scenario_loader import deep_merge, load_scenario, read_toml, resolve_extends
+from ukp_sim.base.distributions import Dist
+from ukp_sim.base.errors import ScenarioError, UserError
+from ukp_sim.config.scenario import Scenario
+from ukp_sim.config.loader import deep_merge, load_scenario, read_toml, resolve_extends
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ukp_sim.streams import Streams, name_key
+from ukp_sim.sim.streams import Streams, name_key
 
 
 def draws(seed: int, replication: int, name: str, n: int = 20) -> np.ndarray:

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ukp_sim import experiment
-from ukp_sim.errors import ScenarioError, UserError
-from ukp_sim.study import (
+from ukp_sim.analysis import runner as experiment
+from ukp_sim.base.errors import ScenarioError, UserError
+from ukp_sim.analysis.study import (
     KPI_COLUMNS,
     load_study,
     milestone,
@@ -26,8 +26,8 @@ from ukp_sim.study import (
     run_study,
     study_tables,
 )
-from ukp_sim.study_labels import SCENARIOS
-from ukp_sim.study_main import main
+from ukp_sim.report.labels import SCENARIOS
+from ukp_sim.cli.study import main
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "scenarios" / "one_municipality.toml"

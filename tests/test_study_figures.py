@@ -8,8 +8,8 @@ import matplotlib
 import pandas as pd
 import pytest
 
-from ukp_sim import study_figures as sf
-from ukp_sim.study_labels import SCENARIOS, scenario_label
+from ukp_sim.report import study_figures as sf
+from ukp_sim.report.labels import SCENARIOS, scenario_label
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 YEARS = (2023, 2024, 2025, 2026)

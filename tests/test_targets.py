@@ -6,7 +6,7 @@ import math
 import pytest
 
 from ukp_sim.kpi import DEFINITIONS, TOTAL
-from ukp_sim.targets import TARGETS_FILE, StatusRule, Target, load_targets, status
+from ukp_sim.config.targets import TARGETS_FILE, StatusRule, Target, load_targets, status
 
 
 @pytest.fixture(scope="module")

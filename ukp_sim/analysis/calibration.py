@@ -1,0 +1,592 @@
+"""Calibration by history matching: which parameter sets reproduce the observed figures?
+
+The data are thin (a handful of yearly figures) and several parameter sets fit them equally well,
+so the method returns a *set* of plausible parameter sets rather than one point (history
+matching: Craig et al. 1997; Andrianakis et al. 2015). Each candidate is simulated with the same
+seeds (common random numbers), which makes the comparison between candidates smooth. A candidate
+is implausible when, for some target,
+
+    I = |simulated mean - observed| / sqrt((tolerance / 2)^2 + Var(simulated mean)) > cut-off,
+
+with the tolerance read as two standard deviations of observation error plus model discrepancy.
+Wave 1 is a Latin hypercube over the prior box; later waves resample around the plausible sets.
+The best set (smallest expected squared error of one simulated year against the observed year,
+weighted) is written as the calibrated baseline; the whole plausible set is kept so later studies can carry the parameter uncertainty.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import fnmatch
+import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import qmc
+
+from ukp_sim.base.errors import UserError
+from ukp_sim.analysis.runner import mean_ci, single_run
+from ukp_sim.config.scenario import _f, _fd, _req
+from ukp_sim.config.loader import _Builder, build_scenario, load_scenario_data, read_toml
+from ukp_sim.analysis.ukp_sources import ukp_day_sources
+
+
+# ---------------------------------------------------------------------------------------------
+# The calibration file (calibration/targets.toml)
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class CalTarget:
+    year: int = _req("calendar year of the observation", min=1900, max=2100)
+    kpi: str = _req("KPI id in the model's output (see ukp_sim/kpi.py)")
+    municipality: str = _req('"Total", a municipality, or "Municipality/Unit"')
+    observed: float = _req("the observed value")
+    tolerance: float = _req("the absolute deviation that still counts as a fit", min=0)
+    weight: float = _f(1.0, "weight in the fit; 0 = reported only", min=0)
+    source: str = _req("where the figure comes from")
+
+    @property
+    def label(self) -> str:
+        return f"{self.kpi} {self.municipality} {self.year}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CalParameter:
+    name: str = _req("a short name")
+    path: str = _req("key path in the scenario; * matches any name")
+    mode: str = _f("set", "'set' the value or 'scale' (multiply) it", choices=("set", "scale"))
+    low: float = _req("lower end of the prior range")
+    high: float = _req("upper end of the prior range")
+    integer: bool = _f(False, "round the resulting values to whole numbers")
+    exclude: tuple[str, ...] = _f((), "municipality names a wildcard leaves out")
+    doc: str = _f("", "what the parameter means")
+
+
+@dataclass(frozen=True, kw_only=True)
+class YearSpec:
+    scenario: str = _req("the scenario to calibrate for this year (relative to the targets file)")
+    output: str = _req("where to write the calibrated scenario (relative to the targets file)")
+    heldout_from: int | None = _f(None, "also predict this year from that year's fit")
+    start: dict[str, float] = _fd(dict, "a parameter set that joins the first wave (e.g. an exploratory fit); "
+                                     "parameters it leaves out start at the middle of their prior range")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    implausibility_cutoff: float = _f(3.0, "implausibility above which a candidate is ruled out", min=0)
+    candidates_per_wave: int = _f(160, "candidates simulated per wave", min=2)
+    waves: int = _f(3, "waves of history matching", min=1, max=20)
+    replications_per_candidate: int = _f(2, "replications per candidate (common random numbers)", min=1)
+    final_replications: int = _f(30, "replications for the fit report of the best set", min=2)
+    max_plausible_sets: int = _f(40, "plausible parameter sets kept", min=1)
+    refine_candidates: int = _f(8, "leading candidates re-simulated with more replications before the best is chosen", min=1)
+    refine_replications: int = _f(10, "replications for that re-check", min=2)
+    local_evaluations: int = _f(
+        0, "evaluations of a compass search from the best set (0 = none); it polishes the best "
+        "set the sparse waves found", min=0,
+    )
+    local_replications: int = _f(4, "replications per evaluation of the local search (common random numbers)", min=1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CalibrationSpec:
+    settings: Settings = _f(Settings(), "settings")
+    years: dict[str, YearSpec] = _req("the years to calibrate")
+    target: tuple[CalTarget, ...] = _req("the targets")
+    parameter: tuple[CalParameter, ...] = _req("the parameters calibration may change")
+    file: str = field(default="", metadata={"internal": True})
+
+    def targets_for(self, year: int) -> list[CalTarget]:
+        return [t for t in self.target if t.year == year]
+
+    def resolve(self, relative: str) -> Path:
+        return (Path(self.file).parent / relative).resolve()
+
+
+def load_calibration_spec(path: str | Path) -> CalibrationSpec:
+    path = Path(path)
+    data = read_toml(path)
+    b = _Builder(path)
+    spec = b.build(CalibrationSpec, data, "")
+    for i, p in enumerate(spec.parameter):
+        if not p.low < p.high:
+            b.fail(f"parameter[{i}]", f"low {p.low} must be below high {p.high}")
+    names = {p.name for p in spec.parameter}
+    for year, ys in spec.years.items():
+        if not year.isdigit():
+            b.fail(f"years.{year}", "keys must be years", "write [years.2022]")
+        for name, value in ys.start.items():
+            if name not in names:
+                b.fail(f"years.{year}.start.{name}", "is not a calibration parameter",
+                       "use a name from the [[parameter]] tables")
+            p = next(q for q in spec.parameter if q.name == name)
+            if not p.low <= value <= p.high:
+                b.fail(f"years.{year}.start.{name}", f"{value} lies outside the prior range {p.low}-{p.high}")
+    return CalibrationSpec(settings=spec.settings, years=spec.years, target=spec.target,
+                           parameter=spec.parameter, file=str(path))
+
+
+# ---------------------------------------------------------------------------------------------
+# Setting parameters on scenario data
+# ---------------------------------------------------------------------------------------------
+def matching_paths(data: dict, pattern: str, exclude: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Key paths in ``data`` matching a dotted pattern where ``*`` matches one key."""
+    parts = pattern.split(".")
+    found: list[tuple[str, ...]] = []
+
+    def walk(node, i, prefix):
+        if i == len(parts):
+            found.append(prefix)
+            return
+        if not isinstance(node, dict):
+            return
+        for key in node:
+            if fnmatch.fnmatchcase(str(key), parts[i]):
+                if prefix == ("municipalities",) and key in exclude:
+                    continue
+                walk(node[key], i + 1, (*prefix, str(key)))
+
+    walk(data, 0, ())
+    return found
+
+
+def _get(data: dict, path: tuple[str, ...]):
+    for key in path:
+        data = data[key]
+    return data
+
+
+def _set(data: dict, path: tuple[str, ...], value) -> None:
+    for key in path[:-1]:
+        data = data[key]
+    data[path[-1]] = value
+
+
+def apply_parameters(data: dict, params: tuple[CalParameter, ...] | list[CalParameter],
+                     values: np.ndarray) -> dict:
+    """A copy of scenario data with each parameter set (or scaled) to its value."""
+    out = copy.deepcopy(data)
+    for p, v in zip(params, values):
+        paths = matching_paths(out, p.path, p.exclude)
+        if not paths:
+            raise UserError(f"calibration parameter '{p.name}': no key matches '{p.path}' in the scenario")
+        for path in paths:
+            base = _get(data, path)
+            new = float(v) if p.mode == "set" else float(base) * float(v)
+            if p.integer:
+                new = int(round(new))
+                if p.mode == "scale" and base > 0:
+                    new = max(1, new)
+            _set(out, path, new)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Simulating candidates
+# ---------------------------------------------------------------------------------------------
+def _simulate_targets(task) -> np.ndarray:
+    data, path, seed, rep, keys = task
+    scenario = build_scenario(data, path)
+    df = single_run(scenario, seed, rep)
+    yearly = df[df["month"] == 0]
+    lookup = dict(zip(zip(yearly["year"], yearly["municipality"], yearly["kpi"]), yearly["value"]))
+    return np.array([lookup.get(k, math.nan) for k in keys], dtype=float)
+
+
+def simulate_candidates(candidates: list[dict], path: Path, targets: list[CalTarget], seed: int,
+                        reps: int, jobs: int, progress: Callable[[int], None] | None = None) -> np.ndarray:
+    """Target values for every candidate and replication: array [candidate, replication, target].
+    Replication r uses the same seeds for every candidate (common random numbers)."""
+    keys = [(t.year, t.municipality, t.kpi) for t in targets]
+    tasks = [(c, path, seed, r, keys) for c in candidates for r in range(reps)]
+    out = np.empty((len(candidates), reps, len(targets)))
+    if jobs <= 1:
+        results = map(_simulate_targets, tasks)
+    else:
+        pool = ProcessPoolExecutor(max_workers=jobs)
+        results = pool.map(_simulate_targets, tasks, chunksize=max(1, len(tasks) // (8 * jobs)))
+    try:
+        for i, res in enumerate(results):
+            out[i // reps, i % reps] = res
+            if progress:
+                progress(1)
+    finally:
+        if jobs > 1:
+            pool.shutdown(cancel_futures=True)
+    return out
+
+
+def implausibility(sims: np.ndarray, targets: list[CalTarget]) -> np.ndarray:
+    """Implausibility [candidate, target] from simulations [candidate, replication, target]."""
+    obs = np.array([t.observed for t in targets])
+    tol = np.array([t.tolerance for t in targets])
+    mean = np.nanmean(sims, axis=1)
+    reps = sims.shape[1]
+    var_mean = np.nanvar(sims, axis=1, ddof=1) / reps if reps > 1 else np.zeros_like(mean)
+    return np.abs(mean - obs) / np.sqrt((tol / 2.0) ** 2 + var_mean)
+
+
+def year_distance(sims: np.ndarray, targets: list[CalTarget]) -> np.ndarray:
+    """Ranking distance per candidate: the weighted expected squared error of ONE simulated year
+    against the observed year, in units of half the tolerance, i.e. bias^2 + variance. The
+    observation is a single year, so a candidate whose years scatter widely (a queue near
+    saturation) is a worse description than a stable one with the same mean."""
+    obs = np.array([t.observed for t in targets])
+    tol = np.array([t.tolerance for t in targets])
+    w = np.array([t.weight for t in targets])
+    mse = np.nanmean((sims - obs) ** 2, axis=1) / (tol / 2.0) ** 2
+    return (mse * w).sum(axis=1)
+
+
+@dataclass
+class HistoryMatch:
+    year: int
+    targets: list[CalTarget]
+    params: list[CalParameter]
+    points: np.ndarray  # [candidate, parameter]
+    wave: np.ndarray  # wave of each candidate
+    sims: np.ndarray  # [candidate, replication, target]
+    impl: np.ndarray  # [candidate, target]
+    max_impl: np.ndarray
+    distance: np.ndarray
+    plausible: np.ndarray  # indices of the kept plausible sets, best first
+    any_plausible: bool
+    cpu_note: str = ""
+
+    @property
+    def best(self) -> int:
+        return int(self.plausible[0])
+
+
+def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed: int, jobs: int,
+                  progress: Callable[[str, int, int], None] | None = None,
+                  candidates: int | None = None, waves: int | None = None, reps: int | None = None,
+                  start_points: np.ndarray | None = None) -> HistoryMatch:
+    """History matching for one year. ``start_points`` (e.g. the previous year's plausible sets)
+    take the first places in wave 1; a Latin hypercube over the prior box fills the rest."""
+    st = spec.settings
+    n = candidates or st.candidates_per_wave
+    n_waves = waves or st.waves
+    reps = reps or st.replications_per_candidate
+    targets = spec.targets_for(year)
+    if not targets:
+        raise UserError(f"{spec.file}: no target for year {year}")
+    params = list(spec.parameter)
+    lo = np.array([p.low for p in params])
+    hi = np.array([p.high for p in params])
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(year,)))
+    weights = np.array([t.weight for t in targets])
+    active = weights > 0
+    all_points, all_waves, all_sims = [], [], []
+    sampler = qmc.LatinHypercube(d=len(params), seed=rng)
+    points = lo + sampler.random(n) * (hi - lo)
+    if start_points is not None and len(start_points):
+        k = min(len(start_points), n // 2)
+        points[:k] = np.clip(start_points[:k], lo, hi)
+    for w in range(n_waves):
+        cands = [apply_parameters(data, params, x) for x in points]
+        bar = (lambda k, w=w: progress(f"{year} wave {w + 1}/{n_waves}", k, n * reps)) if progress else None
+        sims = simulate_candidates(cands, path, targets, seed, reps, jobs, bar)
+        all_points.append(points)
+        all_waves.append(np.full(n, w + 1))
+        all_sims.append(sims)
+        P = np.vstack(all_points)
+        impl = implausibility(np.concatenate(all_sims), targets)
+        max_i = impl[:, active].max(axis=1)
+        keep = np.flatnonzero(max_i <= st.implausibility_cutoff)
+        floor = 0.02
+        if 0 < keep.size < 5:  # a few plausible sets: explore the region around them
+            floor = 0.05
+        elif keep.size == 0:  # none: continue from the best tenth
+            dist = year_distance(np.concatenate(all_sims), targets)
+            keep = np.argsort(dist)[:max(5, len(dist) // 10)]
+        if w + 1 < n_waves:
+            parents = P[keep]
+            scale = np.maximum(0.5 * parents.std(axis=0), floor * (hi - lo))
+            pick = parents[rng.integers(0, len(parents), n)]
+            points = np.clip(pick + rng.normal(size=pick.shape) * scale, lo, hi)
+    P = np.vstack(all_points)
+    sims = np.concatenate(all_sims)
+    impl = implausibility(sims, targets)
+    max_i = impl[:, active].max(axis=1)
+    dist = year_distance(sims, targets)
+    order = np.argsort(dist)
+    plausible = order[max_i[order] <= st.implausibility_cutoff]
+    any_plausible = plausible.size > 0
+    if not any_plausible:
+        plausible = order
+    # A candidate can lead by luck with few replications (queues near saturation are heavy-tailed):
+    # re-check the leaders with more replications and take the best of those.
+    leaders = plausible[:st.refine_candidates]
+    bar = (lambda k: progress(f"{year} re-check", k, len(leaders) * st.refine_replications)) if progress else None
+    resims = simulate_candidates([apply_parameters(data, params, P[i]) for i in leaders], path, targets, seed,
+                                 st.refine_replications, jobs, bar)
+    re_dist = year_distance(resims, targets)
+    best = int(leaders[int(np.argmin(re_dist))])
+    waves_of = np.concatenate(all_waves)
+    if st.local_evaluations > 0:
+        x, local_sims = _local_search(data, path, params, targets, P[best], lo, hi, seed, jobs, st, progress, year)
+        if local_sims is not None:
+            # the polished set joins the candidates (wave 0 marks it), simulated with the local
+            # replications padded to the candidates' count for the tables
+            P = np.vstack([P, x])
+            waves_of = np.concatenate([waves_of, [0]])
+            pad = local_sims[: sims.shape[1]]
+            sims = np.concatenate([sims, pad[None]])
+            impl = implausibility(sims, targets)
+            max_i = impl[:, active].max(axis=1)
+            dist = year_distance(sims, targets)
+            best = len(P) - 1
+            if max_i[best] <= st.implausibility_cutoff:
+                any_plausible = True
+    plausible = np.concatenate([[best], plausible[plausible != best]])[:st.max_plausible_sets]
+    return HistoryMatch(year, targets, params, P, waves_of, sims, impl, max_i, dist,
+                        plausible, any_plausible)
+
+
+def _local_search(data, path, params, targets, x0, lo, hi, seed, jobs, st, progress, year):
+    """Compass search (Kolda, Lewis & Torczon 2003) on the one-year squared error, in the unit
+    cube, with the same seeds for every evaluation (common random numbers make the objective
+    nearly smooth). Each sweep tries every parameter a step up and down in one batch, then the
+    combination of all the moves that helped; a parameter whose moves did not help halves its
+    step. It suits this model, whose municipalities answer mostly to their own parameters.
+    Returns the best point and its simulations, or (x0, None) if nothing better was found."""
+    reps = st.local_replications
+    d = len(x0)
+
+    def evaluate(points: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        xs = [lo + np.clip(z, 0, 1) * (hi - lo) for z in points]
+        bar = (lambda k: progress(f"{year} local search", k, st.local_evaluations * reps)) if progress else None
+        sims = simulate_candidates([apply_parameters(data, params, x) for x in xs], path, targets, seed, reps,
+                                   jobs, bar)
+        return year_distance(sims, targets), sims
+
+    z = (x0 - lo) / (hi - lo)
+    val, sims = evaluate([z])
+    val, best_sims, start = float(val[0]), sims[0], float(val[0])
+    step = np.full(d, 0.1)
+    used = 1
+    while used + 2 * d + 1 <= st.local_evaluations and step.max() >= 0.01:
+        trials = []
+        for j in range(d):
+            for sign in (1.0, -1.0):
+                t = z.copy()
+                t[j] = np.clip(t[j] + sign * step[j], 0.0, 1.0)
+                trials.append(t)
+        vals, tsims = evaluate(trials)
+        used += len(trials)
+        gains = val - vals.reshape(d, 2)
+        helped = gains.max(axis=1) > 0
+        if not helped.any():
+            step *= 0.5
+            continue
+        combined = z.copy()
+        for j in np.flatnonzero(helped):
+            combined[j] = trials[2 * j + int(np.argmax(gains[j]))][j]
+        cval, csims = evaluate([combined])
+        used += 1
+        k = int(np.argmin(vals))
+        if cval[0] < vals[k]:
+            z, val, best_sims = combined, float(cval[0]), csims[0]
+        else:
+            z, val, best_sims = trials[k], float(vals[k]), tsims[k]
+        step[~helped] *= 0.5
+    if val >= start:
+        return x0, None
+    return lo + np.clip(z, 0, 1) * (hi - lo), best_sims
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking a parameter set with many replications
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class FitRow:
+    target: CalTarget
+    mean: float
+    ci_low: float
+    ci_high: float
+    values: np.ndarray
+
+    @property
+    def passed(self) -> bool:
+        return abs(self.mean - self.target.observed) <= self.target.tolerance
+
+    @property
+    def error(self) -> float:
+        return self.mean - self.target.observed
+
+
+def check_fit(data: dict, path: Path, targets: list[CalTarget], seed: int, reps: int, jobs: int,
+              progress=None) -> list[FitRow]:
+    sims = simulate_candidates([data], path, targets, seed, reps, jobs, progress)[0]
+    rows = []
+    for j, t in enumerate(targets):
+        mean, lo, hi, _ = mean_ci(sims[:, j])
+        rows.append(FitRow(t, mean, lo, hi, sims[:, j]))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing the calibrated scenario
+# ---------------------------------------------------------------------------------------------
+def _toml_key(key: str) -> str:
+    bare = key.replace("_", "").replace("-", "").isalnum() and key.isascii()
+    return key if bare else '"' + key.replace('"', '\\"') + '"'
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return f"{v:.4g}" if abs(v) < 1e4 else f"{v:.1f}"
+    return '"' + str(v).replace('"', '\\"') + '"'
+
+
+def write_calibrated_scenario(out: Path, extends: Path, base: dict, hm: HistoryMatch, seed: int,
+                              fit: list[FitRow], version: str) -> str:
+    """The calibrated scenario as a short file that extends the input and overrides the fitted
+    values, each commented with its prior range and its range over the plausible sets."""
+    best = hm.points[hm.best]
+    fitted = apply_parameters(base, hm.params, best)
+    plaus = hm.points[hm.plausible]
+    comments: dict[tuple, str] = {}
+    for j, p in enumerate(hm.params):
+        lo, hi = plaus[:, j].min(), plaus[:, j].max()
+        what = "x" if p.mode == "scale" else ""
+        note = (f"fitted ({p.name}{', scale' if p.mode == 'scale' else ''}): best {what}{best[j]:.3g}, "
+                f"plausible {what}{lo:.3g}-{what}{hi:.3g}, prior {what}{p.low:g}-{what}{p.high:g}")
+        for path in matching_paths(base, p.path, p.exclude):
+            comments[path] = note
+    tables: dict[tuple, list[str]] = {}
+    for path, note in comments.items():
+        value = _get(fitted, path)
+        tables.setdefault(path[:-1], []).append(f"{_toml_key(path[-1])} = {_toml_value(value)}  # {note}")
+    rel = Path(os.path.relpath(extends, out.parent)).as_posix()
+    passed = sum(r.passed for r in fit)
+    lines = [
+        f"# Calibrated baseline for {hm.year}, written by `ukp-sim calibrate` (ukp-sim {version}) on "
+        f"{dt.date.today().isoformat()} with seed {seed}.",
+        f"# It extends {extends.name} (read that file for every value not listed here and its source) and",
+        "# overrides the parameters that calibration fitted. Each comment gives the best value, its",
+        "# range over the plausible parameter sets and its prior range. Do not edit by hand: rerun",
+        "# `make calibrate` (calibration/report.md shows the fit).",
+        f"# Fit of the best set ({len(fit[0].values)} replications): {passed} of {len(fit)} targets within tolerance.",
+        "",
+        f'extends = "{rel}"',
+        f'name = "baseline_{hm.year}"',
+        f'description = "St. Olavs health community, somatics, {hm.year}, calibrated to the {hm.year} figures"',
+        "",
+    ]
+    for table in sorted(tables):
+        lines.append("[" + ".".join(_toml_key(k) for k in table) + "]")
+        lines.extend(tables[table])
+        lines.append("")
+    text = "\n".join(lines)
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole calibration: each year, its fit, the held-out check, files and report
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class YearResult:
+    year: int
+    scenario_path: Path
+    base: dict
+    hm: HistoryMatch
+    fit: list[FitRow]
+    output: Path
+    seconds: float
+    heldout: list[FitRow] | None = None
+    heldout_spread: np.ndarray | None = None  # [plausible set, target] means, from the other year's sets
+    heldout_from: int | None = None
+    sources: object = None  # where the best set's UKP-days come from (ukp_sources.py)
+
+
+def _load_plausible(folder: Path | None, year: int, spec: CalibrationSpec) -> np.ndarray | None:
+    """The plausible sets of an earlier calibration of ``year`` (best first), or None."""
+    import pandas as pd
+
+    f = (folder or Path(spec.file).parent) / f"plausible_{year}.csv"
+    if not f.exists():
+        return None
+    table = pd.read_csv(f).sort_values("rank")
+    names = [p.name for p in spec.parameter]
+    if not set(names) <= set(table.columns):
+        return None  # the parameters changed since; start afresh
+    return table[names].to_numpy(dtype=float)
+
+
+SOURCE_REPLICATIONS = 4  # for the report's table of where the UKP-days come from (means over replications)
+
+
+def start_point(spec: CalibrationSpec, ys: YearSpec) -> np.ndarray:
+    """The year's ``start`` set as a parameter vector (the prior's midpoint where it is silent)."""
+    return np.array([ys.start.get(p.name, 0.5 * (p.low + p.high)) for p in spec.parameter], dtype=float)
+
+
+def run_calibration(spec: CalibrationSpec, years: list[int], seed: int, jobs: int,
+                    scenario_override: Path | None = None, progress=None,
+                    candidates: int | None = None, waves: int | None = None, reps: int | None = None,
+                    final_reps: int | None = None, spread_sets: int = 20,
+                    previous_dir: Path | None = None) -> dict[int, YearResult]:
+    """Calibrate each year in turn. A year with ``heldout_from`` starts its search from that
+    year's plausible sets (from this run, or from ``previous_dir``/plausible_<year>.csv) and is
+    also predicted from that year's best set unchanged (the held-out check)."""
+    import time
+
+    results: dict[int, YearResult] = {}
+    final_reps = final_reps or spec.settings.final_replications
+    for year in years:
+        ys = spec.years.get(str(year))
+        if ys is None:
+            raise UserError(f"{spec.file}: no [years.{year}] table", )
+        path = scenario_override if scenario_override else spec.resolve(ys.scenario)
+        data, files, provenance = load_scenario_data(path)
+        build_scenario(data, path, files, provenance)  # the input itself must be valid
+        started = time.process_time()
+        t0 = time.time()
+        src_points = None
+        if ys.heldout_from is not None:
+            src_points = (results[ys.heldout_from].hm.points[results[ys.heldout_from].hm.plausible]
+                          if ys.heldout_from in results else _load_plausible(previous_dir, ys.heldout_from, spec))
+        starts = [start_point(spec, ys)] if ys.start else []
+        if src_points is not None:
+            starts.extend(src_points)
+        hm = history_match(spec, year, data, path, seed, jobs, progress, candidates, waves, reps,
+                           start_points=np.array(starts) if starts else None)
+        best = apply_parameters(data, hm.params, hm.points[hm.best])
+        bar = (lambda k: progress(f"{year} best set", k, final_reps)) if progress else None
+        fit = check_fit(best, path, hm.targets, seed, final_reps, jobs, bar)
+        res = YearResult(year, path, data, hm, fit, spec.resolve(ys.output), time.time() - t0)
+        res.sources = ukp_day_sources(build_scenario(best, path), seed, SOURCE_REPLICATIONS)
+        hm.cpu_note = f"{time.process_time() - started:.0f} CPU-s in the main process"
+        if src_points is not None and len(src_points):
+            pred = apply_parameters(data, hm.params, src_points[0])
+            bar = (lambda k: progress(f"{year} held-out", k, final_reps)) if progress else None
+            res.heldout = check_fit(pred, path, hm.targets, seed, final_reps, jobs, bar)
+            cands = [apply_parameters(data, hm.params, x) for x in src_points[:spread_sets]]
+            bar = (lambda k: progress(f"{year} held-out spread", k, len(cands) * 2)) if progress else None
+            res.heldout_spread = np.nanmean(simulate_candidates(cands, path, hm.targets, seed, 2, jobs, bar), axis=1)
+            res.heldout_from = ys.heldout_from
+        results[year] = res
+    return results
+
+
+def plausible_table(hm: HistoryMatch):
+    """The plausible parameter sets, best first, with their fit measures (a DataFrame)."""
+    import pandas as pd
+
+    rows = []
+    for rank, i in enumerate(hm.plausible, start=1):
+        row = {"rank": rank, "candidate": int(i), "wave": int(hm.wave[i]), "distance": hm.distance[i],
+               "max_implausibility": hm.max_impl[i]}
+        row.update({p.name: hm.points[i, j] for j, p in enumerate(hm.params)})
+        row.update({f"sim:{t.label}": float(np.nanmean(hm.sims[i, :, k])) for k, t in enumerate(hm.targets)})
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,273 @@
+"""The standard study: the calibrated 2023 baseline against each intervention and the combined
+strategy, year by year through 2026, under common random numbers.
+
+A study file (``experiments/standard_study.toml``) names the baseline, the scenarios (intervention
+id -> scenario file) and one reporting period that replaces every scenario's own ``[period]``, so
+all scenarios simulate the same days from the same warm-up. The period starts in 2023, the
+calibrated year, when no intervention has started: every scenario then reproduces the 2023
+baseline, and 2024-2026 carry on from that simulated 2023 state. This module runs the study and
+turns the replications into the tidy tables the report and the figures read; it writes nothing.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ukp_sim.analysis.compare import paired_differences
+from ukp_sim.base.errors import ScenarioError, UserError
+from ukp_sim.analysis.runner import DEFAULT_PRECISION_KPIS, ReplicationResult, mean_ci, run_many, run_to_precision, summarise
+from ukp_sim.kpi import TOTAL, WHOLE_YEAR
+from ukp_sim.config.scenario import Scenario
+from ukp_sim.config.loader import build_scenario, deep_merge, load_scenario_data, read_toml
+from ukp_sim.base.vocabulary import REPORT_ORDER as SCENARIOS
+
+BASELINE = "baseline"
+KPI_COLUMNS = ["scenario", "year", "municipality", "kpi", "mean", "ci_low", "ci_high", "n", "target",
+               "attainment", "status", "milestone"]
+MONTHLY_COLUMNS = ["scenario", "year", "month", "municipality", "kpi", "mean", "ci_low", "ci_high", "n"]
+DIFF_COLUMNS = ["scenario", "baseline", "year", "municipality", "kpi", "mean_difference", "ci_low", "ci_high", "n",
+                "base_mean", "other_mean", "relative_change"]
+SAVING_COLUMNS = ["scenario", "period", "quantity", "mean", "ci_low", "ci_high", "n"]
+# Monthly series kept for the figures (whole community and municipalities, not units).
+MONTHLY_KPIS = ("ukp_days", "beds_held_by_ukp_mean", "korttid_beds_occupied", "zero_day_share", "mean_ukp_stay")
+# What a scenario saves against the baseline over a span of years: per replication, the sum of the
+# yearly values (days, kroner) or their mean (beds), then the paired difference.
+SAVINGS_OVER_YEARS = {"ukp_days_saved": ("ukp_days", "sum"), "cost_saved_nok": ("cost_nok", "sum"),
+                      "beds_freed": ("beds_held_by_ukp_mean", "mean")}
+MILESTONE_RULE = (
+    "The strategy's milestones (ASU, 6 Sept 2023): at least 50 % of the way from the baseline to the target "
+    "after one year and 100 % after two, counted from autumn 2023. The study reads them as calendar years: "
+    "milestone 0.5 for 2024 and 1.0 for 2025 and later; 2023 is the baseline year (no milestone)."
+)
+_KEYS = {"name", "description", "seed", "replications", "baseline", "period", "scenarios", "precision"}
+_PRECISION_KEYS = {"share", "min", "max", "kpis"}
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """A study file, checked: every scenario file exists and every value is usable."""
+
+    path: Path
+    name: str
+    description: str
+    seed: int
+    replications: int
+    period: dict
+    files: dict[str, Path]  # scenario id -> file, baseline first
+    precision: dict | None = None  # {share, min, max, kpis} when the study runs to a precision
+    scenarios: dict[str, Scenario] = field(default_factory=dict, compare=False)
+
+
+def _fail(path: Path, where: str, problem: str, fix: str) -> None:
+    raise ScenarioError(path, where, problem, fix)
+
+
+def _int(path: Path, where: str, value, low: int, high: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        _fail(path, where, f"must be a whole number from {low} to {high}, got {value!r}", f"write e.g. {where} = {low}")
+    return value
+
+
+def load_study(path: str | Path, only: list[str] | None = None) -> StudySpec:
+    """Read and check a study file and load every scenario it names, with the study's period.
+
+    ``only`` keeps the baseline and the named scenario ids (for a quicker partial study)."""
+    path = Path(path)
+    data = read_toml(path)
+    unknown = sorted(set(data) - _KEYS)
+    if unknown:
+        _fail(path, unknown[0], "unknown key", f"the study file knows {', '.join(sorted(_KEYS))}")
+    for key in ("baseline", "scenarios", "period"):
+        if key not in data:
+            _fail(path, key, "missing", "see experiments/standard_study.toml for an example")
+    seed = _int(path, "seed", data.get("seed", 2024), 0, 2**63 - 1)
+    reps = _int(path, "replications", data.get("replications", 30), 2, 10_000)
+    precision = data.get("precision")
+    if precision is not None:
+        if not isinstance(precision, dict) or set(precision) - _PRECISION_KEYS:
+            _fail(path, "precision", "must be a table with share, min, max and kpis", "e.g. [precision] share = 0.05")
+        share = precision.get("share", 0.05)
+        if not isinstance(share, (int, float)) or not 0 < share < 1:
+            _fail(path, "precision.share", f"must be a share between 0 and 1, got {share!r}", "write share = 0.05")
+        lo = _int(path, "precision.min", precision.get("min", 10), 2, 10_000)
+        hi = _int(path, "precision.max", precision.get("max", 60), lo, 10_000)
+        kpis = tuple(precision.get("kpis", DEFAULT_PRECISION_KPIS))
+        precision = {"share": float(share), "min": lo, "max": hi, "kpis": kpis}
+    if not isinstance(data["period"], dict):
+        _fail(path, "period", "must be a table", "write [period] with start = 2023-01-01 and years = 4")
+    if not isinstance(data["scenarios"], dict) or not data["scenarios"]:
+        _fail(path, "scenarios", "must be a table of scenario id = \"file.toml\"", 'e.g. combined = "combined.toml"')
+    refs = {BASELINE: data["baseline"], **data["scenarios"]}
+    if BASELINE in data["scenarios"]:
+        _fail(path, "scenarios.baseline", "the baseline is given by the top-level `baseline` key", "remove it here")
+    if only is not None:
+        wrong = [s for s in only if s not in refs]
+        if wrong:
+            raise UserError(f"{path}: no scenario '{wrong[0]}' in the study (it has {', '.join(refs)})")
+        refs = {k: v for k, v in refs.items() if k == BASELINE or k in only}
+    files: dict[str, Path] = {}
+    for sid, ref in refs.items():
+        where = "baseline" if sid == BASELINE else f"scenarios.{sid}"
+        if not isinstance(ref, str):
+            _fail(path, where, "must be a file name in quotes", f'write {sid} = "file.toml"')
+        file = path.parent / ref
+        if not file.is_file():
+            _fail(path, where, f"file {ref} not found (looked for {file})", "check the path, relative to the study file")
+        files[sid] = file
+    scenarios = {sid: load_with_period(file, data["period"]) for sid, file in files.items()}
+    return StudySpec(path=path, name=str(data.get("name", path.stem)), description=str(data.get("description", "")),
+                     seed=seed, replications=reps, period=dict(data["period"]), files=files, precision=precision,
+                     scenarios=scenarios)
+
+
+def load_with_period(file: Path, period: dict) -> Scenario:
+    """A scenario file with the study's period in place of its own (checked like any scenario)."""
+    data, files, provenance = load_scenario_data(file)
+    data["period"] = deep_merge({}, period)  # the study's period replaces the file's, key by key
+    return build_scenario(data, file, files, provenance)
+
+
+def milestone(year: int, first_year: int) -> float:
+    """The attainment the strategy expects by the end of ``year`` (see MILESTONE_RULE)."""
+    if year <= first_year:
+        return math.nan
+    return 0.5 if year == first_year + 1 else 1.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Running
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class StudyRun:
+    spec: StudySpec
+    results: dict[str, ReplicationResult]
+    replications: list[int]  # the replications every scenario completed (the pairs)
+    interrupted: bool
+    precision: object | None  # PrecisionResult when run to a precision
+    seconds: float
+
+
+def run_study(spec: StudySpec, jobs: int = 1, replications: int | None = None,
+              progress: Callable[[int], None] | None = None,
+              on_batch: Callable[[int], None] | None = None) -> StudyRun:
+    """Run every scenario of the study with the study's seed and replications 0..n-1 (common
+    random numbers), or to the study's precision. Ctrl-C keeps the replications every scenario
+    finished."""
+    import time
+
+    started = time.time()
+    pres = None
+    if spec.precision is not None and replications is None:
+        p = spec.precision
+        pres = run_to_precision(spec.scenarios, spec.seed, p["share"], p["kpis"], p["min"], p["max"], jobs,
+                                progress, on_batch)
+        results = pres.results
+    else:
+        n = replications or spec.replications
+        if on_batch:
+            on_batch(n)
+        results = run_many(spec.scenarios, range(n), spec.seed, jobs, progress)
+    common = sorted(set.intersection(*(set(r.completed) for r in results.values())))
+    interrupted = any(r.interrupted for r in results.values())
+    for sid, r in results.items():
+        if r.completed != common and not r.table.empty:
+            r.table = r.table[r.table["replication"].isin(common)].reset_index(drop=True)
+            r.completed = common
+    return StudyRun(spec, results, common, interrupted, pres, time.time() - started)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class StudyTables:
+    kpis: pd.DataFrame
+    monthly: pd.DataFrame
+    differences: pd.DataFrame
+    savings: pd.DataFrame
+    replications: pd.DataFrame
+
+
+def order_scenarios(ids) -> list[str]:
+    """Study order: the standard ids first in report order, any others after, baseline first."""
+    ids = list(dict.fromkeys(ids))
+    known = [s for s in SCENARIOS if s in ids]
+    return known + [s for s in ids if s not in SCENARIOS]
+
+
+def study_tables(run: StudyRun) -> StudyTables:
+    """The tidy tables of a finished (or interrupted) study."""
+    first_year = run.spec.scenarios[BASELINE].period.start.year
+    base = run.results[BASELINE].table
+    kpis, monthly, diffs, saves, reps = [], [], [], [], []
+    for sid in order_scenarios(run.results):
+        table = run.results[sid].table
+        if table.empty:
+            continue
+        yearly_rows = table[table["month"] == WHOLE_YEAR]
+        s = summarise(yearly_rows, sid).drop(columns="month")
+        s["milestone"] = [milestone(int(y), first_year) if not math.isnan(t) else math.nan
+                          for y, t in zip(s["year"], s["target"])]
+        kpis.append(s[KPI_COLUMNS])
+        m_rows = table[(table["month"] != WHOLE_YEAR) & table["kpi"].isin(MONTHLY_KPIS)
+                       & ~table["municipality"].str.contains("/", regex=False)]
+        monthly.append(summarise(m_rows, sid)[MONTHLY_COLUMNS])
+        r = yearly_rows.drop(columns="month")
+        r.insert(0, "scenario", sid)
+        reps.append(r)
+        if sid != BASELINE:
+            d = paired_differences(base[base["month"] == WHOLE_YEAR], yearly_rows)
+            d = d.drop(columns="month")
+            d.insert(0, "baseline", BASELINE)
+            d.insert(0, "scenario", sid)
+            diffs.append(d[DIFF_COLUMNS])
+            saves.append(scenario_savings(base, table, sid, first_year))
+    return StudyTables(
+        kpis=pd.concat(kpis, ignore_index=True),
+        monthly=pd.concat(monthly, ignore_index=True),
+        differences=pd.concat(diffs, ignore_index=True) if diffs else pd.DataFrame(columns=DIFF_COLUMNS),
+        savings=pd.concat(saves, ignore_index=True) if saves else pd.DataFrame(columns=SAVING_COLUMNS),
+        replications=pd.concat(reps, ignore_index=True),
+    )
+
+
+def _per_replication(table: pd.DataFrame, kpi: str, years: list[int], how: str) -> pd.Series:
+    sel = table[(table["month"] == WHOLE_YEAR) & (table["municipality"] == TOTAL) & (table["kpi"] == kpi)
+                & table["year"].isin(years)]
+    grouped = sel.groupby("replication")["value"]
+    return grouped.sum() if how == "sum" else grouped.mean()
+
+
+def scenario_savings(base: pd.DataFrame, other: pd.DataFrame, sid: str, first_year: int) -> pd.DataFrame:
+    """UKP-days and cost saved and beds freed for the whole community, per strategy year and over
+    all of them, as paired differences (baseline - scenario) with 95 % CIs."""
+    years = sorted(int(y) for y in base["year"].unique() if y > first_year)
+    spans = [(str(y), [y]) for y in years]
+    if len(years) > 1:
+        spans.append((f"{years[0]}–{years[-1]}", years))
+    rows = []
+    for label, span in spans:
+        for quantity, (kpi, how) in SAVINGS_OVER_YEARS.items():
+            b = _per_replication(base, kpi, span, how)
+            o = _per_replication(other, kpi, span, how)
+            pairs = b.to_frame("b").join(o.to_frame("o"), how="inner").dropna()
+            saved = (pairs["b"] - pairs["o"]).to_numpy(dtype=float)
+            mean, lo, hi, n = mean_ci(saved)
+            rows.append({"scenario": sid, "period": label, "quantity": quantity, "mean": _zero(mean),
+                         "ci_low": _zero(lo), "ci_high": _zero(hi), "n": n})
+    return pd.DataFrame(rows, columns=SAVING_COLUMNS)
+
+
+def _zero(x: float) -> float:
+    return 0.0 if x == 0 else float(x)
+
+
+def achieved_half_widths(kpis: pd.DataFrame, ids=("ukp_days", "zero_day_share", "mean_ukp_stay")) -> pd.DataFrame:
+    """The relative 95 % CI half-width of the community's headline KPIs, per scenario and year."""
+    k = kpis[(kpis["municipality"] == TOTAL) & kpis["kpi"].isin(ids)].copy()
+    k["relative_half_width"] = (k["ci_high"] - k["ci_low"]) / 2 / k["mean"].abs()
+    return k[["scenario", "year", "kpi", "mean", "relative_half_width", "n"]]

@@ -1,0 +1,1 @@
+"""The ``ukp-sim`` command line: one module per command."""

@@ -1,0 +1,214 @@
+"""Command line of the standard study: run it, then write its tables, figures and reports.
+
+``python experiments/standard_study.py`` (what ``make run`` does) and ``ukp-sim study`` both land
+here. Everything is rendered in memory first and then written atomically, so a failure writes
+nothing partial; Ctrl-C keeps the replications every scenario finished and writes those.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+from ukp_sim import __version__
+from ukp_sim.report.provenance import provenance
+from ukp_sim.base.errors import UserError
+from ukp_sim.base.io import file_sha256, write_outputs
+from ukp_sim.kpi import definitions_for
+from ukp_sim.config.loader import scenario_to_dict
+from ukp_sim.analysis.study import (
+    MILESTONE_RULE,
+    StudyRun,
+    StudyTables,
+    achieved_half_widths,
+    load_study,
+    order_scenarios,
+    run_study,
+    study_tables,
+)
+from ukp_sim.report.labels import LANGS
+
+PROG = ("python", "experiments/standard_study.py")
+DEFAULT_STUDY = Path(__file__).resolve().parent.parent.parent / "experiments" / "standard_study.toml"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("study", type=Path, nargs="?", default=None,
+                   help="study file (TOML; default experiments/standard_study.toml)")
+    p.add_argument("--replications", "-n", type=int, default=None,
+                   help="replications per scenario (default: the study file's, 30)")
+    p.add_argument("--seed", "-s", type=int, default=None, help="seed (default: the study file's)")
+    p.add_argument("--jobs", "-j", type=int, default=2, help="worker processes (default 2; results identical)")
+    p.add_argument("--only", default=None,
+                   help="comma-separated scenario ids to run besides the baseline (default: all)")
+    p.add_argument("--out", "-o", type=Path, default=None, help="output folder (default results/<study name>)")
+    p.add_argument("--lang", choices=("nb", "en", "both"), default="both",
+                   help="language of report and figures: nb (bokmål), en, or both (default)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="standard_study",
+        description="The standard study: the calibrated 2023 baseline against each intervention alone and "
+        "the combined strategy, 2023-2026, with common random numbers. Writes kpis.csv, kpis_monthly.csv, "
+        "differences.csv, savings.csv, replications.csv.gz, run.json, figures/ and report.md/.html "
+        "(Norwegian) and report.en.md/.html (English) to the output folder.",
+    )
+    add_arguments(p)
+    return p
+
+
+def _check_args(args) -> None:
+    if args.replications is not None and args.replications < 2:
+        raise UserError(f"--replications must be at least 2 (a confidence interval needs two), got {args.replications}")
+    if args.jobs < 1:
+        raise UserError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.seed is not None and args.seed < 0:
+        raise UserError(f"--seed must be a non-negative whole number, got {args.seed}")
+
+
+def _meta(run: StudyRun, args, argv: list[str], prog: tuple[str, ...] = PROG) -> dict:
+    spec = run.spec
+    base = spec.scenarios["baseline"]
+    years = list(range(base.period.start.year, base.period.start.year + base.period.years))
+    files, seen = [], set()
+    for sc in spec.scenarios.values():
+        for f in (str(spec.path), *sc.source_files):
+            if f not in seen:
+                seen.add(f)
+                files.append({"path": _rel(f), "sha256": file_sha256(f)})
+    return {
+        "study": spec.name,
+        "study_file": _rel(spec.path),
+        "description": spec.description,
+        "scenarios": order_scenarios(spec.scenarios),
+        "scenario_hashes": {sid: sc.content_hash for sid, sc in spec.scenarios.items()},
+        "scenario_files": files,
+        "period": {k: str(v) for k, v in spec.period.items()},
+        "years": years,
+        "municipalities": list(base.municipalities),
+        "seed": spec.seed,
+        "replications": len(run.replications),
+        "replications_requested": args.replications or spec.replications,
+        "interrupted": run.interrupted,
+        "jobs": args.jobs,
+        "precision": None if run.precision is None else run.precision.to_dict(),
+        **provenance(SimpleNamespace(argv=argv), time.time() - run.seconds, prog),
+        "platform": f"{platform.system()} {platform.machine()}, Python {platform.python_version()}",
+        "common_random_numbers": True,
+        "confidence_intervals": "95 % t-interval of the mean over replications; differences and savings: of the "
+                                "mean paired difference",
+        "milestones": MILESTONE_RULE,
+    }
+
+
+def _rel(path) -> str:
+    p = Path(path).resolve()
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)
+
+
+def render(run: StudyRun, tables: StudyTables, meta: dict, langs: tuple[str, ...]) -> dict[str, str | bytes]:
+    """Every output file, in memory (nothing is written here)."""
+    from ukp_sim.report.provenance import definitions_meta, targets_meta
+    from ukp_sim.report.study_figures import caption, figure_path, study_figures
+    from ukp_sim.report.study_figures import FIGURES
+    from ukp_sim.report.study_report import T, build_markdown, to_html
+
+    defs = definitions_for(run.spec.scenarios["baseline"])
+    full_meta = {**meta, "kpi_definitions": definitions_meta(defs), **targets_meta(),
+                 "precision_achieved": achieved_half_widths(tables.kpis).to_dict("records"),
+                 "scenario_values": {sid: scenario_to_dict(sc) for sid, sc in run.spec.scenarios.items()}}
+    files: dict[str, str | bytes] = {
+        "kpis.csv": tables.kpis.to_csv(index=False),
+        "kpis_monthly.csv": tables.monthly.to_csv(index=False),
+        "differences.csv": tables.differences.to_csv(index=False),
+        "savings.csv": tables.savings.to_csv(index=False),
+        "replications.csv.gz": _gzip(tables.replications.to_csv(index=False)),
+    }
+    for lang in langs:
+        images = study_figures(tables.kpis, tables.monthly, tables.savings, lang)
+        files.update(images)
+        figures = [(figure_path(f.stem, lang, "png"), caption(f.stem, lang)) for f in FIGURES]
+        text = build_markdown(tables, meta, defs, run.spec.scenarios, figures, lang)
+        suffix = "" if lang == "nb" else f".{lang}"
+        files[f"report{suffix}.md"] = text
+        files[f"report{suffix}.html"] = to_html(text, images, lang, T[lang]["title"])
+    files["run.json"] = json.dumps(full_meta, indent=2, ensure_ascii=False, default=str)
+    return files
+
+
+def _gzip(text: str) -> bytes:
+    import gzip
+
+    return gzip.compress(text.encode("utf-8"), mtime=0)  # mtime 0: the same numbers give the same bytes
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser().parse_args(argv)
+    return run_main(args, argv)
+
+
+def run_main(args, argv: list[str], prog: tuple[str, ...] = PROG) -> int:
+    try:
+        _check_args(args)
+        only = None if args.only is None else [s.strip() for s in args.only.split(",") if s.strip()]
+        spec = load_study(args.study or DEFAULT_STUDY, only)
+        if args.seed is not None:
+            spec = _with_seed(spec, args.seed)
+        out = args.out or Path("results") / spec.name
+        langs = LANGS if args.lang == "both" else (args.lang,)
+        bar = None
+        n = args.replications or spec.replications
+        if not args.quiet:
+            from tqdm import tqdm
+
+            bar = tqdm(total=n * len(spec.scenarios), desc=spec.name, unit="run", delay=2.0, file=sys.stderr,
+                       leave=False)
+        started = time.time()
+        try:
+            run = run_study(spec, args.jobs, args.replications, bar.update if bar else None,
+                            (lambda k: setattr(bar, "total", k * len(spec.scenarios))) if bar else None)
+        finally:
+            if bar:
+                bar.close()
+        if not run.replications:
+            print("interrupted before any replication finished in every scenario; nothing written", file=sys.stderr)
+            return 130
+        if len(run.replications) < 2:
+            print("interrupted after one replication: a confidence interval needs two; nothing written",
+                  file=sys.stderr)
+            return 130
+        tables = study_tables(run)
+        meta = _meta(run, args, argv, prog)
+        files = render(run, tables, meta, langs)
+        write_outputs(out, files)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted while writing; nothing written", file=sys.stderr)
+        return 130
+    took = time.time() - started
+    status = "interrupted: " if run.interrupted else ""
+    if not args.quiet or run.interrupted:
+        print(f"{status}wrote {len(files)} files to {out}/ ({len(run.spec.scenarios)} scenarios x "
+              f"{len(run.replications)} replications, seed {run.spec.seed}, {took / 60:.1f} min, ukp-sim {__version__})",
+              file=sys.stderr if run.interrupted else sys.stdout)
+        print(f"report: {out / 'report.html'}" + (f" (English: {out / 'report.en.html'})" if "en" in langs and
+                                                  "nb" in langs else ""))
+    return 130 if run.interrupted else 0
+
+
+def _with_seed(spec, seed: int):
+    import dataclasses
+
+    return dataclasses.replace(spec, seed=seed)

@@ -1,0 +1,473 @@
+"""Read a scenario TOML file (following ``extends``), check it against the schema, freeze it.
+
+Every problem is a ``ScenarioError`` naming the file, the key path and the fix. The file is data:
+it is read with ``tomllib`` and nothing in it is evaluated.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import difflib
+import hashlib
+import json
+import math
+import re
+import tomllib
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from ukp_sim.base.dates import parse_month_day
+from ukp_sim.base.errors import ScenarioError
+from ukp_sim.config.scenario import (
+    DESTINATIONS,
+    KORTTID_OUTCOMES,
+    Municipality,
+    Scenario,
+)
+
+SUM_TOLERANCE = 1e-6
+_BUNDLED = Path(__file__).resolve().parent.parent / "data"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading files and resolving `extends`
+# ---------------------------------------------------------------------------------------------
+def read_toml(path: Path) -> dict:
+    """Parse one TOML file; syntax errors name the line and column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(path, "", "file not found", "check the path") from None
+    except IsADirectoryError:
+        raise ScenarioError(path, "", "is a directory, not a scenario file", "give a .toml file") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(path, "", f"not UTF-8 text ({exc.reason})", "save the file as UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        twice = re.search(r"Cannot (?:declare|overwrite a value)[^(]*?\(((?:'[^']*',?\s*)+)\)", msg)
+        if twice:
+            keys = re.findall(r"'([^']*)'", twice.group(1))
+            where = ".".join(keys)
+            what = (f"municipality '{keys[1]}'" if keys[:1] == ["municipalities"] and len(keys) == 2
+                    else f"the table [{where}]")
+            raise ScenarioError(path, where, f"{what} is defined twice ({msg})",
+                                "keep one definition and merge the values into it") from None
+        raise ScenarioError(path, "", f"TOML syntax error: {msg}", "correct the TOML syntax at that line") from None
+
+
+def deep_merge(base: dict, override: dict) -> dict:
+    """``override`` on top of ``base``: tables merge key by key, anything else replaces."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _key_paths(data: dict, prefix: tuple = ()):
+    """Every key path in nested tables, tables and leaves alike."""
+    for key, value in data.items():
+        path = (*prefix, str(key))
+        yield path
+        if isinstance(value, dict):
+            yield from _key_paths(value, path)
+
+
+def resolve_extends(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, list[Path], dict]:
+    """The merged data of ``path`` and everything it extends, the files read (base first), and
+    for every key path the file that set it last (so errors name the right file)."""
+    path = path.resolve() if path.exists() else path
+    if path in _chain:
+        cycle = " -> ".join(p.name for p in (*_chain, path))
+        raise ScenarioError(_chain[-1], "extends", f"circular extends: {cycle}", "remove one of the extends")
+    data = read_toml(path)
+    parent_ref = data.pop("extends", None)
+    own = {key_path: path for key_path in _key_paths(data)}
+    if parent_ref is None:
+        return data, [path], own
+    if not isinstance(parent_ref, str):
+        raise ScenarioError(path, "extends", "must be a file name in quotes", 'write extends = "baseline.toml"')
+    parent = (path.parent / parent_ref)
+    if not parent.exists() and (_BUNDLED / parent_ref).exists():
+        parent = _BUNDLED / parent_ref
+    if not parent.exists():
+        raise ScenarioError(
+            path, "extends", f"the file it extends, '{parent_ref}', does not exist (looked in {path.parent})",
+            "give a path relative to this file",
+        )
+    base, files, provenance = resolve_extends(parent, (*_chain, path))
+    return deep_merge(base, data), [*files, path], {**provenance, **own}
+
+
+# ---------------------------------------------------------------------------------------------
+# Building frozen dataclasses from plain data, checking every key and value
+# ---------------------------------------------------------------------------------------------
+class _Builder:
+    def __init__(self, file: Path, provenance: dict | None = None):
+        self.file = file
+        self.provenance = provenance or {}
+
+    def fail(self, where: str, problem: str, fix: str = "") -> typing.NoReturn:
+        raise ScenarioError(self.origin(where), where, problem, fix)
+
+    def origin(self, where: str) -> Path:
+        """The file that set ``where`` (or its nearest enclosing table); a municipality's key
+        that came from [municipality_defaults] is traced there."""
+        parts = tuple(p for p in re.sub(r"\[\d+\]", "", where).split(".") if p)
+        own = next((parts[:n] for n in range(len(parts), 0, -1) if parts[:n] in self.provenance), None)
+        if parts[:1] == ("municipalities",) and len(parts) > 2:
+            rest = parts[2:]
+            default = next((("municipality_defaults", *rest[:n]) for n in range(len(rest), 0, -1)
+                            if ("municipality_defaults", *rest[:n]) in self.provenance), None)
+            # the deeper match says more; a municipality's own value overrides a default on a tie
+            if default is not None and (own is None or len(default) - 1 > len(own) - 2):
+                return self.provenance[default]
+        if own is not None:
+            return self.provenance[own]
+        return self.file
+
+    def build(self, cls: type, data: Any, where: str, overrides: dict | None = None):
+        if not isinstance(data, dict):
+            self.fail(where, f"must be a table, got {_describe(data)}", f"write [{where}] with its keys")
+        hints = typing.get_type_hints(cls)
+        fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+        for key in data:
+            if key not in fields:
+                self.unknown_key(key, list(fields), where)
+        kwargs = dict(overrides or {})
+        for name, fld in fields.items():
+            if name in kwargs:
+                continue
+            path = f"{where}.{name}" if where else name
+            if name in data:
+                kwargs[name] = self.value(hints[name], data[name], path, fld.metadata)
+            elif fld.metadata.get("required"):
+                self.fail(path, "is missing", f"add `{name} = ...` ({fld.metadata.get('doc', '')})")
+        return cls(**kwargs)
+
+    def unknown_key(self, key: str, known: list[str], where: str) -> typing.NoReturn:
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        path = f"{where}.{key}" if where else key
+        hint = f"did you mean '{close[0]}'?" if close else (
+            f"known keys here: {', '.join(sorted(known))}" if known else "this table takes no keys yet"
+        )
+        self.fail(path, f"unknown key '{key}'", hint)
+
+    def value(self, hint: Any, raw: Any, where: str, meta: typing.Mapping) -> Any:
+        origin = typing.get_origin(hint)
+        if origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(hint) if a is not type(None)]
+            return self.value(args[0], raw, where, meta)
+        if dataclasses.is_dataclass(hint):
+            return self.build(hint, raw, where)
+        if origin is dict:
+            _, val_type = typing.get_args(hint)
+            if not isinstance(raw, dict):
+                self.fail(where, f"must be a table, got {_describe(raw)}")
+            return {str(k): self.value(val_type, v, f"{where}.{k}", meta) for k, v in raw.items()}
+        if origin is tuple:
+            (item_type, _) = typing.get_args(hint)
+            if not isinstance(raw, list):
+                self.fail(where, f"must be a list [...], got {_describe(raw)}", "write it as [a, b, ...]")
+            if "length" in meta and len(raw) != meta["length"]:
+                self.fail(where, f"must have {meta['length']} values, has {len(raw)}")
+            if dataclasses.is_dataclass(item_type):
+                return tuple(self.build(item_type, x, f"{where}[{i}]") for i, x in enumerate(raw))
+            return tuple(self.scalar(item_type, x, f"{where}[{i}]", meta) for i, x in enumerate(raw))
+        return self.scalar(hint, raw, where, meta)
+
+    def scalar(self, hint: Any, raw: Any, where: str, meta: typing.Mapping) -> Any:
+        if hint is float:
+            if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+                self.fail(where, f"must be a number, got {_describe(raw)}")
+            val = float(raw)
+            if not math.isfinite(val):
+                self.fail(where, f"must be a finite number, got {raw}")
+        elif hint is int:
+            if isinstance(raw, bool) or not isinstance(raw, int):
+                if isinstance(raw, float) and raw.is_integer():
+                    raw = int(raw)
+                else:
+                    self.fail(where, f"must be a whole number, got {_describe(raw)}")
+            val = raw
+        elif hint is bool:
+            if not isinstance(raw, bool):
+                self.fail(where, f"must be true or false, got {_describe(raw)}")
+            val = raw
+        elif hint is str:
+            if not isinstance(raw, str):
+                self.fail(where, f"must be text in quotes, got {_describe(raw)}")
+            val = raw
+        elif hint is dt.date:
+            if isinstance(raw, dt.datetime):
+                raw = raw.date()
+            if isinstance(raw, str):
+                try:
+                    raw = dt.date.fromisoformat(raw)
+                except ValueError:
+                    self.fail(where, f"'{raw}' is not a date", "write a date as 2023-01-01 (no quotes)")
+            if not isinstance(raw, dt.date):
+                self.fail(where, f"must be a date, got {_describe(raw)}", "write a date as 2023-01-01")
+            val = raw
+        else:  # pragma: no cover - a schema error, not a user error
+            raise TypeError(f"unsupported schema type {hint!r} at {where}")
+        if "choices" in meta and val not in meta["choices"]:
+            close = difflib.get_close_matches(str(val), [str(c) for c in meta["choices"]], n=1)
+            hint_text = f"did you mean '{close[0]}'?" if close else "one of: " + ", ".join(map(str, meta["choices"]))
+            self.fail(where, f"'{val}' is not allowed", hint_text)
+        if "min" in meta and isinstance(val, (int, float)) and val < meta["min"]:
+            self.fail(where, f"is {val}, below its minimum {meta['min']}", meta.get("doc", ""))
+        if "max" in meta and isinstance(val, (int, float)) and val > meta["max"]:
+            self.fail(where, f"is {val}, above its maximum {meta['max']}", meta.get("doc", ""))
+        return val
+
+
+def _describe(raw: Any) -> str:
+    if isinstance(raw, dict):
+        return "a table"
+    if isinstance(raw, list):
+        return "a list"
+    if isinstance(raw, str):
+        return f"text '{raw}'"
+    return f"{type(raw).__name__} {raw!r}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Cross-field checks the schema cannot express
+# ---------------------------------------------------------------------------------------------
+def _check_sum(b: _Builder, where: str, shares: dict[str, float]) -> None:
+    total = sum(shares.values())
+    if abs(total - 1.0) > SUM_TOLERANCE:
+        parts = " + ".join(f"{k} {v:g}" for k, v in shares.items())
+        b.fail(where, f"shares must sum to 1, they sum to {total:.6g} ({parts})", "adjust them so they add up to 1")
+
+
+def _check_scenario(b: _Builder, s: Scenario) -> None:
+    _check_sum(b, "patients.cfs_distribution", {f"CFS{i + 1}": v for i, v in enumerate(s.patients.cfs_distribution)})
+    h0, h1 = s.hospital.declaration_hours
+    if not h0 < h1:
+        b.fail("hospital.declaration_hours", f"from {h0} must be before to {h1}")
+    if not s.hospital.declaration_weekdays:
+        b.fail("hospital.declaration_weekdays", "is empty: no patient would ever be declared ready")
+    if sum(s.hospital.season_profile) <= 0:
+        b.fail("hospital.season_profile", "all zero: no admissions")
+    if sum(s.hospital.weekday_profile) <= 0:
+        b.fail("hospital.weekday_profile", "all zero: no admissions")
+    for label, spec in (("summer_holiday", s.calendar.summer_holiday), ("christmas", s.calendar.christmas)):
+        for i, text in enumerate(spec):
+            try:
+                parse_month_day(text)
+            except (ValueError, TypeError):
+                b.fail(f"calendar.{label}[{i}]", f"'{text}' is not a month-day", "write it as MM-DD, e.g. 07-01")
+    for year in s.costs.dognpris:
+        if not re.fullmatch(r"\d{4}", year):
+            b.fail(f"costs.dognpris.{year}", "keys must be years", 'write "2023" = 5508')
+        if s.costs.dognpris[year] < 0:
+            b.fail(f"costs.dognpris.{year}", "a price cannot be negative")
+    if not s.costs.dognpris:
+        b.fail("costs.dognpris", "no year given", 'add at least one year, e.g. "2023" = 5508')
+    if not s.municipalities:
+        b.fail("municipalities", "no municipality given", "add at least one [municipalities.NAME] table")
+    frail = sum(p for i, p in enumerate(s.patients.cfs_distribution, start=1) if i >= s.patients.frail_cfs)
+
+    def check_mix(where: str, share: float, odds_ratio: float, ratio_key: str) -> None:
+        """With odds ratio 0 the frail never get the outcome, so the mean share cannot exceed
+        the share of robust patients."""
+        if odds_ratio == 0 and share > 1 - frail + SUM_TOLERANCE:
+            b.fail(where, f"{share:g} cannot be reached when {ratio_key} = 0 and {frail:.0%} of patients are frail",
+                   f"lower it to at most {1 - frail:.3g} or raise {ratio_key}")
+
+    for name, m in s.municipalities.items():
+        check_mix(f"municipalities.{name}.destination.korttid", m.destination.korttid,
+                  s.patients.frail_korttid_odds_ratio, "patients.frail_korttid_odds_ratio")
+    for dest in DESTINATIONS:
+        check_mix(f"readmission.probability.{dest}", getattr(s.readmission.probability, dest),
+                  s.readmission.frail_odds_ratio, "readmission.frail_odds_ratio")
+    for name, m in s.municipalities.items():
+        where = f"municipalities.{name}"
+        _check_sum(b, f"{where}.destination", {d: getattr(m.destination, d) for d in DESTINATIONS})
+        _check_sum(b, f"{where}.korttid.outcomes", {o: getattr(m.korttid.outcomes, o) for o in KORTTID_OUTCOMES})
+        if not m.reception.weekdays:
+            b.fail(f"{where}.reception.weekdays", "is empty: the municipality would never receive anyone",
+                   'list at least one day, e.g. ["mon", "tue", "wed", "thu", "fri"]')
+        if not m.reception.open_hour < m.reception.close_hour:
+            b.fail(f"{where}.reception", f"open_hour {m.reception.open_hour} must be before close_hour "
+                   f"{m.reception.close_hour}")
+        for uname, u in m.korttid.units.items():
+            if u.opens and u.closes and not u.opens < u.closes:
+                b.fail(f"{where}.korttid.units.{uname}", f"opens {u.opens} is not before closes {u.closes}")
+        beds = sum(u.beds for u in m.korttid.units.values())
+        if m.destination.korttid > 0 and beds == 0:
+            b.fail(f"{where}.korttid.units", "no korttidsplass, yet destination.korttid > 0",
+                   "add beds or set destination.korttid = 0")
+        if m.destination.home_new_services > 0 and m.home_service_intake_per_day == 0:
+            b.fail(f"{where}.home_service_intake_per_day", "is 0, yet destination.home_new_services > 0",
+                   "give the intake capacity or set destination.home_new_services = 0")
+        if m.korttid.outcomes.long_term > 0 and m.long_term_vacancies_per_year == 0:
+            b.fail(f"{where}.long_term_vacancies_per_year", "is 0, yet korttid.outcomes.long_term > 0",
+                   "give the vacancies or set korttid.outcomes.long_term = 0")
+    for name, init in s.initial_state.items():
+        if name not in s.municipalities:
+            close = difflib.get_close_matches(name, list(s.municipalities), n=1)
+            b.fail(f"initial_state.{name}", f"'{name}' is not one of the municipalities",
+                   f"did you mean '{close[0]}'?" if close else "use a name from [municipalities]")
+        beds = sum(u.beds for u in s.municipalities[name].korttid.units.values())
+        if init.korttid_occupied > beds:
+            b.fail(f"initial_state.{name}.korttid_occupied",
+                   f"{init.korttid_occupied} exceeds the municipality's {beds} korttidsplasser")
+    _check_interventions(b, s)
+
+
+def _check_interventions(b: _Builder, s: Scenario) -> None:
+    """Municipalities and units named in [interventions] must exist (checked whether or not the
+    intervention is enabled: a misspelt name is a mistake either way); other cross-field rules."""
+    iv = s.interventions
+    names = list(s.municipalities)
+
+    def muni(where: str, name: str) -> None:
+        if name not in s.municipalities:
+            close = difflib.get_close_matches(name, names, n=1)
+            b.fail(where, f"'{name}' is not one of the municipalities",
+                   f"did you mean '{close[0]}'?" if close else "use a name from [municipalities]")
+
+    def listed(where: str, values: tuple[str, ...]) -> None:
+        for i, name in enumerate(values):
+            muni(f"{where}[{i}]", name)
+        twice = sorted({n for n in values if values.count(n) > 1})
+        if twice:
+            b.fail(where, f"names {', '.join(twice)} more than once", "list each municipality once")
+
+    def within(where: str, keys, members: set[str], problem: str, fix: str) -> None:
+        """Municipalities named in a per-municipality table must exist and take part."""
+        for name in keys:
+            muni(f"{where}.{name}", name)
+            if name not in members:
+                b.fail(f"{where}.{name}", f"'{name}' {problem}", fix)
+
+    base = "interventions"
+    listed(f"{base}.discharge_team.municipalities", iv.discharge_team.municipalities)
+    bs = iv.bed_sharing
+    listed(f"{base}.bed_sharing.municipalities", bs.municipalities)
+    members = set(bs.municipalities or names)
+    within(f"{base}.bed_sharing.offered_share_by", bs.offered_share_by, members,
+           "does not take part in the sharing", "add it to bed_sharing.municipalities or remove this line")
+    if bs.enabled and len(members) < 2:
+        b.fail(f"{base}.bed_sharing.municipalities", "sharing needs at least two municipalities",
+               "list two or more, or leave the list empty for all")
+    esc = iv.escalation_plan
+    listed(f"{base}.escalation_plan.municipalities", esc.municipalities)
+    within(f"{base}.escalation_plan.levels", esc.levels, set(esc.municipalities or names),
+           "has no escalation plan", "add it to escalation_plan.municipalities or remove this table")
+    if len(set(esc.peak_months)) != len(esc.peak_months):
+        b.fail(f"{base}.escalation_plan.peak_months", "a month is listed more than once")
+    ek = iv.efficient_korttid
+    default_keys = set(type(ek)().reduction)
+    for key in ek.reduction:
+        if key in default_keys and not ek.enabled:
+            continue  # the built-in default (Øya helsehus) is only checked when the intervention is used
+        where = f"{base}.efficient_korttid.reduction.{key}"
+        name, _, unit = key.partition("/")
+        if name not in s.municipalities and key in default_keys:
+            b.fail(where, f"the default reduction names '{name}', which is not one of the municipalities",
+                   "give the reduction for this scenario's units, e.g. reduction = { \"Municipality/Unit\" = 0.2 }")
+        muni(where, name)
+        units = list(s.municipalities[name].korttid.units)
+        if name in iv.capacity.korttid:  # a unit the capacity what-if adds
+            units.append(iv.capacity.korttid[name].unit)
+        if unit and unit not in units:
+            close = difflib.get_close_matches(unit, units, n=1) or [
+                u for u in units if u.lower().startswith(unit.lower())][:1]
+            b.fail(where, f"'{unit}' is not a korttid unit of {name}",
+                   f"did you mean '{name}/{close[0]}'?" if close else
+                   f"use 'Municipality/Unit' with one of: {', '.join(units)}, or just '{name}' for all its units")
+    cap = iv.capacity
+    for name, extra in cap.korttid.items():
+        muni(f"{base}.capacity.korttid.{name}", name)
+        if not extra.unit:
+            b.fail(f"{base}.capacity.korttid.{name}.unit", "is empty", 'name the unit, e.g. unit = "ekstra"')
+    for name in cap.home_intake_per_day:
+        muni(f"{base}.capacity.home_intake_per_day.{name}", name)
+    listed(f"{base}.capacity.weekend_reception", cap.weekend_reception)
+
+
+def load_scenario_data(path: str | Path) -> tuple[dict, list[Path], dict]:
+    """The file's data after following `extends` and merging [municipality_defaults] into each
+    municipality: plain dicts, not yet validated (calibration edits values at this stage); the
+    files read; and the file that set each key path."""
+    path = Path(path)
+    data, files, provenance = resolve_extends(path)
+    b = _Builder(path, provenance)
+    defaults = data.pop("municipality_defaults", {})
+    if not isinstance(defaults, dict):
+        b.fail("municipality_defaults", "must be a table")
+    _check_defaults_keys(b, defaults)
+    raw_munis = data.get("municipalities", {})
+    if isinstance(raw_munis, dict):
+        merged = {}
+        for name, m in raw_munis.items():
+            if not isinstance(m, dict):
+                b.fail(f"municipalities.{name}", f"must be a table, got {_describe(m)}")
+            if "name" in m:
+                b.fail(f"municipalities.{name}.name", "is taken from the table's key", "remove `name`")
+            merged[name] = {**deep_merge(defaults, m), "name": name}
+        data["municipalities"] = merged
+    data.setdefault("initial_state", {})
+    return data, files, provenance
+
+
+def build_scenario(data: dict, path: str | Path, files: list[Path] | tuple = (),
+                   provenance: dict | None = None) -> Scenario:
+    """Check merged scenario data against the schema and the cross-field rules; freeze it."""
+    b = _Builder(Path(path), provenance)
+    scenario = b.build(Scenario, data, "")
+    _check_scenario(b, scenario)
+    canonical = json.dumps(data, sort_keys=True, default=str).encode()
+    return dataclasses.replace(
+        scenario,
+        source_files=tuple(str(f) for f in files),
+        content_hash=hashlib.sha256(canonical).hexdigest(),
+    )
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load, merge, validate and freeze a scenario file."""
+    data, files, provenance = load_scenario_data(path)
+    return build_scenario(data, path, files, provenance)
+
+
+def _check_defaults_keys(b: _Builder, defaults: dict, cls: type = Municipality, where: str = "municipality_defaults"):
+    """Unknown keys in [municipality_defaults] are reported there, not in every municipality."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)} - ({"name", "population"} if cls is Municipality else set())
+    for key, value in defaults.items():
+        if key not in fields:
+            b.unknown_key(key, sorted(fields), where)
+        target = _unwrap_optional(hints[key])
+        if not isinstance(value, dict):
+            continue
+        if dataclasses.is_dataclass(target):
+            _check_defaults_keys(b, value, target, f"{where}.{key}")
+        elif typing.get_origin(target) is dict:
+            item = _unwrap_optional(typing.get_args(target)[1])
+            if dataclasses.is_dataclass(item):
+                for name, entry in value.items():
+                    if isinstance(entry, dict):
+                        _check_defaults_keys(b, entry, item, f"{where}.{key}.{name}")
+
+
+def _unwrap_optional(hint):
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return [a for a in typing.get_args(hint) if a is not type(None)][0]
+    return hint
+
+
+def scenario_to_dict(s: Scenario) -> dict:
+    """A JSON-ready dict of the scenario (for run.json)."""
+    return json.loads(json.dumps(dataclasses.asdict(s), default=str))

@@ -1,0 +1,277 @@
+"""The six KPIs (and context measures) from one run's records, per year, month and municipality.
+
+This module knows nothing of SimPy: it reads the finished ``Records``. Each KPI's definition is
+stated in ``DEFINITIONS`` and written into every run's ``run.json``. Rows for the whole
+community carry the municipality name "Total"; korttid units appear as "Municipality/Unit".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ukp_sim.base.vocabulary import TOTAL, WHOLE_YEAR
+from ukp_sim.sim.calendar import SimCalendar, period_bounds
+from ukp_sim.sim.records import FROM_INITIAL, KORTTID, Records
+from ukp_sim.config.scenario import Scenario
+
+
+
+@dataclass(frozen=True)
+class KpiDefinition:
+    id: str
+    label_nb: str
+    label_en: str
+    unit: str
+    definition: str
+
+
+def _definitions(s: Scenario | None = None) -> dict[str, KpiDefinition]:
+    by = s.kpi.ukp_days_by if s else "day"
+    basis = s.kpi.cost_basis if s else "ukp_days"
+    window = s.readmission.window_days if s else 30
+    day_rule = (
+        "each UKP-day is counted in the month and year it falls on (the days of a stay are its "
+        "declaration date up to the day before its discharge date; stays still waiting at the end "
+        "count the days they have waited)"
+        if by == "day" else "all UKP-days of a stay are counted in the month and year of its discharge "
+        "(stays still waiting at the end of the run count nowhere)"
+    )
+    defs = [
+        KpiDefinition("ukp_days", "UKP-døgn", "UKP-days", "days",
+                      "KPI 1. Sum over UKP stays of (discharge date - date of the UKP declaration), the "
+                      f"national counting rule (a same-day discharge is 0 days); {day_rule}."),
+        KpiDefinition("ukp_days_per_1000", "UKP-døgn per 1000 innbyggere", "UKP-days per 1,000 inhabitants",
+                      "days", "KPI 1 per 1,000 inhabitants (whole years only), so it can be read per municipality."),
+        KpiDefinition("zero_day_share", "Andel UKP-opphold med 0 døgn", "Share of UKP stays with 0 days", "share",
+                      "KPI 2. Among UKP stays discharged in the period, the share whose discharge date equals "
+                      "the declaration date."),
+        KpiDefinition("mean_ukp_stay", "Gjennomsnittlig liggetid som UKP", "Mean UKP stay", "days",
+                      "KPI 3. Mean UKP-days over UKP stays discharged in the period with at least one UKP-day "
+                      "(Samdata's 'gjennomsnittlig oppholdstid som utskrivningsklar')."),
+        KpiDefinition("mean_ukp_stay_all", "Gjennomsnittlig liggetid som UKP, alle opphold",
+                      "Mean UKP stay, all stays", "days",
+                      "Mean UKP-days over all UKP stays discharged in the period, 0-day stays included."),
+        KpiDefinition("straight_home_share", "Andel UKP som reiser rett hjem", "Share of UKP going straight home",
+                      "share", "KPI 4. Among UKP stays discharged in the period, the share discharged home "
+                      "(with or without new home services) rather than to a korttidsplass."),
+        KpiDefinition("readmission_30d_share", f"Andel reinnleggelser innen {window} dager",
+                      f"Share readmitted within {window} days", "share",
+                      f"KPI 5. Among UKP stays discharged in the period, the share whose patient is admitted to "
+                      f"hospital again within {window} days of the discharge (from home, korttid or long-term care)."),
+        KpiDefinition("korttid_los", "Liggetid korttidsopphold", "Length of stay in short-term care", "days",
+                      "KPI 6. Mean (end date - start date) of korttid stays that end in the period, whatever "
+                      "the reason (home, long-term place, death, readmission), from hospital or from home; "
+                      "stays already running when the simulation started are left out. The target is for "
+                      "the Øya helsehus unit."),
+        KpiDefinition("cost_nok", "Kostnad UKP-døgn (NOK)", "Cost of UKP-days (NOK)", "NOK",
+                      "UKP-days x that year's døgnpris" + (
+                          "" if basis == "ukp_days" else
+                          ", plus the declaration day of every stay with at least one UKP-day (billing rule)") + "."),
+        KpiDefinition("beds_held_by_ukp_mean", "Senger holdt av UKP, snitt", "Beds held by UKP, mean", "beds",
+                      "Mean over the period's days of the number of UKP in hospital at midnight (when UKP-days "
+                      "are counted by day, its yearly sum equals the UKP-days)."),
+        KpiDefinition("beds_held_by_ukp_p95", "Senger holdt av UKP, 95-persentil", "Beds held by UKP, 95th percentile",
+                      "beds", "95th percentile over the period's days of the number of UKP in hospital at midnight."),
+        KpiDefinition("hospital_occupancy", "Belegg somatikk", "Somatic bed occupancy", "share",
+                      "Mean midnight census of all somatic in-patients divided by the somatic beds (whole community only)."),
+        KpiDefinition("ukp_stays", "Antall UKP-opphold", "Number of UKP stays", "stays",
+                      "UKP stays discharged in the period."),
+        KpiDefinition("korttid_beds_occupied", "Belagte korttidsplasser, snitt", "Korttid beds occupied, mean",
+                      "beds", "Mean over the period's days of the korttid beds occupied at midnight in the "
+                      "municipality's units (its own patients and, under bed sharing, other municipalities' "
+                      "patients lodged there), temporary and extra beds included; from hospital, from home "
+                      "and stays present at the start. A korttid stay occupies its bed from the day it starts "
+                      "to the day before it ends."),
+    ]
+    return {d.id: d for d in defs}
+
+
+DEFINITIONS = _definitions()
+
+
+def definitions_for(s: Scenario) -> dict[str, KpiDefinition]:
+    """The definitions with the scenario's counting rules filled in."""
+    return _definitions(s)
+
+
+class _Period:
+    """Day indices of the reported period and the year/month of each."""
+
+    def __init__(self, s: Scenario, cal: SimCalendar):
+        _, start_date, end_date = period_bounds(s.period.start, s.period.years, s.period.warmup_days)
+        start = (start_date - cal.origin).days
+        end = (end_date - cal.origin).days
+        self.first, self.last = start, end  # [first, last)
+        self.year = cal.year
+        self.month = cal.month
+
+
+def compute_kpis(rec: Records, s: Scenario, cal: SimCalendar) -> pd.DataFrame:
+    """Long table: year, month (0 = whole year), municipality, kpi, value."""
+    per = _Period(s, cal)
+    names = list(s.municipalities)
+    pops = np.array([m.population for m in s.municipalities.values()], dtype=float)
+    n_days = cal.n_days
+    rows: list[tuple] = []
+    days_idx = np.arange(per.first, per.last)
+    year_d, month_d = per.year[days_idx], per.month[days_idx]
+    groups = [(int(y), WHOLE_YEAR, year_d == y) for y in np.unique(year_d)]
+    groups += [(int(y), int(mo), (year_d == y) & (month_d == mo)) for y in np.unique(year_d) for mo in range(1, 13)
+               if ((year_d == y) & (month_d == mo)).any()]
+
+    st = rec.stays
+    ukp = ~np.isnan(st["t_declared"])
+    muni = st["municipality"][ukp]
+    d0 = np.floor(st["t_declared"][ukp]).astype(np.int64)
+    t_out = st["t_discharged"][ukp]
+    discharged = ~np.isnan(t_out)
+    d1 = np.where(discharged, np.floor(np.nan_to_num(t_out, nan=0.0)), n_days).astype(np.int64)
+
+    # Midnight census of UKP per municipality and day (a UKP-day belongs to the day it starts).
+    census = np.zeros((len(names), n_days + 1))
+    np.add.at(census, (muni, d0), 1.0)
+    np.add.at(census, (muni, np.minimum(d1, n_days)), -1.0)
+    census = np.cumsum(census, axis=1)[:, :n_days]
+    billing_extra = np.zeros((len(names), n_days))
+    delayed = d1 > d0
+    billed_on = d1 if s.kpi.ukp_days_by == "discharge" else d0  # the period the stay's days count in
+    ok = delayed & (billed_on < n_days)
+    np.add.at(billing_extra, (muni[ok], billed_on[ok]), 1.0)
+
+    # UKP stays discharged in the period
+    stay_days = d1 - d0
+    in_period = discharged & (d1 >= per.first) & (d1 < per.last)
+    readmitted = _readmitted_within(rec, s.readmission.window_days)[ukp]
+    sd = {
+        "muni": muni[in_period], "day": d1[in_period] - per.first, "days": stay_days[in_period],
+        "home": st["destination"][ukp][in_period] != KORTTID, "readmitted": readmitted[in_period],
+    }
+    if s.kpi.ukp_days_by == "discharge":
+        by_discharge = np.zeros((len(names), n_days))
+        np.add.at(by_discharge, (sd["muni"], sd["day"] + per.first), sd["days"].astype(float))
+        day_counts = by_discharge
+    else:
+        day_counts = census
+    billed = day_counts + (billing_extra if s.kpi.cost_basis == "billing_days" else 0.0)
+
+    # korttid stays ended in the period
+    k = rec.korttid
+    k_end = k["t_end"]
+    k_ok = ~np.isnan(k_end) & (k["source"] != FROM_INITIAL)
+    k_e = np.floor(np.nan_to_num(k_end, nan=-1.0)).astype(np.int64)
+    k_los = k_e - np.floor(k["t_start"]).astype(np.int64)
+    k_sel = k_ok & (k_e >= per.first) & (k_e < per.last)
+    unit_names = _unit_names(s)
+
+    # hospital occupancy (whole community): midnight census of every in-patient
+    occ = _hospital_census(rec, n_days)
+    korttid_census = _korttid_census(rec, len(names), n_days)
+
+    for year, month, mask in groups:
+        sel_days = days_idx[mask]
+        price = s.dognpris(year)
+        rel = sel_days - per.first
+        smask = np.isin(sd["day"], rel)
+        kmask = k_sel & np.isin(k_e, sel_days)
+        for mi, name in enumerate([*names, TOTAL]):
+            if name == TOTAL:
+                cen = census[:, sel_days].sum(axis=0)
+                k_cen = korttid_census[:, sel_days].sum(axis=0)
+                ukp_days = day_counts[:, sel_days].sum()
+                billed_days = billed[:, sel_days].sum()
+                m_stays = smask
+                m_k = kmask
+                pop = pops.sum()
+            else:
+                cen = census[mi, sel_days]
+                k_cen = korttid_census[mi, sel_days]
+                ukp_days = day_counts[mi, sel_days].sum()
+                billed_days = billed[mi, sel_days].sum()
+                m_stays = smask & (sd["muni"] == mi)
+                m_k = kmask & (k["municipality"] == mi)
+                pop = pops[mi]
+            days = sd["days"][m_stays]
+            n = days.size
+            vals = {
+                "ukp_days": ukp_days,
+                "zero_day_share": (days == 0).mean() if n else np.nan,
+                "mean_ukp_stay": days[days > 0].mean() if (days > 0).any() else np.nan,
+                "mean_ukp_stay_all": days.mean() if n else np.nan,
+                "straight_home_share": sd["home"][m_stays].mean() if n else np.nan,
+                "readmission_30d_share": sd["readmitted"][m_stays].mean() if n else np.nan,
+                "korttid_los": k_los[m_k].mean() if m_k.any() else np.nan,
+                "cost_nok": billed_days * price,
+                "beds_held_by_ukp_mean": cen.mean(),
+                "beds_held_by_ukp_p95": np.percentile(cen, 95),
+                "ukp_stays": float(n),
+                "korttid_beds_occupied": k_cen.mean(),
+            }
+            if month == WHOLE_YEAR:
+                vals["ukp_days_per_1000"] = ukp_days / pop * 1000.0 if pop > 0 else np.nan
+            if name == TOTAL:
+                vals["hospital_occupancy"] = occ[sel_days].mean() / s.hospital.somatic_beds
+            rows.extend((year, month, name, kid, float(v)) for kid, v in vals.items())
+        for uid, label in enumerate(unit_names):
+            m_u = kmask & (k["unit"] == uid)
+            rows.append((year, month, label, "korttid_los", float(k_los[m_u].mean()) if m_u.any() else np.nan))
+    return pd.DataFrame(rows, columns=["year", "month", "municipality", "kpi", "value"])
+
+
+def _unit_names(s: Scenario) -> list[str]:
+    return [f"{m.name}/{u}" for m in s.municipalities.values() for u in m.korttid.units]
+
+
+def _readmitted_within(rec: Records, window: float) -> np.ndarray:
+    """For every stay: is the same patient admitted again within ``window`` days of its discharge?"""
+    st = rec.stays
+    n = rec.n_stays
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    order = np.lexsort((st["t_admitted"], st["patient"]))
+    pid = st["patient"][order]
+    nxt = np.full(n, np.inf)
+    same = pid[1:] == pid[:-1]
+    nxt_sorted = np.full(n, np.inf)
+    nxt_sorted[:-1][same] = st["t_admitted"][order][1:][same]
+    nxt[order] = nxt_sorted
+    gap = nxt - st["t_discharged"]
+    return gap <= window  # NaN discharge -> False
+
+
+def _korttid_census(rec: Records, n_munis: int, n_days: int) -> np.ndarray:
+    """Korttid beds occupied at each midnight, per municipality of the bed (municipality x day).
+
+    A stay counts from floor(t_start) to floor(t_end) - 1 (as UKP-days do); a patient lodged in
+    another municipality's bed who moves back (bed sharing) counts in the host until the move and
+    at home after it."""
+    k = rec.korttid
+    out = np.zeros((n_munis, n_days + 1))
+    if len(k["t_start"]) == 0:
+        return out[:, :n_days]
+    start = np.floor(k["t_start"]).astype(np.int64)
+    end = np.floor(np.where(np.isnan(k["t_end"]), n_days, k["t_end"])).astype(np.int64)
+    moved = ~np.isnan(k["t_moved"])
+    move_day = np.floor(np.where(moved, k["t_moved"], 0.0)).astype(np.int64)
+    first_end = np.where(moved, move_day, end)
+    for muni, a, b in ((k["municipality"], start, first_end),
+                       (k["patient_municipality"][moved], move_day[moved], end[moved])):
+        a = np.clip(a, 0, n_days)
+        b = np.clip(b, 0, n_days)
+        ok = b > a
+        np.add.at(out, (muni[ok], a[ok]), 1.0)
+        np.add.at(out, (muni[ok], b[ok]), -1.0)
+    return np.cumsum(out, axis=1)[:, :n_days]
+
+
+def _hospital_census(rec: Records, n_days: int) -> np.ndarray:
+    """In-patients at each midnight (end of day d), tracked and background stays together."""
+    midnights = np.arange(1, n_days + 1, dtype=float)
+    admitted = np.concatenate([rec.stays["t_admitted"], rec.background_admitted])
+    out = np.concatenate([rec.stays["t_discharged"], rec.background_discharged])
+    out = np.where(np.isnan(out), np.inf, out)
+    a = np.searchsorted(np.sort(admitted), midnights, side="right")
+    d = np.searchsorted(np.sort(out), midnights, side="right")
+    return (a - d).astype(float)
+

@@ -1,0 +1,212 @@
+"""What a municipality offers a discharge-ready patient, and when.
+
+* ``Reception``: the hours and days the municipality receives patients (weekdays, public
+  holidays), precomputed per day so finding the next opening is a couple of array look-ups.
+* ``HomeIntake``: how many new home-service patients it can start per reception day. Patients
+  book the first day with a free slot in the order their decisions become ready (FIFO), so no
+  SimPy resource is needed: booking is arithmetic on a per-day counter.
+* ``KorttidPool``: the municipality's short-term units and one FIFO queue for them. Beds are held
+  until the stay ends (blocking after service: a patient waiting for a long-term place keeps the
+  bed). Capacity may change during the run (holiday closures, opening dates, escalation beds).
+  Under bed sharing (``ukp_sim.interventions.BedSharing``) a pool also lends free beds to other
+  municipalities' patients and takes its own patients back when a bed frees.
+* ``LongTermVacancies``: long-term places free up as a Poisson stream; a vacancy nobody in
+  korttid is waiting for goes to someone waiting at home (outside the model).
+"""
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from ukp_sim.sim.calendar import WEEKDAYS, SimCalendar
+from ukp_sim.base.distributions import Dist
+from ukp_sim.config.scenario import Reception as ReceptionSpec
+
+INF = math.inf
+
+
+class Reception:
+    """Opening days and hours of one municipality's reception of patients from hospital."""
+
+    def __init__(self, spec: ReceptionSpec, cal: SimCalendar, every_day_from: int | None = None):
+        days = {WEEKDAYS.index(d) for d in spec.weekdays}
+        is_open = np.isin(cal.weekday, list(days))
+        if spec.closed_on_public_holidays:
+            is_open &= ~cal.public_holiday
+        if every_day_from is not None:  # capacity what-if: weekends and public holidays too
+            is_open[max(0, every_day_from):] = True
+        self.is_open = is_open.tolist()
+        self.open_at = spec.open_hour / 24.0
+        self.close_at = spec.close_hour / 24.0
+        n = cal.n_days
+        nxt = np.full(n + 1, -1, dtype=np.int64)  # next open day at or after i (-1: none)
+        for i in range(n - 1, -1, -1):
+            nxt[i] = i if is_open[i] else nxt[i + 1]
+        self.next_open_day = nxt.tolist()
+        self.n_days = n
+
+    def next_open(self, t: float) -> float:
+        """The earliest time >= t at which the municipality receives a patient."""
+        d = int(t)
+        if d >= self.n_days:
+            return INF
+        if self.is_open[d] and t < d + self.close_at:
+            return max(t, d + self.open_at)
+        nd = self.next_open_day[d + 1]
+        return INF if nd < 0 else nd + self.open_at
+
+
+class HomeIntake:
+    """Daily intake slots for new home-service patients, booked first come first served."""
+
+    def __init__(self, per_day: float, holiday_factor: float, reception: Reception, cal: SimCalendar,
+                 extra_per_day: np.ndarray | None = None):
+        if extra_per_day is not None:  # capacity what-if: more starts per day from a date
+            per_day = per_day + extra_per_day
+        rate = np.where(cal.holiday_period, per_day * holiday_factor, per_day)
+        rate = np.where(reception.is_open, rate, 0.0)
+        # Whole slots per day whose running total tracks the (possibly fractional) rate.
+        cum = np.floor(np.cumsum(rate) + 1e-9)
+        self.capacity = np.diff(np.concatenate(([0.0], cum))).astype(np.int64).tolist()
+        self.used = [0] * cal.n_days
+        self.reception = reception
+
+    def book(self, t: float) -> float:
+        """Reserve the first free slot at or after ``t``; returns the time the patient leaves
+        hospital (inside reception hours), or infinity if none is left in the horizon."""
+        r = self.reception
+        d = int(t)
+        n = r.n_days
+        while d < n:
+            if r.is_open[d] and t < d + r.close_at and self.used[d] < self.capacity[d]:
+                self.used[d] += 1
+                return max(t, d + r.open_at)
+            d += 1
+            t = float(d)
+        return INF
+
+
+@dataclass
+class KorttidUnit:
+    """One short-term unit (Øya helsehus, say): its beds now and its length-of-stay law."""
+
+    uid: int  # index over all units of the run
+    name: str
+    municipality: str
+    beds: int
+    los: Dist
+    capacity: int = 0
+    occupied: int = 0
+    muni: int = -1  # index of the municipality whose unit it is
+    pool: "KorttidPool | None" = None  # the pool the unit belongs to
+    los_cut: object = None  # efficient_korttid: the unit's length-of-stay reduction, if any
+
+
+class KorttidPool:
+    """A municipality's short-term units, filled in listed order, with one FIFO queue."""
+
+    def __init__(self, env: simpy.Environment, units: list[KorttidUnit]):
+        self.env = env
+        self.units = units
+        for u in units:
+            u.capacity = u.beds
+            u.pool = self
+        self.queue: deque[simpy.Event] = deque()
+        self.sharing = None  # a BedSharing coordinator when the pool takes part in bed sharing
+
+    def add_unit(self, unit: KorttidUnit, capacity: int = 0) -> None:
+        """A unit added by an intervention; it is filled after the scenario's own units."""
+        unit.capacity = capacity
+        unit.pool = self
+        self.units.append(unit)
+
+    def _free_unit(self) -> KorttidUnit | None:
+        for u in self.units:
+            if u.occupied < u.capacity:
+                return u
+        return None
+
+    def request(self, sharable: bool = False) -> simpy.Event:
+        """An event that fires with the unit once a bed is assigned to the caller. Under bed
+        sharing a ``sharable`` patient with no free bed at home may get another pool's unit."""
+        ev = self.env.event()
+        unit = None if self.queue else self._free_unit()
+        if unit is not None:
+            unit.occupied += 1
+            ev.succeed(unit)
+            return ev
+        if self.sharing is not None:
+            ev.sharable = sharable
+            ev.t_request = self.env.now
+            if sharable:
+                unit = self.sharing.outside_bed(self)
+                if unit is not None:
+                    ev.succeed(unit)
+                    return ev
+        self.queue.append(ev)
+        return ev
+
+    def release(self, unit: KorttidUnit) -> None:
+        unit.occupied -= 1
+        self._serve()
+
+    def set_capacity(self, unit: KorttidUnit, capacity: int) -> None:
+        """Open or close beds; closing never evicts, it only stops new admissions."""
+        unit.capacity = max(0, capacity)
+        self._serve()
+
+    def _serve(self) -> None:
+        while self.queue:
+            unit = self._free_unit()
+            if unit is None:
+                return
+            unit.occupied += 1
+            self.queue.popleft().succeed(unit)
+        if self.sharing is not None:  # own queue served: own patients back home, then outsiders
+            self.sharing.serve_others(self)
+
+    @property
+    def waiting(self) -> int:
+        return len(self.queue)
+
+
+class LongTermQueue:
+    """Long-term places freeing up as a Poisson stream, given FIFO to korttid patients waiting.
+
+    A vacancy that frees while nobody in korttid waits goes to someone waiting at home (outside
+    the model). A patient who leaves the queue (readmitted to hospital) gives up their place, so
+    the next vacancy goes to the next in line.
+    """
+
+    def __init__(self, env: simpy.Environment, vacancy_times: np.ndarray):
+        self.env = env
+        self.queue: deque[simpy.Event] = deque()
+        self.times = np.sort(np.asarray(vacancy_times, dtype=float)).tolist()
+        if self.times:
+            env.process(self._vacancies())
+
+    def request(self) -> simpy.Event:
+        ev = self.env.event()
+        self.queue.append(ev)
+        return ev
+
+    def cancel(self, ev: simpy.Event) -> None:
+        try:
+            self.queue.remove(ev)
+        except ValueError:
+            pass
+
+    def _vacancies(self):
+        env = self.env
+        for t in self.times:
+            yield env.timeout(t - env.now)
+            if self.queue:
+                self.queue.popleft().succeed()
+
+    @property
+    def waiting(self) -> int:
+        return len(self.queue)
