@@ -21,7 +21,6 @@ import fnmatch
 import math
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +28,7 @@ import numpy as np
 from scipy.stats import qmc
 
 from ukp_sim.base.errors import UserError
-from ukp_sim.analysis.runner import mean_ci, single_run
+from ukp_sim.analysis.runner import Runner, mean_ci, runner_for, single_run
 from ukp_sim.config.scenario import _f, _fd, _req
 from ukp_sim.config.loader import _Builder, build_scenario, load_scenario_data, read_toml
 from ukp_sim.analysis.ukp_sources import ukp_day_sources
@@ -197,25 +196,16 @@ def _simulate_targets(task) -> np.ndarray:
 
 
 def simulate_candidates(candidates: list[dict], path: Path, targets: list[CalTarget], seed: int,
-                        reps: int, jobs: int, progress: Callable[[int], None] | None = None) -> np.ndarray:
+                        reps: int, jobs: int | Runner, progress: Callable[[int], None] | None = None) -> np.ndarray:
     """Target values for every candidate and replication: array [candidate, replication, target].
-    Replication r uses the same seeds for every candidate (common random numbers)."""
+    Replication r uses the same seeds for every candidate (common random numbers). ``jobs`` is
+    the calibration's Runner (or a worker count for a pool of this call's own)."""
     keys = [(t.year, t.municipality, t.kpi) for t in targets]
     tasks = [(c, path, seed, r, keys) for c in candidates for r in range(reps)]
     out = np.empty((len(candidates), reps, len(targets)))
-    if jobs <= 1:
-        results = map(_simulate_targets, tasks)
-    else:
-        pool = ProcessPoolExecutor(max_workers=jobs)
-        results = pool.map(_simulate_targets, tasks, chunksize=max(1, len(tasks) // (8 * jobs)))
-    try:
-        for i, res in enumerate(results):
+    with runner_for(jobs) as runner:
+        for i, res in runner.imap(_simulate_targets, tasks, progress):
             out[i // reps, i % reps] = res
-            if progress:
-                progress(1)
-    finally:
-        if jobs > 1:
-            pool.shutdown(cancel_futures=True)
     return out
 
 
@@ -537,7 +527,15 @@ def run_calibration(spec: CalibrationSpec, years: list[int], seed: int, jobs: in
                     previous_dir: Path | None = None) -> dict[int, YearResult]:
     """Calibrate each year in turn. A year with ``heldout_from`` starts its search from that
     year's plausible sets (from this run, or from ``previous_dir``/plausible_<year>.csv) and is
-    also predicted from that year's best set unchanged (the held-out check)."""
+    also predicted from that year's best set unchanged (the held-out check). ``jobs`` is a worker
+    count or a Runner; either way one pool serves every sweep."""
+    with runner_for(jobs) as runner:  # one pool for every sweep of every year
+        return _calibrate_years(spec, years, seed, runner, scenario_override, progress, candidates, waves, reps,
+                                final_reps, spread_sets, previous_dir)
+
+
+def _calibrate_years(spec, years, seed, jobs, scenario_override, progress, candidates, waves, reps, final_reps,
+                     spread_sets, previous_dir) -> dict[int, YearResult]:
     import time
 
     results: dict[int, YearResult] = {}

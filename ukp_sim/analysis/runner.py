@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -40,6 +41,70 @@ def _run_task(args: tuple[Scenario, int, int]) -> pd.DataFrame:
     return single_run(*args)
 
 
+class Runner:
+    """One process pool for a command's lifetime: every batch of tasks (replications of run,
+    compare, study and target; candidates of calibrate) goes through ``imap``.
+
+    The pool starts with the first batch that can use it and is reused by the next ones, so a
+    calibration's many sweeps or a lever search's many points do not start a pool each. With one
+    job (or one task) the tasks run in this process. Which process runs a task never changes its
+    result: a task's random numbers come from its (seed, replication) alone.
+    """
+
+    def __init__(self, jobs: int = 1):
+        self.jobs = max(1, min(int(jobs), os.cpu_count() or 1))
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def imap(self, fn: Callable, tasks: Sequence, progress: Callable[[int], None] | None = None) -> Iterator:
+        """Yield ``(i, fn(tasks[i]))`` as the tasks finish (in task order with one job).
+        ``progress(1)`` after each. Ctrl-C cancels what has not started and closes the pool
+        (the next batch starts a new one) before the KeyboardInterrupt goes on."""
+        if self.jobs == 1 or len(tasks) <= 1:
+            for i, task in enumerate(tasks):
+                yield i, fn(task)
+                if progress:
+                    progress(1)
+            return
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs)
+        pending = {self._pool.submit(fn, task): i for i, task in enumerate(tasks)}
+        try:
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    i = pending.pop(fut)
+                    yield i, fut.result()
+                    if progress:
+                        progress(1)
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            self.close()
+            raise
+
+
+@contextmanager
+def runner_for(jobs: int | Runner) -> Iterator[Runner]:
+    """The given Runner (left open for its owner), or a new one for ``jobs`` workers that is
+    closed at the end of the block."""
+    if isinstance(jobs, Runner):
+        yield jobs
+        return
+    with Runner(jobs) as runner:
+        yield runner
+
+
 @dataclass
 class ReplicationResult:
     table: pd.DataFrame  # all replications, long format
@@ -49,10 +114,11 @@ class ReplicationResult:
 
 
 def run_many(
-    scenarios: Mapping[str, Scenario], replications: Sequence[int], seed: int, jobs: int = 1,
+    scenarios: Mapping[str, Scenario], replications: Sequence[int], seed: int, jobs: int | Runner = 1,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, ReplicationResult]:
-    """Run the given replication numbers of several scenarios with one seed, in ``jobs`` processes.
+    """Run the given replication numbers of several scenarios with one seed, on ``jobs`` (a
+    Runner to share, or a number of worker processes).
 
     Replication ``i`` of every scenario uses the streams of (seed, i), so the scenarios share their
     random numbers replication by replication (common random numbers). Ctrl-C keeps what finished:
@@ -64,29 +130,13 @@ def run_many(
     if len(set(reps)) != len(reps) or min(reps) < 0:
         raise ValueError("replication numbers must be distinct and non-negative")
     tasks = [(key, rep) for key in scenarios for rep in reps]
-    jobs = max(1, min(jobs, len(tasks), os.cpu_count() or 1))
     done: dict[tuple[str, int], pd.DataFrame] = {}
     interrupted = False
     try:
-        if jobs == 1:
-            for key, rep in tasks:
-                done[key, rep] = single_run(scenarios[key], seed, rep)
-                if progress:
-                    progress(1)
-        else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                pending = {pool.submit(_run_task, (scenarios[key], seed, rep)): (key, rep) for key, rep in tasks}
-                try:
-                    while pending:
-                        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                        for fut in finished:
-                            done[pending.pop(fut)] = fut.result()
-                            if progress:
-                                progress(1)
-                except KeyboardInterrupt:
-                    for fut in pending:
-                        fut.cancel()
-                    raise
+        with runner_for(jobs) as runner:
+            work = [(scenarios[key], seed, rep) for key, rep in tasks]
+            for i, table in runner.imap(_run_task, work, progress):
+                done[tasks[i]] = table
     except KeyboardInterrupt:
         interrupted = True
     out = {}
@@ -98,10 +148,11 @@ def run_many(
 
 
 def run_replications(
-    scenario: Scenario, replications: int, seed: int, jobs: int = 1,
+    scenario: Scenario, replications: int, seed: int, jobs: int | Runner = 1,
     progress: Callable[[int], None] | None = None,
 ) -> ReplicationResult:
-    """Run replications 0..n-1, in ``jobs`` processes. Ctrl-C keeps the finished replications."""
+    """Run replications 0..n-1 on ``jobs`` (a Runner or a worker count). Ctrl-C keeps the finished
+    replications."""
     if replications < 1:
         raise ValueError("replications must be at least 1")
     return run_many({"": scenario}, range(replications), seed, jobs, progress)[""]
@@ -286,15 +337,16 @@ def _achieved(results: Mapping[str, ReplicationResult], precision: float, kpis: 
 def run_to_precision(
     scenarios: Scenario | Mapping[str, Scenario], seed: int, precision: float = 0.05,
     kpis: Sequence[str] = DEFAULT_PRECISION_KPIS, min_replications: int = 5, max_replications: int = 100,
-    jobs: int = 1, progress: Callable[[int], None] | None = None,
+    jobs: int | Runner = 1, progress: Callable[[int], None] | None = None,
     on_batch: Callable[[int], None] | None = None, level: float = 0.95,
 ) -> PrecisionResult:
     """Run replications until the chosen KPIs' 95 % CI half-widths are within ``precision`` of their
     means (see ``PRECISION_RULE``), for one scenario or for several with the same n.
 
     ``on_batch(n)`` is called before each batch with the new number of replications per scenario.
-    The chosen n depends only on the scenarios, the seed and the settings, never on ``jobs``.
-    A single scenario is returned under the key ``""``.
+    The chosen n depends only on the scenarios, the seed and the settings, never on ``jobs`` (a
+    Runner, shared by every batch, or a worker count). A single scenario is returned under the key
+    ``""``.
     """
     if isinstance(scenarios, Scenario):
         scenarios = {"": scenarios}
@@ -305,6 +357,13 @@ def run_to_precision(
     if max_replications < min_replications:
         raise ValueError("the maximum replications must be at least the minimum")
     kpis = tuple(kpis)
+    with runner_for(jobs) as runner:
+        return _run_to_precision(scenarios, seed, precision, kpis, min_replications, max_replications, runner,
+                                 progress, on_batch, level)
+
+
+def _run_to_precision(scenarios, seed, precision, kpis, min_replications, max_replications, jobs, progress,
+                      on_batch, level) -> PrecisionResult:
     n = min_replications
     if on_batch:
         on_batch(n)
