@@ -4,6 +4,9 @@ Every draw is made from a uniform number ``u`` in (0, 1) by the inverse distribu
 The uniform is drawn once per patient from a named stream, so a scenario that changes a mean
 (a shorter korttid stay, say) moves each patient's duration monotonically instead of reshuffling
 who gets a long stay: that keeps common random numbers tight across scenarios.
+
+numpy and scipy are imported on first use, not at import: the scenario schema holds ``Dist``
+values, and ``ukp-sim validate`` and ``--help`` must start without those libraries.
 """
 from __future__ import annotations
 
@@ -11,12 +14,24 @@ import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
-import numpy as np
-from scipy import special
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 KINDS = ("lognormal", "gamma", "exponential", "fixed")
 _STD_NORMAL = NormalDist()
+_special = None
+
+
+def _scipy_special():
+    """scipy.special, imported on the first draw that needs it."""
+    global _special
+    if _special is None:
+        from scipy import special
+
+        _special = special
+    return _special
 
 
 @dataclass(frozen=True)
@@ -50,10 +65,13 @@ class Dist:
         if self.cv == 0.0:
             return self.mean
         shape = 1.0 / (self.cv * self.cv)
-        return float(special.gammaincinv(shape, u)) * self.mean / shape
+        return float(_scipy_special().gammaincinv(shape, u)) * self.mean / shape
 
     def from_uniform_array(self, u: np.ndarray) -> np.ndarray:
         """Vectorised ``from_uniform`` for pre-drawn blocks."""
+        import numpy as np
+
+        special = _scipy_special()
         u = np.asarray(u, dtype=float)
         if self.kind == "fixed" or self.mean == 0.0 or (self.cv == 0.0 and self.kind != "exponential"):
             return np.full(u.shape, self.mean)
