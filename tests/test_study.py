@@ -10,6 +10,8 @@ import io
 import json
 import math
 import re
+import shlex
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -188,7 +190,11 @@ def test_the_command_writes_tables_figures_and_reports_in_both_languages(tmp_pat
     assert any(n.startswith("figures/") and n.endswith(".en.png") for n in names)
     meta = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert meta["seed"] == 7 and meta["replications"] == 3 and meta["version"] and meta["date"]
-    assert "standard_study.py" in meta["command"] and str(study.name) in meta["command"]
+    # the reproduce command is `ukp-sim study` by a path that works as printed (e.g. .venv/bin/ukp-sim)
+    words = shlex.split(meta["command"])
+    assert words[1] == "study" and str(study) in words
+    assert Path(words[0]).name == "ukp-sim" and Path(words[0]).is_file(), words[0]
+    assert subprocess.run([words[0], "study", "--help"], capture_output=True).returncode == 0
     assert "ukp_days" in meta["kpi_definitions"]
     nb = (out / "report.md").read_text(encoding="utf-8")
     en = (out / "report.en.md").read_text(encoding="utf-8")

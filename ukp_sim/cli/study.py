@@ -1,44 +1,47 @@
-"""Command line of the standard study: run it, then write its tables, figures and reports.
+"""The ``study`` command: run a study, then write its tables, figures and reports.
 
-``python experiments/standard_study.py`` (what ``make run`` does) and ``ukp-sim study`` both land
+``ukp-sim study`` (what ``make run`` does) and ``python experiments/standard_study.py`` both land
 here. Everything is rendered in memory first and then written atomically, so a failure writes
 nothing partial; Ctrl-C keeps the replications every scenario finished and writes those.
+
+Without a study file it runs the built-in standard study, ``ukp_sim/data/experiments/
+standard_study.toml``: in a source tree that is a link to ``experiments/`` (and
+``ukp_sim/data/scenarios`` to ``scenarios/``), in a wheel a copy of them, so there is one source
+of truth and an installed ``ukp-sim study`` needs no checkout.
 """
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
-from ukp_sim import __version__
-from ukp_sim.report.provenance import provenance
-from ukp_sim.base.errors import UserError
-from ukp_sim.base.io import file_sha256, write_outputs
-from ukp_sim.kpi import definitions_for
-from ukp_sim.config.loader import scenario_to_dict
-from ukp_sim.analysis.study import (
-    MILESTONE_RULE,
-    StudyRun,
-    StudyTables,
-    achieved_half_widths,
-    load_study,
-    order_scenarios,
-    run_study,
-    study_tables,
-)
-from ukp_sim.report.labels import LANGS
+from ukp_sim.cli.common import console_command
 
-PROG = ("python", "experiments/standard_study.py")
-DEFAULT_STUDY = Path(__file__).resolve().parent.parent.parent / "experiments" / "standard_study.toml"
+DEFAULT_STUDY = Path(__file__).resolve().parent.parent / "data" / "experiments" / "standard_study.toml"
+DESCRIPTION = ("The standard study: the calibrated 2023 baseline against each intervention alone and the "
+               "combined strategy, 2023-2026, with common random numbers; writes kpis.csv, kpis_monthly.csv, "
+               "differences.csv, savings.csv, replications.csv.gz, run.json, figures/ (PNG and SVG) and the report "
+               "(report.md/.html in bokmål, report.en.md/.html in English) to the output folder.")
+
+
+def add_parser(sub) -> None:
+    study = sub.add_parser(
+        "study", help="run the standard study (what `make run` does)", description=DESCRIPTION,
+        epilog="examples:\n  ukp-sim study --jobs 2\n  ukp-sim study experiments/standard_study.toml --jobs 2 "
+        "--out results/standard_study\n  ukp-sim study --only combined -n 10 --out results/quick",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(study)
+
+
+def execute(args) -> int:
+    return run_main(args, args.argv[1:])
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("study", type=Path, nargs="?", default=None,
-                   help="study file (TOML; default experiments/standard_study.toml)")
+                   help="study file (TOML; default: the built-in standard study, experiments/standard_study.toml)")
     p.add_argument("--replications", "-n", type=int, default=None,
                    help="replications per scenario (default: the study file's, 30)")
     p.add_argument("--seed", "-s", type=int, default=None, help="seed (default: the study file's)")
@@ -52,18 +55,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="standard_study",
-        description="The standard study: the calibrated 2023 baseline against each intervention alone and "
-        "the combined strategy, 2023-2026, with common random numbers. Writes kpis.csv, kpis_monthly.csv, "
-        "differences.csv, savings.csv, replications.csv.gz, run.json, figures/ and report.md/.html "
-        "(Norwegian) and report.en.md/.html (English) to the output folder.",
-    )
+    """The parser of ``python experiments/standard_study.py`` (the same options as ``ukp-sim study``)."""
+    p = argparse.ArgumentParser(prog="standard_study", description=DESCRIPTION)
     add_arguments(p)
     return p
 
 
 def _check_args(args) -> None:
+    from ukp_sim.base.errors import UserError
+
     if args.replications is not None and args.replications < 2:
         raise UserError(f"--replications must be at least 2 (a confidence interval needs two), got {args.replications}")
     if args.jobs < 1:
@@ -72,7 +72,16 @@ def _check_args(args) -> None:
         raise UserError(f"--seed must be a non-negative whole number, got {args.seed}")
 
 
-def _meta(run: StudyRun, args, argv: list[str], prog: tuple[str, ...] = PROG) -> dict:
+def _meta(run, args, argv: list[str]) -> dict:
+    """run.json's fields; ``command`` is a ``ukp-sim study`` that works as printed (the console
+    script of this environment, e.g. .venv/bin/ukp-sim) with the arguments given."""
+    import platform
+    from types import SimpleNamespace
+
+    from ukp_sim.analysis.study import MILESTONE_RULE, order_scenarios
+    from ukp_sim.base.io import file_sha256
+    from ukp_sim.report.provenance import provenance
+
     spec = run.spec
     base = spec.scenarios["baseline"]
     years = list(range(base.period.start.year, base.period.start.year + base.period.years))
@@ -98,7 +107,7 @@ def _meta(run: StudyRun, args, argv: list[str], prog: tuple[str, ...] = PROG) ->
         "interrupted": run.interrupted,
         "jobs": args.jobs,
         "precision": None if run.precision is None else run.precision.to_dict(),
-        **provenance(SimpleNamespace(argv=argv), time.time() - run.seconds, prog),
+        **provenance(SimpleNamespace(argv=argv), time.time() - run.seconds, console_command("study")),
         "platform": f"{platform.system()} {platform.machine()}, Python {platform.python_version()}",
         "common_random_numbers": True,
         "confidence_intervals": "95 % t-interval of the mean over replications; differences and savings: of the "
@@ -115,8 +124,13 @@ def _rel(path) -> str:
         return str(p)
 
 
-def render(run: StudyRun, tables: StudyTables, meta: dict, langs: tuple[str, ...]) -> dict[str, str | bytes]:
+def render(run, tables, meta: dict, langs: tuple[str, ...]) -> dict[str, str | bytes]:
     """Every output file, in memory (nothing is written here)."""
+    import json
+
+    from ukp_sim.analysis.study import achieved_half_widths
+    from ukp_sim.config.loader import scenario_to_dict
+    from ukp_sim.kpi import definitions_for
     from ukp_sim.report.provenance import definitions_meta, targets_meta
     from ukp_sim.report.study_figures import caption, figure_path, study_figures
     from ukp_sim.report.study_figures import FIGURES
@@ -157,7 +171,16 @@ def main(argv: list[str] | None = None) -> int:
     return run_main(args, argv)
 
 
-def run_main(args, argv: list[str], prog: tuple[str, ...] = PROG) -> int:
+def run_main(args, argv: list[str]) -> int:
+    """Run the study ``args`` describe; ``argv`` (the arguments after the command) goes into the
+    reproduce command."""
+    from ukp_sim import __version__
+    from ukp_sim.analysis.runner import Runner
+    from ukp_sim.analysis.study import load_study, run_study, study_tables
+    from ukp_sim.base.errors import UserError
+    from ukp_sim.base.io import write_outputs
+    from ukp_sim.report.labels import LANGS
+
     try:
         _check_args(args)
         only = None if args.only is None else [s.strip() for s in args.only.split(",") if s.strip()]
@@ -175,8 +198,9 @@ def run_main(args, argv: list[str], prog: tuple[str, ...] = PROG) -> int:
                        leave=False)
         started = time.time()
         try:
-            run = run_study(spec, args.jobs, args.replications, bar.update if bar else None,
-                            (lambda k: setattr(bar, "total", k * len(spec.scenarios))) if bar else None)
+            with Runner(args.jobs) as runner:  # one pool for every batch (--precision runs several)
+                run = run_study(spec, runner, args.replications, bar.update if bar else None,
+                                (lambda k: setattr(bar, "total", k * len(spec.scenarios))) if bar else None)
         finally:
             if bar:
                 bar.close()
@@ -188,7 +212,7 @@ def run_main(args, argv: list[str], prog: tuple[str, ...] = PROG) -> int:
                   file=sys.stderr)
             return 130
         tables = study_tables(run)
-        meta = _meta(run, args, argv, prog)
+        meta = _meta(run, args, argv)
         files = render(run, tables, meta, langs)
         write_outputs(out, files)
     except UserError as exc:

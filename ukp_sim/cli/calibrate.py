@@ -1,0 +1,100 @@
+"""``ukp-sim calibrate``: history matching of the uncertain parameters to the observed figures;
+writes the calibrated scenarios, the plausible sets and the fit report."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ukp_sim.cli.common import positive_int, seed_int
+
+
+def add_parser(sub) -> None:
+    cal = sub.add_parser(
+        "calibrate", help="fit the uncertain parameters to the observed figures (history matching)",
+        description="Calibrate by history matching: simulate candidate parameter sets with common random "
+        "numbers, rule out those that cannot reproduce the targets, and write the best set as a calibrated "
+        "scenario, the plausible sets as CSV, and a fit report with figures (Norwegian and English).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example: ukp-sim calibrate calibration/targets.toml --seed 2022 --jobs 2",
+    )
+    cal.add_argument("targets", type=Path, help="targets and parameters (TOML), e.g. calibration/targets.toml")
+    cal.add_argument("--scenario", type=Path, default=None,
+                     help="scenario to calibrate (default: the one the targets file names for the year); needs --year")
+    cal.add_argument("--year", type=int, action="append", default=None,
+                     help="year to calibrate (repeatable; default: every year in the targets file)")
+    cal.add_argument("--seed", "-s", type=seed_int, default=2022, help="seed (default 2022)")
+    cal.add_argument("--jobs", "-j", type=positive_int, default=1, help="worker processes (default 1)")
+    cal.add_argument("--out-dir", type=Path, default=None,
+                     help="folder for the report and plausible sets (default: the targets file's folder)")
+    cal.add_argument("--candidates", type=positive_int, default=None, help="candidates per wave (default: file)")
+    cal.add_argument("--waves", type=positive_int, default=None, help="waves (default: file)")
+    cal.add_argument("--reps", type=positive_int, default=None, help="replications per candidate (default: file)")
+    cal.add_argument("--final-reps", type=positive_int, default=None,
+                     help="replications for the best set's fit (default: file)")
+    cal.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def execute(args) -> int:
+    import shlex
+    import sys
+
+    from ukp_sim import __version__
+    from ukp_sim.analysis.calibration import (load_calibration_spec, plausible_table, run_calibration,
+                                              write_calibrated_scenario)
+    from ukp_sim.analysis.runner import Runner
+    from ukp_sim.base.errors import UserError
+    from ukp_sim.base.io import write_outputs
+    from ukp_sim.cli.common import console_command
+    from ukp_sim.report.calibration_report import target_conflicts, write_report
+
+    spec = load_calibration_spec(args.targets)
+    years = args.year or sorted(int(y) for y in spec.years)
+    if args.scenario is not None and len(years) != 1:
+        raise UserError("--scenario needs exactly one --year")
+    bar = None
+    progress = None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        state = {"label": None}
+
+        def progress(label, k, total):
+            nonlocal bar
+            if state["label"] != label:
+                if bar is not None:
+                    bar.close()
+                bar = tqdm(total=total, desc=label, unit="run", file=sys.stderr, leave=False, delay=1.0)
+                state["label"] = label
+            bar.update(k)
+    try:
+        with Runner(args.jobs) as runner:  # one pool for every sweep of every year
+            results = run_calibration(spec, years, args.seed, runner, args.scenario, progress,
+                                      args.candidates, args.waves, args.reps, args.final_reps,
+                                      previous_dir=args.out_dir)
+    finally:
+        if bar is not None:
+            bar.close()
+    out_dir = args.out_dir or Path(spec.file).parent
+    command = shlex.join([*console_command(), *args.argv])  # works as printed, e.g. .venv/bin/ukp-sim
+    files: dict[str, str | bytes] = {}
+    for year, res in results.items():
+        files[f"plausible_{year}.csv"] = plausible_table(res.hm).to_csv(index=False)
+    for lang in ("nb", "en"):
+        files.update(write_report(spec, results, out_dir, args.seed, args.jobs, command, __version__, lang,
+                                  target_conflicts(spec, lang)))
+    scenario_texts = {}
+    for year, res in results.items():
+        extends = res.scenario_path
+        scenario_texts[res.output] = write_calibrated_scenario(res.output, extends, res.base, res.hm, args.seed,
+                                                               res.fit, __version__)
+    write_outputs(out_dir, files)
+    for path, text in scenario_texts.items():
+        write_outputs(path.parent, {path.name: text})
+    for year, res in results.items():
+        passed = sum(r.passed for r in res.fit)
+        line = f"{year}: {passed} of {len(res.fit)} targets within tolerance; wrote {res.output}"
+        if res.heldout is not None:
+            line += f"; held-out from {res.heldout_from}: {sum(r.passed for r in res.heldout)} of {len(res.heldout)}"
+        print(line)
+    print(f"report: {out_dir / 'report.md'} (English: report.en.md)")
+    return 0
