@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run baseline test test-fast bench validate calibrate clean
+.PHONY: run shell baseline test test-fast bench validate calibrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,19 @@ $(STAMP): $(BIN)/python pyproject.toml
 ## run: the main job, the standard study (calibrated 2023 baseline, each intervention and the
 ## combined strategy, 2023-2026); tables, figures and reports under results/standard_study/
 run: $(STAMP)
-	$(BIN)/python experiments/standard_study.py experiments/standard_study.toml --jobs 2 --out results/standard_study
+	$(BIN)/ukp-sim study experiments/standard_study.toml --jobs 2 --out results/standard_study
+	@echo
+	@echo "Results: results/standard_study/ (report.html, report.en.html, kpis.csv, differences.csv,"
+	@echo "savings.csv, figures/). To use ukp-sim yourself, run 'make shell' (or '. $(BIN)/activate'), then:"
+	@echo "  ukp-sim --help"
+	@echo "  ukp-sim validate scenarios/baseline_2023.toml"
+	@echo "  ukp-sim run scenarios/baseline_2023.toml --jobs 2"
+	@echo "(or without a shell: $(BIN)/ukp-sim --help)"
+
+## shell: a shell with the virtual environment active, so `ukp-sim` is on the PATH (`exit` leaves it)
+shell: $(STAMP)
+	@echo "ukp-sim is on the PATH in this shell; 'exit' leaves it"
+	@. $(BIN)/activate && exec "$${SHELL:-/bin/sh}" -i
 
 ## baseline: the calibrated 2023 baseline alone, 10 replications; results under results/baseline_2023/
 baseline: $(STAMP)
@@ -39,8 +51,10 @@ bench: $(STAMP)
 calibrate: $(STAMP)
 	$(BIN)/ukp-sim calibrate calibration/targets.toml --seed 2022 --jobs 2
 
+## validate: check every scenario file (scenarios/ and its subfolders) without running it
 validate: $(STAMP)
-	for f in scenarios/*.toml; do $(BIN)/ukp-sim validate $$f || exit 1; done
+	@status=0; for f in $$(find scenarios -name '*.toml' | sort); do $(BIN)/ukp-sim validate $$f || status=1; done; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .hypothesis
