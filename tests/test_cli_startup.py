@@ -80,3 +80,14 @@ def test_the_bundled_study_and_scenarios_are_the_repository_files():
     assert repo and bundled == repo
     for rel in repo:
         assert (data / "scenarios" / rel).read_bytes() == (ROOT / "scenarios" / rel).read_bytes()
+
+
+def test_a_whatif_anywhere_can_extend_the_bundled_calibrated_baseline(tmp_path, capsys):
+    """Outside a checkout (e.g. installed from a wheel) a what-if can still build on the calibrated
+    baseline: `extends = "scenarios/baseline_2023.toml"` falls back to the package's copy."""
+    from ukp_sim.cli.main import main
+
+    whatif = tmp_path / "my_whatif.toml"
+    whatif.write_text('extends = "scenarios/baseline_2023.toml"\nname = "mine"\n', encoding="utf-8")
+    assert main(["validate", str(whatif)]) == 0
+    assert "OK — scenario 'mine', 20 municipalities" in capsys.readouterr().out
