@@ -3,8 +3,8 @@ metadata helpers.
 
 Nothing here imports pandas, numpy, scipy, simpy or matplotlib at module level: the parser is
 built on every start, ``--help`` and ``validate`` included, and must stay cheap. Help texts that
-need the heavy modules (the lever list, the default precision KPIs) are functions, called by
-``Parser`` only when help is shown.
+need the heavy modules (the lever list, the default precision KPIs) are made by functions that
+``Parser`` calls only when help is shown.
 """
 from __future__ import annotations
 
@@ -15,16 +15,23 @@ from pathlib import Path
 
 
 class Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose epilog and option help may be functions, evaluated only when the
-    help is printed (so building the parser imports nothing heavy)."""
+    """An ArgumentParser whose epilog may be a function and whose options may carry a
+    ``make_help`` function (see ``help_when_shown``), both called only when the help is printed,
+    so building the parser imports nothing heavy."""
 
     def format_help(self) -> str:
         if callable(self.epilog):
             self.epilog = self.epilog()
         for action in self._actions:
-            if callable(action.help):
-                action.help = action.help()
+            make = getattr(action, "make_help", None)
+            if make is not None:
+                action.help, action.make_help = make(), None
         return super().format_help()
+
+
+def help_when_shown(action: argparse.Action, make) -> None:
+    """Replace ``action``'s (plain, short) help by ``make()`` when the help is printed."""
+    action.make_help = make
 
 
 class VersionAction(argparse.Action):
@@ -101,7 +108,9 @@ def add_replication_options(p: argparse.ArgumentParser) -> None:
     how.add_argument("--precision", "-p", type=precision_share, default=None, metavar="P",
                      help="choose the replications so that the 95 %% CI half-width of the --precision-kpis is "
                      "within P of the mean (e.g. 0.05 = 5 %%); not with --replications")
-    p.add_argument("--precision-kpis", type=kpi_list, default=None, metavar="KPI,KPI", help=_precision_kpis_help)
+    kpis = p.add_argument("--precision-kpis", type=kpi_list, default=None, metavar="KPI,KPI",
+                          help="KPIs the precision applies to, whole community and whole years")
+    help_when_shown(kpis, _precision_kpis_help)
     p.add_argument("--min-replications", type=positive_int, default=None,
                    help="with --precision: replications to start with (default 5, at least 2)")
     p.add_argument("--max-replications", type=positive_int, default=None,

@@ -6,7 +6,7 @@ import argparse
 import math
 from pathlib import Path
 
-from ukp_sim.cli.common import add_output_options, share, whole_number_at_least
+from ukp_sim.cli.common import add_output_options, help_when_shown, share, whole_number_at_least
 
 _confidence = share("e.g. 0.95 for 95 %", 0.5, True, "at least 0.5 and below 1 (e.g. 0.95)")
 
@@ -57,7 +57,8 @@ def add_parser(sub) -> None:
         epilog=_levers_epilog,  # a function: the lever list needs the analysis layer, loaded only for --help
     )
     t.add_argument("scenario", type=Path, help="scenario file (TOML)")
-    t.add_argument("--lever", "-l", required=True, help=_lever_help)
+    lever = t.add_argument("--lever", "-l", required=True, help="the lever to search (see the levers below)")
+    help_when_shown(lever, _lever_help)
     t.add_argument("--kpi", "-k", default="ukp_days", help="the KPI that must meet its target (default ukp_days)")
     t.add_argument("--municipality", "-m", type=_names, default=None, metavar="NAME[,NAME...]",
                    help="where the lever acts (default: see the levers below); reception_days takes them in "
