@@ -10,21 +10,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ukp_sim.base.distributions import Dist
+from ukp_sim.base.fields import _f, _fd, _req  # noqa: F401  (re-exported: schemas elsewhere use them)
 
 DESTINATIONS = ("korttid", "home_new_services", "home_no_new_services")
 KORTTID_OUTCOMES = ("home", "long_term", "death")
-
-
-def _f(default, doc: str, **rules):
-    """A documented field; ``rules`` are checked on load (min, max, choices, length)."""
-    if isinstance(default, (list, dict)):
-        raise TypeError("use a tuple or a default_factory for mutable defaults")
-    return field(default=default, metadata={"doc": doc, **rules})
-
-
-def _req(doc: str, **rules):
-    """A documented field without a default: the scenario file must give it."""
-    return field(metadata={"doc": doc, "required": True, **rules})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -241,11 +230,6 @@ class KpiSpec:
 # date through its mechanism in the model (ukp_sim/interventions.py, docs/interventions.md).
 # Defaults marked (est.) are estimates; evidence is cited in docs/interventions.md.
 # ---------------------------------------------------------------------------------------------
-def _fd(factory, doc: str, **rules):
-    """A documented field whose default is a table (dict), built fresh for every instance."""
-    return field(default_factory=factory, metadata={"doc": doc, **rules})
-
-
 _ENABLED_DOC = "switch the intervention on (it is off by default)"
 _RAMP_DOC = ("days over which coverage/effect grows linearly from 0 at `start` to full (0: full at once)")
 
