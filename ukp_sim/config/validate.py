@@ -97,6 +97,9 @@ class Builder:
             _, val_type = typing.get_args(hint)
             if not isinstance(raw, dict):
                 self.fail(where, f"must be a table, got {_describe(raw)}")
+            if meta.get("key_field"):  # each entry's key is also one of its fields (not written in it)
+                return {str(k): self.build(_unwrap_optional(val_type), v, f"{where}.{k}", {meta["key_field"]: str(k)})
+                        for k, v in raw.items()}
             return {str(k): self.value(val_type, v, f"{where}.{k}", meta) for k, v in raw.items()}
         if origin is tuple:
             (item_type, _) = typing.get_args(hint)
@@ -163,6 +166,12 @@ def _describe(raw: Any) -> str:
     if isinstance(raw, str):
         return f"text '{raw}'"
     return f"{type(raw).__name__} {raw!r}"
+
+
+def _unwrap_optional(hint):
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return [a for a in typing.get_args(hint) if a is not type(None)][0]
+    return hint
 
 
 def build(cls: type, data: Any, file: str | Path, where: str = "", provenance: dict | None = None):
