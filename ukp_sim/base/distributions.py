@@ -16,6 +16,10 @@ import numpy as np
 from scipy import special
 
 KINDS = ("lognormal", "gamma", "exponential", "fixed")
+# Bounds the loader enforces, so every accepted duration draws finite numbers: a mean of 10,000
+# (days, or hours for decision times) and a cv of 10 are far beyond any stay in the model.
+MAX_MEAN = 10_000.0
+MAX_CV = 10.0
 _STD_NORMAL = NormalDist()
 
 
@@ -27,8 +31,8 @@ class Dist:
     """
 
     kind: str = field(default="lognormal", metadata={"choices": KINDS, "doc": "lognormal, gamma, exponential or fixed"})
-    mean: float = field(default=1.0, metadata={"min": 0.0, "doc": "mean duration"})
-    cv: float = field(default=1.0, metadata={"min": 0.0, "doc": "standard deviation divided by mean"})
+    mean: float = field(default=1.0, metadata={"min": 0.0, "max": MAX_MEAN, "doc": "mean duration"})
+    cv: float = field(default=1.0, metadata={"min": 0.0, "max": MAX_CV, "doc": "standard deviation divided by mean"})
 
     @cached_property
     def _sigma(self) -> float:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime as dt
 import difflib
 import hashlib
 import json
@@ -14,9 +15,10 @@ import re
 import tomllib
 import types
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 
-from ukp_sim.base.dates import parse_month_day
+from ukp_sim.base.dates import parse_month_day, period_bounds
 from ukp_sim.base.errors import ScenarioError
 from ukp_sim.config.scenario import (
     DESTINATIONS,
@@ -24,7 +26,8 @@ from ukp_sim.config.scenario import (
     Municipality,
     Scenario,
 )
-from ukp_sim.config.validate import Builder, _describe
+from ukp_sim.config.hints import syntax_hint
+from ukp_sim.config.validate import Builder, _describe, did_you_mean
 
 _Builder = Builder  # the old private name, kept for callers outside config
 
@@ -57,6 +60,10 @@ def read_toml(path: Path) -> dict:
                     else f"the table [{where}]")
             raise ScenarioError(path, where, f"{what} is defined twice ({msg})",
                                 "keep one definition and merge the values into it") from None
+        line = re.search(r"at line (\d+)", msg)
+        hint = syntax_hint(text, int(line.group(1))) if line else None
+        if hint:
+            raise ScenarioError(path, *hint) from None
         raise ScenarioError(path, "", f"TOML syntax error: {msg}", "correct the TOML syntax at that line") from None
 
 
@@ -190,6 +197,22 @@ def _check_scenario(b: _Builder, s: Scenario) -> None:
             b.fail(f"initial_state.{name}.korttid_occupied",
                    f"{init.korttid_occupied} exceeds the municipality's {beds} korttidsplasser")
     _check_interventions(b, s)
+    _check_intervention_starts(b, s)
+
+
+def _check_intervention_starts(b: Builder, s: Scenario) -> None:
+    """An enabled intervention whose `start` is on or after the end of the period never acts:
+    refuse it (checked over any intervention table with `enabled` and `start`, plug-ins too)."""
+    _, first, end = period_bounds(s.period.start, s.period.years, s.period.warmup_days)
+    tables = (s.interventions.items() if isinstance(s.interventions, Mapping)
+              else ((f.name, getattr(s.interventions, f.name)) for f in dataclasses.fields(s.interventions)))
+    for name, iv in tables:
+        start = getattr(iv, "start", None)
+        if getattr(iv, "enabled", False) is True and isinstance(start, dt.date) and start >= end:
+            last = end - dt.timedelta(days=1)
+            b.fail(f"interventions.{name}.start",
+                   f"{start} is after the period ends ({first} to {last}): the intervention would never act",
+                   f"give a start before {end}, or lengthen [period] (years)")
 
 
 def _check_interventions(b: _Builder, s: Scenario) -> None:
@@ -285,8 +308,25 @@ def load_scenario_data(path: str | Path) -> tuple[dict, list[Path], dict]:
                 b.fail(f"municipalities.{name}.name", "is taken from the table's key", "remove `name`")
             merged[name] = {**deep_merge(defaults, m), "name": name}
         data["municipalities"] = merged
+        if len(files) > 1:
+            _check_new_municipalities(b, merged)
     data.setdefault("initial_state", {})
     return data, files, provenance
+
+
+def _check_new_municipalities(b: Builder, munis: dict) -> None:
+    """A what-if's [municipalities.melhus] (wrong case) or [municipalities.Trondhjem] (misspelt)
+    makes a new, incomplete municipality; name the one the user meant instead of a missing key."""
+    required = [f.name for f in dataclasses.fields(Municipality) if f.metadata.get("required") and f.name != "name"]
+    complete = [n for n, m in munis.items() if all(k in m for k in required)]
+    for name, m in munis.items():
+        if name in complete:
+            continue
+        close = did_you_mean(name, complete)
+        if close:
+            b.fail(f"municipalities.{name}", f"no municipality '{name}' in the parent; did you mean '{close}'?",
+                   f"write [municipalities.{close}...] (names are case-sensitive); a new municipality needs a full "
+                   f"table ({', '.join(k for k in required if k not in m)} missing)")
 
 
 def build_scenario(data: dict, path: str | Path, files: list[Path] | tuple = (),
