@@ -20,6 +20,7 @@ KINDS = ("lognormal", "gamma", "exponential", "fixed")
 # (days, or hours for decision times) and a cv of 10 are far beyond any stay in the model.
 MAX_MEAN = 10_000.0
 MAX_CV = 10.0
+MIN_CV = 0.001  # a cv is 0 (no spread) or at least this: gamma's shape 1/cv^2 overflows below it
 _STD_NORMAL = NormalDist()
 
 
@@ -32,7 +33,8 @@ class Dist:
 
     kind: str = field(default="lognormal", metadata={"choices": KINDS, "doc": "lognormal, gamma, exponential or fixed"})
     mean: float = field(default=1.0, metadata={"min": 0.0, "max": MAX_MEAN, "doc": "mean duration"})
-    cv: float = field(default=1.0, metadata={"min": 0.0, "max": MAX_CV, "doc": "standard deviation divided by mean"})
+    cv: float = field(default=1.0, metadata={"min": 0.0, "max": MAX_CV, "min_nonzero": MIN_CV,
+                                             "doc": "standard deviation divided by mean"})
 
     @cached_property
     def _sigma(self) -> float:

@@ -153,6 +153,8 @@ class Builder:
             self.fail(where, f"'{val}' is not allowed", hint_text)
         if "min" in meta and isinstance(val, (int, float)) and val < meta["min"]:
             self.fail(where, f"is {val}, below its minimum {meta['min']}", meta.get("doc", ""))
+        if "min_nonzero" in meta and isinstance(val, (int, float)) and 0 < val < meta["min_nonzero"]:
+            self.fail(where, f"is {val}: give 0 or at least {meta['min_nonzero']}", meta.get("doc", ""))
         if "max" in meta and isinstance(val, (int, float)) and val > meta["max"]:
             self.fail(where, f"is {val}, above its maximum {meta['max']}", meta.get("doc", ""))
         return val
