@@ -31,10 +31,11 @@ class Dist:
     ``exponential`` ignores ``cv`` (it is 1); ``fixed`` ignores it too (it is 0).
     """
 
-    kind: str = field(default="lognormal", metadata={"choices": KINDS, "doc": "lognormal, gamma, exponential or fixed"})
-    mean: float = field(default=1.0, metadata={"min": 0.0, "max": MAX_MEAN, "doc": "mean duration"})
+    kind: str = field(default="lognormal", metadata={"choices": KINDS, "doc": "distribution family"})
+    mean: float = field(default=1.0, metadata={"min": 0.0, "max": MAX_MEAN, "doc": "mean duration (days, or hours for `decision_hours`)"})
     cv: float = field(default=1.0, metadata={"min": 0.0, "max": MAX_CV, "min_nonzero": MIN_CV,
-                                             "doc": "standard deviation divided by mean"})
+                                             "doc": "coefficient of variation = standard deviation / mean; "
+                                             "ignored by `exponential` (cv is 1) and `fixed` (cv is 0)"})
 
     @cached_property
     def _sigma(self) -> float:
