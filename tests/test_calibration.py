@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from ukp_sim.analysis.calibration import (
-    apply_parameters, history_match, implausibility, load_calibration_spec, matching_paths,
-    simulate_candidates, year_distance,
+    apply_parameters, history_match, implausibility, matching_paths, simulate_candidates, year_distance,
 )
 from ukp_sim.base.errors import ScenarioError, UserError
+from ukp_sim.config.calibration_file import CalParameter, CalTarget, load_calibration_spec
 from ukp_sim.config.loader import load_scenario_data
 
 HERE = Path(__file__).parent
@@ -81,8 +81,6 @@ def test_calibration_recovers_the_korttid_capacity_that_made_the_data(tmp_path):
 
 def test_apply_parameters_sets_and_scales_matching_keys_only():
     data, _, _ = load_scenario_data(HERE.parents[0] / "scenarios" / "baseline.toml")
-    from ukp_sim.analysis.calibration import CalParameter
-
     scale = CalParameter(name="s", path="municipalities.*.korttid.units.*.beds", mode="scale", low=0.5, high=2,
                          integer=True, exclude=("Trondheim",))
     out = apply_parameters(data, [scale], np.array([2.0]))
@@ -95,16 +93,12 @@ def test_apply_parameters_sets_and_scales_matching_keys_only():
 
 def test_a_parameter_path_that_matches_nothing_is_a_clear_error():
     data, _, _ = load_scenario_data(SMALL)
-    from ukp_sim.analysis.calibration import CalParameter
-
     bad = CalParameter(name="x", path="municipalities.*.korttid.units.*.bedz", low=1, high=2)
     with pytest.raises(UserError, match="bedz"):
         apply_parameters(data, [bad], np.array([1.5]))
 
 
 def test_unstable_candidates_rank_below_stable_ones_with_the_same_mean():
-    from ukp_sim.analysis.calibration import CalTarget
-
     t = [CalTarget(year=2022, kpi="ukp_days", municipality="Total", observed=100.0, tolerance=10.0, source="x")]
     stable = np.array([[[100.0], [100.0]]])
     wild = np.array([[[50.0], [150.0]]])

@@ -600,10 +600,12 @@ municipalities = ["Trondheim", "Melhus"]
 
 [interventions.bed_sharing]
 enabled = true
+start = 2022-06-01
 offered_share_by = { Melhus = 0.2 }
 
 [interventions.efficient_korttid]
 enabled = true
+start = 2022-06-01
 reduction = { "Trondheim/Øya helsehus" = 0.25, Melhus = 0.1 }
 
 [interventions.escalation_plan.levels.Melhus]
@@ -685,11 +687,11 @@ def test_default_reduction_is_checked_only_when_used(tmp_path):
     small = ROOT / "tests" / "scenarios" / "one_municipality.toml"
     assert load_scenario(small).interventions.efficient_korttid.reduction == {"Trondheim/Øya helsehus": 0.2}
     p = tmp_path / "small.toml"
-    p.write_text(f'extends = "{small.as_posix()}"\n[interventions.efficient_korttid]\nenabled = true\n',
-                 encoding="utf-8")
+    p.write_text(f'extends = "{small.as_posix()}"\n[interventions.efficient_korttid]\nenabled = true\n'
+                 "start = 2022-06-01\n", encoding="utf-8")
     err = error(p)
     assert err.where == "interventions.efficient_korttid.reduction.Trondheim/Øya helsehus"
     assert "give the reduction" in str(err)
     p.write_text(f'extends = "{small.as_posix()}"\n[interventions.efficient_korttid]\nenabled = true\n'
-                 'reduction = { Testby = 0.1 }\n', encoding="utf-8")
+                 'start = 2022-06-01\nreduction = { Testby = 0.1 }\n', encoding="utf-8")
     assert load_scenario(p).interventions.efficient_korttid.reduction == {"Testby": 0.1}

@@ -22,12 +22,12 @@ from ukp_sim.analysis import runner as experiment
 from ukp_sim.base.errors import ScenarioError, UserError
 from ukp_sim.analysis.study import (
     KPI_COLUMNS,
-    load_study,
     milestone,
     order_scenarios,
     run_study,
     study_tables,
 )
+from ukp_sim.config.study_file import load_study
 from ukp_sim.report.labels import SCENARIOS
 from ukp_sim.cli.study import main
 
@@ -84,7 +84,7 @@ def test_the_study_period_replaces_each_scenarios_own(tmp_path):
 @pytest.mark.parametrize("change, where, words", [
     (("seed = 7", "seed = 7\ncolour = 1"), "colour", "unknown key"),
     (('same = "same.toml"', 'same = "nothere.toml"'), "scenarios.same", "not found"),
-    (("replications = 4", "replications = 1"), "replications", "from 2"),
+    (("replications = 4", "replications = 1"), "replications", "minimum 2"),
     (("years = 3", "years = 0"), "period.years", ""),
     (('baseline = "base.toml"\n', ""), "baseline", "missing"),
 ])

@@ -21,7 +21,7 @@ import fnmatch
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,103 +29,16 @@ from scipy.stats import qmc
 
 from ukp_sim.base.errors import UserError
 from ukp_sim.analysis.runner import Runner, mean_ci, runner_for, single_run
-from ukp_sim.config.scenario import _f, _fd, _req
-from ukp_sim.config.loader import _Builder, build_scenario, load_scenario_data, read_toml
+from ukp_sim.config.calibration_file import (  # noqa: F401  (CalTarget etc. re-exported for callers)
+    CalibrationSpec,
+    CalParameter,
+    CalTarget,
+    Settings,
+    YearSpec,
+    load_calibration_spec,
+)
+from ukp_sim.config.loader import build_scenario, load_scenario_data
 from ukp_sim.analysis.ukp_sources import ukp_day_sources
-
-
-# ---------------------------------------------------------------------------------------------
-# The calibration file (calibration/targets.toml)
-# ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True, kw_only=True)
-class CalTarget:
-    year: int = _req("calendar year of the observation", min=1900, max=2100)
-    kpi: str = _req("KPI id in the model's output (see ukp_sim/kpi.py)")
-    municipality: str = _req('"Total", a municipality, or "Municipality/Unit"')
-    observed: float = _req("the observed value")
-    tolerance: float = _req("the absolute deviation that still counts as a fit", min=0)
-    weight: float = _f(1.0, "weight in the fit; 0 = reported only", min=0)
-    source: str = _req("where the figure comes from")
-
-    @property
-    def label(self) -> str:
-        return f"{self.kpi} {self.municipality} {self.year}"
-
-
-@dataclass(frozen=True, kw_only=True)
-class CalParameter:
-    name: str = _req("a short name")
-    path: str = _req("key path in the scenario; * matches any name")
-    mode: str = _f("set", "'set' the value or 'scale' (multiply) it", choices=("set", "scale"))
-    low: float = _req("lower end of the prior range")
-    high: float = _req("upper end of the prior range")
-    integer: bool = _f(False, "round the resulting values to whole numbers")
-    exclude: tuple[str, ...] = _f((), "municipality names a wildcard leaves out")
-    doc: str = _f("", "what the parameter means")
-
-
-@dataclass(frozen=True, kw_only=True)
-class YearSpec:
-    scenario: str = _req("the scenario to calibrate for this year (relative to the targets file)")
-    output: str = _req("where to write the calibrated scenario (relative to the targets file)")
-    heldout_from: int | None = _f(None, "also predict this year from that year's fit")
-    start: dict[str, float] = _fd(dict, "a parameter set that joins the first wave (e.g. an exploratory fit); "
-                                     "parameters it leaves out start at the middle of their prior range")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Settings:
-    implausibility_cutoff: float = _f(3.0, "implausibility above which a candidate is ruled out", min=0)
-    candidates_per_wave: int = _f(160, "candidates simulated per wave", min=2)
-    waves: int = _f(3, "waves of history matching", min=1, max=20)
-    replications_per_candidate: int = _f(2, "replications per candidate (common random numbers)", min=1)
-    final_replications: int = _f(30, "replications for the fit report of the best set", min=2)
-    max_plausible_sets: int = _f(40, "plausible parameter sets kept", min=1)
-    refine_candidates: int = _f(8, "leading candidates re-simulated with more replications before the best is chosen", min=1)
-    refine_replications: int = _f(10, "replications for that re-check", min=2)
-    local_evaluations: int = _f(
-        0, "evaluations of a compass search from the best set (0 = none); it polishes the best "
-        "set the sparse waves found", min=0,
-    )
-    local_replications: int = _f(4, "replications per evaluation of the local search (common random numbers)", min=1)
-
-
-@dataclass(frozen=True, kw_only=True)
-class CalibrationSpec:
-    settings: Settings = _f(Settings(), "settings")
-    years: dict[str, YearSpec] = _req("the years to calibrate")
-    target: tuple[CalTarget, ...] = _req("the targets")
-    parameter: tuple[CalParameter, ...] = _req("the parameters calibration may change")
-    file: str = field(default="", metadata={"internal": True})
-
-    def targets_for(self, year: int) -> list[CalTarget]:
-        return [t for t in self.target if t.year == year]
-
-    def resolve(self, relative: str) -> Path:
-        return (Path(self.file).parent / relative).resolve()
-
-
-def load_calibration_spec(path: str | Path) -> CalibrationSpec:
-    path = Path(path)
-    data = read_toml(path)
-    b = _Builder(path)
-    spec = b.build(CalibrationSpec, data, "")
-    for i, p in enumerate(spec.parameter):
-        if not p.low < p.high:
-            b.fail(f"parameter[{i}]", f"low {p.low} must be below high {p.high}")
-    names = {p.name for p in spec.parameter}
-    for year, ys in spec.years.items():
-        if not year.isdigit():
-            b.fail(f"years.{year}", "keys must be years", "write [years.2022]")
-        for name, value in ys.start.items():
-            if name not in names:
-                b.fail(f"years.{year}.start.{name}", "is not a calibration parameter",
-                       "use a name from the [[parameter]] tables")
-            p = next(q for q in spec.parameter if q.name == name)
-            if not p.low <= value <= p.high:
-                b.fail(f"years.{year}.start.{name}", f"{value} lies outside the prior range {p.low}-{p.high}")
-    return CalibrationSpec(settings=spec.settings, years=spec.years, target=spec.target,
-                           parameter=spec.parameter, file=str(path))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,20 +12,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import pandas as pd
 
 from ukp_sim.analysis.compare import paired_differences
-from ukp_sim.base.errors import ScenarioError, UserError
 from ukp_sim.analysis.runner import DEFAULT_PRECISION_KPIS, ReplicationResult, mean_ci, run_many, run_to_precision, summarise
 from ukp_sim.kpi import TOTAL, WHOLE_YEAR
-from ukp_sim.config.scenario import Scenario
-from ukp_sim.config.loader import build_scenario, deep_merge, load_scenario_data, read_toml
+from ukp_sim.config.study_file import BASELINE, StudySpec, load_study, load_with_period  # noqa: F401  (re-exported)
 from ukp_sim.base.vocabulary import REPORT_ORDER as SCENARIOS
 
-BASELINE = "baseline"
 KPI_COLUMNS = ["scenario", "year", "municipality", "kpi", "mean", "ci_low", "ci_high", "n", "target",
                "attainment", "status", "milestone"]
 MONTHLY_COLUMNS = ["scenario", "year", "month", "municipality", "kpi", "mean", "ci_low", "ci_high", "n"]
@@ -43,94 +39,6 @@ MILESTONE_RULE = (
     "after one year and 100 % after two, counted from autumn 2023. The study reads them as calendar years: "
     "milestone 0.5 for 2024 and 1.0 for 2025 and later; 2023 is the baseline year (no milestone)."
 )
-_KEYS = {"name", "description", "seed", "replications", "baseline", "period", "scenarios", "precision"}
-_PRECISION_KEYS = {"share", "min", "max", "kpis"}
-
-
-@dataclass(frozen=True)
-class StudySpec:
-    """A study file, checked: every scenario file exists and every value is usable."""
-
-    path: Path
-    name: str
-    description: str
-    seed: int
-    replications: int
-    period: dict
-    files: dict[str, Path]  # scenario id -> file, baseline first
-    precision: dict | None = None  # {share, min, max, kpis} when the study runs to a precision
-    scenarios: dict[str, Scenario] = field(default_factory=dict, compare=False)
-
-
-def _fail(path: Path, where: str, problem: str, fix: str) -> None:
-    raise ScenarioError(path, where, problem, fix)
-
-
-def _int(path: Path, where: str, value, low: int, high: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        _fail(path, where, f"must be a whole number from {low} to {high}, got {value!r}", f"write e.g. {where} = {low}")
-    return value
-
-
-def load_study(path: str | Path, only: list[str] | None = None) -> StudySpec:
-    """Read and check a study file and load every scenario it names, with the study's period.
-
-    ``only`` keeps the baseline and the named scenario ids (for a quicker partial study)."""
-    path = Path(path)
-    data = read_toml(path)
-    unknown = sorted(set(data) - _KEYS)
-    if unknown:
-        _fail(path, unknown[0], "unknown key", f"the study file knows {', '.join(sorted(_KEYS))}")
-    for key in ("baseline", "scenarios", "period"):
-        if key not in data:
-            _fail(path, key, "missing", "see experiments/standard_study.toml for an example")
-    seed = _int(path, "seed", data.get("seed", 2024), 0, 2**63 - 1)
-    reps = _int(path, "replications", data.get("replications", 30), 2, 10_000)
-    precision = data.get("precision")
-    if precision is not None:
-        if not isinstance(precision, dict) or set(precision) - _PRECISION_KEYS:
-            _fail(path, "precision", "must be a table with share, min, max and kpis", "e.g. [precision] share = 0.05")
-        share = precision.get("share", 0.05)
-        if not isinstance(share, (int, float)) or not 0 < share < 1:
-            _fail(path, "precision.share", f"must be a share between 0 and 1, got {share!r}", "write share = 0.05")
-        lo = _int(path, "precision.min", precision.get("min", 10), 2, 10_000)
-        hi = _int(path, "precision.max", precision.get("max", 60), lo, 10_000)
-        kpis = tuple(precision.get("kpis", DEFAULT_PRECISION_KPIS))
-        precision = {"share": float(share), "min": lo, "max": hi, "kpis": kpis}
-    if not isinstance(data["period"], dict):
-        _fail(path, "period", "must be a table", "write [period] with start = 2023-01-01 and years = 4")
-    if not isinstance(data["scenarios"], dict) or not data["scenarios"]:
-        _fail(path, "scenarios", "must be a table of scenario id = \"file.toml\"", 'e.g. combined = "combined.toml"')
-    refs = {BASELINE: data["baseline"], **data["scenarios"]}
-    if BASELINE in data["scenarios"]:
-        _fail(path, "scenarios.baseline", "the baseline is given by the top-level `baseline` key", "remove it here")
-    if only is not None:
-        wrong = [s for s in only if s not in refs]
-        if wrong:
-            raise UserError(f"{path}: no scenario '{wrong[0]}' in the study (it has {', '.join(refs)})")
-        refs = {k: v for k, v in refs.items() if k == BASELINE or k in only}
-    files: dict[str, Path] = {}
-    for sid, ref in refs.items():
-        where = "baseline" if sid == BASELINE else f"scenarios.{sid}"
-        if not isinstance(ref, str):
-            _fail(path, where, "must be a file name in quotes", f'write {sid} = "file.toml"')
-        file = path.parent / ref
-        if not file.is_file():
-            _fail(path, where, f"file {ref} not found (looked for {file})", "check the path, relative to the study file")
-        files[sid] = file
-    scenarios = {sid: load_with_period(file, data["period"]) for sid, file in files.items()}
-    return StudySpec(path=path, name=str(data.get("name", path.stem)), description=str(data.get("description", "")),
-                     seed=seed, replications=reps, period=dict(data["period"]), files=files, precision=precision,
-                     scenarios=scenarios)
-
-
-def load_with_period(file: Path, period: dict) -> Scenario:
-    """A scenario file with the study's period in place of its own (checked like any scenario)."""
-    data, files, provenance = load_scenario_data(file)
-    data["period"] = deep_merge({}, period)  # the study's period replaces the file's, key by key
-    return build_scenario(data, file, files, provenance)
-
-
 def milestone(year: int, first_year: int) -> float:
     """The attainment the strategy expects by the end of ``year`` (see MILESTONE_RULE)."""
     if year <= first_year:
@@ -163,7 +71,8 @@ def run_study(spec: StudySpec, jobs: int = 1, replications: int | None = None,
     pres = None
     if spec.precision is not None and replications is None:
         p = spec.precision
-        pres = run_to_precision(spec.scenarios, spec.seed, p["share"], p["kpis"], p["min"], p["max"], jobs,
+        pres = run_to_precision(spec.scenarios, spec.seed, p["share"], p["kpis"] or DEFAULT_PRECISION_KPIS,
+                                p["min"], p["max"], jobs,
                                 progress, on_batch)
         results = pres.results
     else:

@@ -20,6 +20,11 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
 KINDS = ("lognormal", "gamma", "exponential", "fixed")
+# Bounds the loader enforces, so every accepted duration draws finite numbers: a mean of 10,000
+# (days, or hours for decision times) and a cv of 10 are far beyond any stay in the model.
+MAX_MEAN = 10_000.0
+MAX_CV = 10.0
+MIN_CV = 0.001  # a cv is 0 (no spread) or at least this: gamma's shape 1/cv^2 overflows below it
 _STD_NORMAL = NormalDist()
 _special = None
 
@@ -41,9 +46,11 @@ class Dist:
     ``exponential`` ignores ``cv`` (it is 1); ``fixed`` ignores it too (it is 0).
     """
 
-    kind: str = field(default="lognormal", metadata={"choices": KINDS, "doc": "lognormal, gamma, exponential or fixed"})
-    mean: float = field(default=1.0, metadata={"min": 0.0, "doc": "mean duration"})
-    cv: float = field(default=1.0, metadata={"min": 0.0, "doc": "standard deviation divided by mean"})
+    kind: str = field(default="lognormal", metadata={"choices": KINDS, "doc": "distribution family"})
+    mean: float = field(default=1.0, metadata={"min": 0.0, "max": MAX_MEAN, "doc": "mean duration (days, or hours for `decision_hours`)"})
+    cv: float = field(default=1.0, metadata={"min": 0.0, "max": MAX_CV, "min_nonzero": MIN_CV,
+                                             "doc": "coefficient of variation = standard deviation / mean; "
+                                             "ignored by `exponential` (cv is 1) and `fixed` (cv is 0)"})
 
     @cached_property
     def _sigma(self) -> float:

@@ -22,4 +22,8 @@ def execute(args) -> int:
     print(f"{args.scenario}: OK — scenario '{s.name}', {len(s.municipalities)} municipalities, "
           f"{s.population} inhabitants, {beds} korttidsplasser, period from {s.period.start}, "
           f"{s.period.years} year(s)")
+    from ukp_sim.config.diff import validate_diff_lines
+
+    for line in validate_diff_lines(args.scenario, s):
+        print(line)
     return 0

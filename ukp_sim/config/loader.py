@@ -11,15 +11,14 @@ import datetime as dt
 import difflib
 import hashlib
 import json
-import math
 import re
 import tomllib
 import types
 import typing
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from ukp_sim.base.dates import parse_month_day
+from ukp_sim.base.dates import parse_month_day, period_bounds
 from ukp_sim.base.errors import ScenarioError
 from ukp_sim.config.scenario import (
     DESTINATIONS,
@@ -27,6 +26,10 @@ from ukp_sim.config.scenario import (
     Municipality,
     Scenario,
 )
+from ukp_sim.config.hints import syntax_hint
+from ukp_sim.config.validate import Builder, _describe, did_you_mean
+
+_Builder = Builder  # the old private name, kept for callers outside config
 
 SUM_TOLERANCE = 1e-6
 _BUNDLED = Path(__file__).resolve().parent.parent / "data"
@@ -57,6 +60,10 @@ def read_toml(path: Path) -> dict:
                     else f"the table [{where}]")
             raise ScenarioError(path, where, f"{what} is defined twice ({msg})",
                                 "keep one definition and merge the values into it") from None
+        line = re.search(r"at line (\d+)", msg)
+        hint = syntax_hint(text, int(line.group(1))) if line else None
+        if hint:
+            raise ScenarioError(path, *hint) from None
         raise ScenarioError(path, "", f"TOML syntax error: {msg}", "correct the TOML syntax at that line") from None
 
 
@@ -104,139 +111,6 @@ def resolve_extends(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, li
         )
     base, files, provenance = resolve_extends(parent, (*_chain, path))
     return deep_merge(base, data), [*files, path], {**provenance, **own}
-
-
-# ---------------------------------------------------------------------------------------------
-# Building frozen dataclasses from plain data, checking every key and value
-# ---------------------------------------------------------------------------------------------
-class _Builder:
-    def __init__(self, file: Path, provenance: dict | None = None):
-        self.file = file
-        self.provenance = provenance or {}
-
-    def fail(self, where: str, problem: str, fix: str = "") -> typing.NoReturn:
-        raise ScenarioError(self.origin(where), where, problem, fix)
-
-    def origin(self, where: str) -> Path:
-        """The file that set ``where`` (or its nearest enclosing table); a municipality's key
-        that came from [municipality_defaults] is traced there."""
-        parts = tuple(p for p in re.sub(r"\[\d+\]", "", where).split(".") if p)
-        own = next((parts[:n] for n in range(len(parts), 0, -1) if parts[:n] in self.provenance), None)
-        if parts[:1] == ("municipalities",) and len(parts) > 2:
-            rest = parts[2:]
-            default = next((("municipality_defaults", *rest[:n]) for n in range(len(rest), 0, -1)
-                            if ("municipality_defaults", *rest[:n]) in self.provenance), None)
-            # the deeper match says more; a municipality's own value overrides a default on a tie
-            if default is not None and (own is None or len(default) - 1 > len(own) - 2):
-                return self.provenance[default]
-        if own is not None:
-            return self.provenance[own]
-        return self.file
-
-    def build(self, cls: type, data: Any, where: str, overrides: dict | None = None):
-        if not isinstance(data, dict):
-            self.fail(where, f"must be a table, got {_describe(data)}", f"write [{where}] with its keys")
-        hints = typing.get_type_hints(cls)
-        fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
-        for key in data:
-            if key not in fields:
-                self.unknown_key(key, list(fields), where)
-        kwargs = dict(overrides or {})
-        for name, fld in fields.items():
-            if name in kwargs:
-                continue
-            path = f"{where}.{name}" if where else name
-            if name in data:
-                kwargs[name] = self.value(hints[name], data[name], path, fld.metadata)
-            elif fld.metadata.get("required"):
-                self.fail(path, "is missing", f"add `{name} = ...` ({fld.metadata.get('doc', '')})")
-        return cls(**kwargs)
-
-    def unknown_key(self, key: str, known: list[str], where: str) -> typing.NoReturn:
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        path = f"{where}.{key}" if where else key
-        hint = f"did you mean '{close[0]}'?" if close else (
-            f"known keys here: {', '.join(sorted(known))}" if known else "this table takes no keys yet"
-        )
-        self.fail(path, f"unknown key '{key}'", hint)
-
-    def value(self, hint: Any, raw: Any, where: str, meta: typing.Mapping) -> Any:
-        origin = typing.get_origin(hint)
-        if origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(hint) if a is not type(None)]
-            return self.value(args[0], raw, where, meta)
-        if dataclasses.is_dataclass(hint):
-            return self.build(hint, raw, where)
-        if origin is dict:
-            _, val_type = typing.get_args(hint)
-            if not isinstance(raw, dict):
-                self.fail(where, f"must be a table, got {_describe(raw)}")
-            return {str(k): self.value(val_type, v, f"{where}.{k}", meta) for k, v in raw.items()}
-        if origin is tuple:
-            (item_type, _) = typing.get_args(hint)
-            if not isinstance(raw, list):
-                self.fail(where, f"must be a list [...], got {_describe(raw)}", "write it as [a, b, ...]")
-            if "length" in meta and len(raw) != meta["length"]:
-                self.fail(where, f"must have {meta['length']} values, has {len(raw)}")
-            if dataclasses.is_dataclass(item_type):
-                return tuple(self.build(item_type, x, f"{where}[{i}]") for i, x in enumerate(raw))
-            return tuple(self.scalar(item_type, x, f"{where}[{i}]", meta) for i, x in enumerate(raw))
-        return self.scalar(hint, raw, where, meta)
-
-    def scalar(self, hint: Any, raw: Any, where: str, meta: typing.Mapping) -> Any:
-        if hint is float:
-            if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-                self.fail(where, f"must be a number, got {_describe(raw)}")
-            val = float(raw)
-            if not math.isfinite(val):
-                self.fail(where, f"must be a finite number, got {raw}")
-        elif hint is int:
-            if isinstance(raw, bool) or not isinstance(raw, int):
-                if isinstance(raw, float) and raw.is_integer():
-                    raw = int(raw)
-                else:
-                    self.fail(where, f"must be a whole number, got {_describe(raw)}")
-            val = raw
-        elif hint is bool:
-            if not isinstance(raw, bool):
-                self.fail(where, f"must be true or false, got {_describe(raw)}")
-            val = raw
-        elif hint is str:
-            if not isinstance(raw, str):
-                self.fail(where, f"must be text in quotes, got {_describe(raw)}")
-            val = raw
-        elif hint is dt.date:
-            if isinstance(raw, dt.datetime):
-                raw = raw.date()
-            if isinstance(raw, str):
-                try:
-                    raw = dt.date.fromisoformat(raw)
-                except ValueError:
-                    self.fail(where, f"'{raw}' is not a date", "write a date as 2023-01-01 (no quotes)")
-            if not isinstance(raw, dt.date):
-                self.fail(where, f"must be a date, got {_describe(raw)}", "write a date as 2023-01-01")
-            val = raw
-        else:  # pragma: no cover - a schema error, not a user error
-            raise TypeError(f"unsupported schema type {hint!r} at {where}")
-        if "choices" in meta and val not in meta["choices"]:
-            close = difflib.get_close_matches(str(val), [str(c) for c in meta["choices"]], n=1)
-            hint_text = f"did you mean '{close[0]}'?" if close else "one of: " + ", ".join(map(str, meta["choices"]))
-            self.fail(where, f"'{val}' is not allowed", hint_text)
-        if "min" in meta and isinstance(val, (int, float)) and val < meta["min"]:
-            self.fail(where, f"is {val}, below its minimum {meta['min']}", meta.get("doc", ""))
-        if "max" in meta and isinstance(val, (int, float)) and val > meta["max"]:
-            self.fail(where, f"is {val}, above its maximum {meta['max']}", meta.get("doc", ""))
-        return val
-
-
-def _describe(raw: Any) -> str:
-    if isinstance(raw, dict):
-        return "a table"
-    if isinstance(raw, list):
-        return "a list"
-    if isinstance(raw, str):
-        return f"text '{raw}'"
-    return f"{type(raw).__name__} {raw!r}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,6 +197,22 @@ def _check_scenario(b: _Builder, s: Scenario) -> None:
             b.fail(f"initial_state.{name}.korttid_occupied",
                    f"{init.korttid_occupied} exceeds the municipality's {beds} korttidsplasser")
     _check_interventions(b, s)
+    _check_intervention_starts(b, s)
+
+
+def _check_intervention_starts(b: Builder, s: Scenario) -> None:
+    """An enabled intervention whose `start` is on or after the end of the period never acts:
+    refuse it (checked over any intervention table with `enabled` and `start`, plug-ins too)."""
+    _, first, end = period_bounds(s.period.start, s.period.years, s.period.warmup_days)
+    tables = (s.interventions.items() if isinstance(s.interventions, Mapping)
+              else ((f.name, getattr(s.interventions, f.name)) for f in dataclasses.fields(s.interventions)))
+    for name, iv in tables:
+        start = getattr(iv, "start", None)
+        if getattr(iv, "enabled", False) is True and isinstance(start, dt.date) and start >= end:
+            last = end - dt.timedelta(days=1)
+            b.fail(f"interventions.{name}.start",
+                   f"{start} is after the period ends ({first} to {last}): the intervention would never act",
+                   f"give a start before {end}, or lengthen [period] (years)")
 
 
 def _check_interventions(b: _Builder, s: Scenario) -> None:
@@ -418,8 +308,25 @@ def load_scenario_data(path: str | Path) -> tuple[dict, list[Path], dict]:
                 b.fail(f"municipalities.{name}.name", "is taken from the table's key", "remove `name`")
             merged[name] = {**deep_merge(defaults, m), "name": name}
         data["municipalities"] = merged
+        if len(files) > 1:
+            _check_new_municipalities(b, merged)
     data.setdefault("initial_state", {})
     return data, files, provenance
+
+
+def _check_new_municipalities(b: Builder, munis: dict) -> None:
+    """A what-if's [municipalities.melhus] (wrong case) or [municipalities.Trondhjem] (misspelt)
+    makes a new, incomplete municipality; name the one the user meant instead of a missing key."""
+    required = [f.name for f in dataclasses.fields(Municipality) if f.metadata.get("required") and f.name != "name"]
+    complete = [n for n, m in munis.items() if all(k in m for k in required)]
+    for name, m in munis.items():
+        if name in complete:
+            continue
+        close = did_you_mean(name, complete)
+        if close:
+            b.fail(f"municipalities.{name}", f"no municipality '{name}' in the parent; did you mean '{close}'?",
+                   f"write [municipalities.{close}...] (names are case-sensitive); a new municipality needs a full "
+                   f"table ({', '.join(k for k in required if k not in m)} missing)")
 
 
 def build_scenario(data: dict, path: str | Path, files: list[Path] | tuple = (),

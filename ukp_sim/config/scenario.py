@@ -10,21 +10,19 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ukp_sim.base.distributions import Dist
+from ukp_sim.base.fields import _f, _fd, _req  # noqa: F401  (re-exported: schemas elsewhere use them)
 
 DESTINATIONS = ("korttid", "home_new_services", "home_no_new_services")
+# Plausible upper bounds: far above any Norwegian health community, low enough that every value
+# the loader accepts also runs (a huge rate once validated "OK" and then died in numpy).
+MAX_PER_YEAR = 10_000_000  # admissions, vacancies and other events a year
+MAX_POPULATION = 10_000_000
+MAX_BEDS = 100_000  # beds, daily intake and patients present at the start
+MAX_DAYS = 3650  # mean durations in days
+MAX_RELATIVE = 1000  # relative profiles and rate factors
+MAX_ODDS_RATIO = 1000
+MAX_PRICE = 10_000_000  # NOK a UKP-day
 KORTTID_OUTCOMES = ("home", "long_term", "death")
-
-
-def _f(default, doc: str, **rules):
-    """A documented field; ``rules`` are checked on load (min, max, choices, length)."""
-    if isinstance(default, (list, dict)):
-        raise TypeError("use a tuple or a default_factory for mutable defaults")
-    return field(default=default, metadata={"doc": doc, **rules})
-
-
-def _req(doc: str, **rules):
-    """A documented field without a default: the scenario file must give it."""
-    return field(metadata={"doc": doc, "required": True, **rules})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,8 +48,8 @@ class TreatmentLos:
 @dataclass(frozen=True, kw_only=True)
 class Hospital:
     name: str = _f("St. Olavs hospital", "the hospital's name, for reports")
-    somatic_beds: int = _req("somatic beds; hospital_occupancy is measured against this", min=1)
-    admissions_per_year: float = _req("somatic admissions a year, all causes and origins", min=0)
+    somatic_beds: int = _req("somatic beds; hospital_occupancy is measured against this", min=1, max=MAX_BEDS)
+    admissions_per_year: float = _req("somatic admissions a year, all causes and origins", min=0, max=MAX_PER_YEAR)
     community_share: float = _f(
         1.0, "share of admissions that come from the community's municipalities", min=0, max=1
     )
@@ -60,10 +58,12 @@ class Hospital:
         min=0, max=1,
     )
     season_profile: tuple[float, ...] = _f(
-        (1.0,) * 12, "relative admissions per month, January first; normalised to mean 1", length=12, min=0
+        (1.0,) * 12, "relative admissions per month, January first; normalised to mean 1", length=12, min=0,
+        max=MAX_RELATIVE,
     )
     weekday_profile: tuple[float, ...] = _f(
-        (1.0,) * 7, "relative admissions per weekday, Monday first; normalised to mean 1", length=7, min=0
+        (1.0,) * 7, "relative admissions per weekday, Monday first; normalised to mean 1", length=7, min=0,
+        max=MAX_RELATIVE,
     )
     other_los: Dist = _f(
         Dist("lognormal", 3.9, 1.2), "length of stay (days) of admissions that need no municipal services"
@@ -92,7 +92,8 @@ class Patients:
     terminal_share: float = _f(0.05, "share of UKP who are terminally ill", min=0, max=1)
     delirium_share: float = _f(0.10, "share of UKP with delirium", min=0, max=1)
     frail_korttid_odds_ratio: float = _f(
-        1.9, "odds ratio of discharge to a korttidsplass for frail against robust patients", min=0
+        1.9, "odds ratio of discharge to a korttidsplass for frail against robust patients", min=0,
+        max=MAX_ODDS_RATIO,
     )
 
 
@@ -118,9 +119,11 @@ class ReadmissionProbability:
 class Readmission:
     window_days: int = _f(30, "the readmission window (KPI 5 counts readmissions within it)", min=1, max=365)
     probability: ReadmissionProbability = _req("probability of readmission within the window")
-    frail_odds_ratio: float = _f(1.9, "odds ratio of readmission for frail against robust patients", min=0)
+    frail_odds_ratio: float = _f(1.9, "odds ratio of readmission for frail against robust patients", min=0,
+                                    max=MAX_ODDS_RATIO)
     mean_days_to_readmission: float = _f(
-        10.0, "mean days from discharge to readmission (exponential, truncated to the window)", min=0.01
+        10.0, "mean days from discharge to readmission (exponential, truncated to the window)", min=0.01,
+        max=MAX_DAYS,
     )
     needs_municipal_services: float = _f(
         0.85, "share of readmitted UKP patients who need municipal services again", min=0, max=1
@@ -144,7 +147,7 @@ class Reception:
 
 @dataclass(frozen=True, kw_only=True)
 class KorttidUnitSpec:
-    beds: int = _req("short-term beds in the unit", min=0)
+    beds: int = _req("short-term beds in the unit", min=0, max=MAX_BEDS)
     los: Dist | None = _f(None, "length of stay (days) in this unit; default: the municipality's korttid.los")
     opens: dt.date | None = _f(None, "first day the unit takes patients (a TOML date); default: open all along")
     closes: dt.date | None = _f(None, "first day the unit no longer takes patients; default: never")
@@ -165,16 +168,17 @@ class Korttid:
     los: Dist = _f(Dist("lognormal", 25.0, 0.8), "default length of stay (days) for units that give none")
     outcomes: KorttidOutcomes = _req("how stays end")
     direct_admissions_per_year: float = _f(
-        0.0, "korttid admissions from home (not from hospital) a year; they compete for the same beds", min=0
+        0.0, "korttid admissions from home (not from hospital) a year; they compete for the same beds", min=0,
+        max=MAX_PER_YEAR,
     )
 
 
 @dataclass(frozen=True, kw_only=True)
 class Municipality:
     name: str = _req("the municipality's name (the key of its table)")
-    population: int = _req("inhabitants, 1 Jan of the base year", min=0)
+    population: int = _req("inhabitants, 1 Jan of the base year", min=0, max=MAX_POPULATION)
     admission_rate_factor: float = _f(
-        1.0, "admissions per inhabitant relative to the community average", min=0
+        1.0, "admissions per inhabitant relative to the community average", min=0, max=MAX_RELATIVE
     )
     decision_hours: Dist = _f(
         Dist("lognormal", 6.0, 1.5), "hours from the UKP notice until the municipality has decided and planned"
@@ -189,11 +193,12 @@ class Municipality:
     destination: Destination = _req("destination mix of this municipality's UKP")
     reception: Reception = _f(Reception(), "when the municipality receives patients")
     home_service_intake_per_day: float = _req(
-        "new home-service patients the municipality can start per reception day", min=0
+        "new home-service patients the municipality can start per reception day", min=0, max=MAX_BEDS
     )
     korttid: Korttid = _req("short-term beds (korttidsplasser)")
     long_term_vacancies_per_year: float = _req(
-        "long-term places (langtidsplasser) that free up a year for patients waiting in korttid", min=0
+        "long-term places (langtidsplasser) that free up a year for patients waiting in korttid", min=0,
+        max=MAX_PER_YEAR,
     )
 
 
@@ -201,8 +206,8 @@ class Municipality:
 class InitialState:
     """Patients present when the simulation starts (instead of, or besides, a warm-up)."""
 
-    korttid_occupied: int = _f(0, "korttidsplasser occupied at the start", min=0)
-    ukp_waiting: int = _f(0, "UKP already waiting in hospital at the start", min=0)
+    korttid_occupied: int = _f(0, "korttidsplasser occupied at the start", min=0, max=MAX_BEDS)
+    ukp_waiting: int = _f(0, "UKP already waiting in hospital at the start", min=0, max=MAX_BEDS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -217,7 +222,7 @@ class CalendarSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class Costs:
-    dognpris: dict[str, float] = _req("the municipal payment per UKP-day (NOK), by year")
+    dognpris: dict[str, float] = _req("the municipal payment per UKP-day (NOK), by year", max=MAX_PRICE)
     dognpris_growth: float = _f(
         0.04, "yearly growth used for years after the last given døgnpris", min=-0.5, max=1
     )
@@ -241,11 +246,6 @@ class KpiSpec:
 # date through its mechanism in the model (ukp_sim/interventions.py, docs/interventions.md).
 # Defaults marked (est.) are estimates; evidence is cited in docs/interventions.md.
 # ---------------------------------------------------------------------------------------------
-def _fd(factory, doc: str, **rules):
-    """A documented field whose default is a table (dict), built fresh for every instance."""
-    return field(default_factory=factory, metadata={"doc": doc, **rules})
-
-
 _ENABLED_DOC = "switch the intervention on (it is off by default)"
 _RAMP_DOC = ("days over which coverage/effect grows linearly from 0 at `start` to full (0: full at once)")
 

@@ -1,30 +1,36 @@
 """The KPI targets adopted by ASU, goal attainment and the status colour of a KPI value.
 
 The targets, baselines and the status rule are data (``ukp_sim/data/targets.toml``, with their
-sources), so a planner can see and change them without touching code.
+sources), so a planner can see and change them without touching code. The file is checked by the
+same validator as scenario files (unknown keys, types, ranges, nan/inf), so a misspelt key is a
+one-line error, not a traceback.
 """
 from __future__ import annotations
 
 import math
-import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from ukp_sim.base.fields import _req
 from ukp_sim.base.vocabulary import TOTAL
+from ukp_sim.config.loader import read_toml
+from ukp_sim.config.validate import Builder
 
 TARGETS_FILE = Path(__file__).resolve().parent.parent / "data" / "targets.toml"
 
 
 @dataclass(frozen=True)
 class Target:
-    kpi: str
-    number: int
-    target: float
-    direction: str  # "<=" or ">="
-    baseline: float
-    baseline_note: str
-    scope: str  # "community", "all" or "unit:<unit name>"
+    """One KPI's target, a ``[kpi.<id>]`` table of the targets file (``kpi`` is the table's key)."""
+
+    kpi: str = field(metadata={"internal": True})
+    number: int = _req("the KPI's number in the strategy (1-6)", min=1, max=99)
+    target: float = _req("the target value for the end of the strategy period")
+    direction: str = _req("'<=': at most the target is met; '>=': at least", choices=("<=", ">="))
+    baseline: float = _req("the reference value goal attainment is measured from")
+    baseline_note: str = _req("where the baseline comes from")
+    scope: str = _req("'community' (the total only), 'all' (total and each municipality) or 'unit:<unit name>'")
 
     def applies_to(self, municipality: str) -> bool:
         if self.scope == "community":
@@ -45,16 +51,31 @@ class Target:
 
 @dataclass(frozen=True)
 class StatusRule:
-    yellow_attainment: float
-    yellow_relative: float
+    """The ``[status]`` table: when a missed target is yellow rather than red."""
+
+    yellow_attainment: float = _req("share of the way from baseline to target that is still yellow", min=0, max=1)
+    yellow_relative: float = _req("relative deviation that is still yellow where target = baseline", min=0, max=1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TargetsFile:
+    """What a KPI targets file may contain."""
+
+    status: StatusRule = _req("the status colour rule")
+    kpi: dict[str, Target] = _req("the targets, by KPI id", key_field="kpi")
 
 
 @lru_cache(maxsize=4)
 def load_targets(path: Path = TARGETS_FILE) -> tuple[dict[str, Target], StatusRule]:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    rule = StatusRule(**data["status"])
-    targets = {k: Target(kpi=k, **v) for k, v in data["kpi"].items()}
-    return targets, rule
+    """The targets by KPI id and the status rule, checked (``ScenarioError`` on any problem)."""
+    path = Path(path)
+    b = Builder(path)
+    spec = b.build(TargetsFile, read_toml(path), "")
+    for kpi, t in spec.kpi.items():
+        if t.scope not in ("community", "all") and not (t.scope.startswith("unit:") and t.scope[5:]):
+            b.fail(f"kpi.{kpi}.scope", f"'{t.scope}' is not a scope",
+                   "write 'community', 'all' or 'unit:<unit name>', e.g. 'unit:Øya helsehus'")
+    return spec.kpi, spec.status
 
 
 def status(target: Target, value: float, rule: StatusRule) -> str:
