@@ -40,7 +40,7 @@ calibrate: $(STAMP)
 	$(BIN)/ukp-sim calibrate calibration/targets.toml --seed 2022 --jobs 2
 
 validate: $(STAMP)
-	for f in scenarios/*.toml; do $(BIN)/ukp-sim validate $$f || exit 1; done
+	for f in scenarios/*.toml scenarios/prior/*.toml; do $(BIN)/ukp-sim validate $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .hypothesis
