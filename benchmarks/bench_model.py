@@ -4,7 +4,7 @@ holds from machine to machine.
 Measures, in one process and in CPU time (``time.process_time``, never wall time: the machines
 this runs on are shared and differ several-fold in speed):
 
-  (a) one replication of ONE YEAR of the whole-community baseline (``scenarios/baseline.toml``
+  (a) one replication of ONE YEAR of the whole-community baseline (``scenarios/prior/baseline_prior.toml``
       copied with ``years = 1``, ``warmup_days = 0`` and ``followup_days = 0``, so exactly one
       year is simulated and nothing is scaled); model construction + ``run()`` are timed, and
       ``compute_kpis`` is timed separately;
@@ -194,8 +194,8 @@ def profile_once(scenario, seed: int, replication: int, top: int = 25) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "baseline.toml"),
-                    help="whole-community scenario (default: scenarios/baseline.toml)")
+    ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "prior" / "baseline_prior.toml"),
+                    help="whole-community scenario (default: scenarios/prior/baseline_prior.toml)")
     ap.add_argument("--repeats", type=int, default=5, help="timed repeats of (a) and of (b), interleaved (default 5)")
     ap.add_argument("--seed", type=int, default=20231, help="base seed; repeat i uses replication i (a) and seed+i (b)")
     ap.add_argument("--customers", type=int, default=100_000, help="bare M/M/c customers per repeat (default 100,000)")

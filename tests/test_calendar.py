@@ -20,7 +20,7 @@ from ukp_sim.sim.calendar import (
 D = dt.date
 SUMMER = ((7, 1), (8, 10))
 CHRISTMAS = ((12, 22), (1, 2))
-# The baseline's profiles (scenarios/baseline.toml), January / Monday first.
+# The baseline's profiles (scenarios/prior/baseline_prior.toml), January / Monday first.
 BASELINE_SEASON = (1.10, 1.06, 1.03, 0.98, 0.98, 0.97, 0.86, 0.97, 1.01, 1.02, 1.02, 0.96)
 BASELINE_WEEKDAY = (1.18, 1.10, 1.06, 1.04, 1.00, 0.78, 0.84)
 

@@ -80,7 +80,7 @@ def test_calibration_recovers_the_korttid_capacity_that_made_the_data(tmp_path):
 
 
 def test_apply_parameters_sets_and_scales_matching_keys_only():
-    data, _, _ = load_scenario_data(HERE.parents[0] / "scenarios" / "baseline.toml")
+    data, _, _ = load_scenario_data(HERE.parents[0] / "scenarios" / "prior" / "baseline_prior.toml")
     scale = CalParameter(name="s", path="municipalities.*.korttid.units.*.beds", mode="scale", low=0.5, high=2,
                          integer=True, exclude=("Trondheim",))
     out = apply_parameters(data, [scale], np.array([2.0]))

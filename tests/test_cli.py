@@ -23,7 +23,7 @@ import ukp_sim
 from ukp_sim.cli.main import main
 from ukp_sim.kpi import DEFINITIONS, TOTAL
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "prior" / "baseline_prior.toml"
 OUTPUT_FILES = {"kpis.csv", "kpis_monthly.csv", "replications.csv", "run.json"}
 KPIS_COLUMNS = ["scenario", "year", "municipality", "kpi", "mean", "ci_low", "ci_high", "n", "target", "status",
                 "attainment"]

@@ -26,7 +26,7 @@ from ukp_sim.kpi import DEFINITIONS, TOTAL, WHOLE_YEAR
 from ukp_sim.config.loader import load_scenario
 from ukp_sim.config.targets import load_targets
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "prior" / "baseline_prior.toml"
 SEED = 1
 REPS = 5
 CLI_REPS = 3

@@ -105,7 +105,7 @@ def test_validate_prints_what_a_whatif_changes(tmp_path, capsys):
                          "  interventions.discharge_team.capacity: 20 → 30"]
     assert main(["validate", str(f)]) == 0
     assert "interventions.discharge_team.capacity: 20 → 30" in capsys.readouterr().out
-    assert validate_diff_lines(ROOT / "scenarios" / "baseline.toml") == []
+    assert validate_diff_lines(ROOT / "scenarios" / "prior" / "baseline_prior.toml") == []
 
 
 def test_every_shipped_file_still_loads():

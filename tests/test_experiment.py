@@ -20,7 +20,7 @@ from ukp_sim.config.scenario import Scenario
 from ukp_sim.config.loader import load_scenario
 from ukp_sim.config.targets import load_targets
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "prior" / "baseline_prior.toml"
 REPS = 3
 SEED = 4242
 SUMMARY_COLUMNS = ["scenario", "year", "month", "municipality", "kpi", "mean", "ci_low", "ci_high", "n",

@@ -12,7 +12,7 @@
 * All together, patients are conserved and no wait is negative; on mean UKP-days over 3 seeds
   each intervention moves in the expected direction.
 
-All runs use the full 2022 baseline (``scenarios/baseline.toml``, about 0.3 CPU-s a run) with the
+All runs use the full 2022 baseline (``scenarios/prior/baseline_prior.toml``, about 0.3 CPU-s a run) with the
 interventions starting on 1 April 2022, inside the reported year; runs are cached.
 """
 from __future__ import annotations
@@ -38,7 +38,7 @@ from ukp_sim.config.scenario import (
 from ukp_sim.config.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "baseline.toml"
+BASELINE = ROOT / "scenarios" / "prior" / "baseline_prior.toml"
 WHATIFS = ROOT / "scenarios" / "interventions"
 START = dt.date(2022, 4, 1)
 SEEDS = (0, 1, 2)

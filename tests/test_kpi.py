@@ -27,7 +27,7 @@ from ukp_sim.sim.records import (
 from ukp_sim.config.scenario import Scenario
 from ukp_sim.config.loader import load_scenario
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "prior" / "baseline_prior.toml"
 OYA = "Trondheim/Øya helsehus"
 
 

@@ -37,9 +37,9 @@ from ukp_sim.config.scenario import ExtraBeds
 from ukp_sim.config.loader import load_scenario, scenario_to_dict
 
 ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "baseline.toml"
+BASELINE = ROOT / "scenarios" / "prior" / "baseline_prior.toml"
 ONE = ROOT / "tests" / "scenarios" / "one_municipality.toml"
-ORIGIN = "2021-07-05"  # baseline.toml: 2022-01-01 minus its 180 warm-up days
+ORIGIN = "2021-07-05"  # baseline_prior.toml: 2022-01-01 minus its 180 warm-up days
 
 
 @lru_cache(maxsize=None)

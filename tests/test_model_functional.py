@@ -28,7 +28,7 @@ from ukp_sim.sim.records import Records
 from ukp_sim.config.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "baseline.toml"
+BASELINE = ROOT / "scenarios" / "prior" / "baseline_prior.toml"
 SEEDS = (0, 1, 2, 3, 4)
 
 

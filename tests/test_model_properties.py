@@ -29,7 +29,7 @@ from ukp_sim.config.scenario import InitialState, Municipality
 from ukp_sim.config.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "baseline.toml"
+BASELINE = ROOT / "scenarios" / "prior" / "baseline_prior.toml"
 KEEP = ("Trondheim", "Melhus", "Osen")
 
 # Few examples, each a short run: the whole file stays well under the non-slow time budget.

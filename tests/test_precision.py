@@ -24,7 +24,7 @@ from ukp_sim.analysis.runner import (DEFAULT_PRECISION_KPIS, precision_check, re
 from ukp_sim.kpi import TOTAL, WHOLE_YEAR
 from ukp_sim.config.loader import load_scenario
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "prior" / "baseline_prior.toml"
 SEED = 5
 
 

@@ -32,7 +32,7 @@ from ukp_sim.config.loader import load_scenario
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 MMC = HERE / "scenarios" / "mmc.toml"
-BASELINE = ROOT / "scenarios" / "baseline.toml"
+BASELINE = ROOT / "scenarios" / "prior" / "baseline_prior.toml"
 
 # The M/M/c parameters the fixture encodes (checked against the file in test_mmc_fixture_...).
 LAMBDA = 292.2 / 365.25  # declarations a day = admissions_per_year / DAYS_PER_YEAR

@@ -19,7 +19,7 @@ from ukp_sim.base.errors import ScenarioError, UserError
 from ukp_sim.config.scenario import Scenario
 from ukp_sim.config.loader import deep_merge, load_scenario, read_toml, resolve_extends
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "prior" / "baseline_prior.toml"
 
 
 # --------------------------------------------------------------------------------------------

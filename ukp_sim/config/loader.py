@@ -100,7 +100,7 @@ def resolve_extends(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, li
     if parent_ref is None:
         return data, [path], own
     if not isinstance(parent_ref, str):
-        raise ScenarioError(path, "extends", "must be a file name in quotes", 'write extends = "baseline.toml"')
+        raise ScenarioError(path, "extends", "must be a file name in quotes", 'write extends = "baseline_2023.toml"')
     parent = (path.parent / parent_ref)
     if not parent.exists() and (_BUNDLED / parent_ref).exists():
         parent = _BUNDLED / parent_ref
