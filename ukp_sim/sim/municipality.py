@@ -8,8 +8,10 @@
 * ``KorttidPool``: the municipality's short-term units and one FIFO queue for them. Beds are held
   until the stay ends (blocking after service: a patient waiting for a long-term place keeps the
   bed). Capacity may change during the run (holiday closures, opening dates, escalation beds).
-  Under bed sharing (``ukp_sim.interventions.BedSharing``) a pool also lends free beds to other
-  municipalities' patients and takes its own patients back when a bed frees.
+  What the pool cannot serve from its own beds it hands to its ``PoolPolicy``, if an
+  intervention attached one (bed sharing lends and borrows beds between pools this way), through
+  public methods only: ``free_unit``, ``occupy``, ``release``, ``waiting_requests``,
+  ``take_request``, ``open_beds``.
 * ``LongTermVacancies``: long-term places free up as a Poisson stream; a vacancy nobody in
   korttid is waiting for goes to someone waiting at home (outside the model).
 """
@@ -25,6 +27,7 @@ import simpy
 from ukp_sim.sim.calendar import WEEKDAYS, SimCalendar
 from ukp_sim.base.distributions import Dist
 from ukp_sim.config.scenario import Reception as ReceptionSpec
+from ukp_sim.interventions.base import PoolPolicy
 
 INF = math.inf
 
@@ -103,7 +106,18 @@ class KorttidUnit:
     occupied: int = 0
     muni: int = -1  # index of the municipality whose unit it is
     pool: "KorttidPool | None" = None  # the pool the unit belongs to
-    los_cut: object = None  # efficient_korttid: the unit's length-of-stay reduction, if any
+
+
+class BedRequest(simpy.Event):
+    """A request for a korttidsplass; fires with the unit once a bed is assigned to the caller.
+    A pool policy reads when it was made and whether the patient may take another pool's bed."""
+
+    __slots__ = ("sharable", "t_request")
+
+    def __init__(self, env: simpy.Environment, sharable: bool, t_request: float):
+        super().__init__(env)
+        self.sharable = sharable
+        self.t_request = t_request
 
 
 class KorttidPool:
@@ -115,8 +129,14 @@ class KorttidPool:
         for u in units:
             u.capacity = u.beds
             u.pool = self
-        self.queue: deque[simpy.Event] = deque()
-        self.sharing = None  # a BedSharing coordinator when the pool takes part in bed sharing
+        self.queue: deque[BedRequest] = deque()
+        self.policy: PoolPolicy | None = None  # set by attach_policy
+
+    def attach_policy(self, policy: PoolPolicy) -> None:
+        """Let ``policy`` serve what the pool's own beds cannot (one policy per pool)."""
+        if self.policy is not None:
+            raise ValueError("this korttid pool already has a policy")
+        self.policy = policy
 
     def add_unit(self, unit: KorttidUnit, capacity: int = 0) -> None:
         """A unit added by an intervention; it is filled after the scenario's own units."""
@@ -124,29 +144,42 @@ class KorttidPool:
         unit.pool = self
         self.units.append(unit)
 
-    def _free_unit(self) -> KorttidUnit | None:
+    def free_unit(self) -> KorttidUnit | None:
+        """The first unit (in fill order) with a free open bed, or None."""
         for u in self.units:
             if u.occupied < u.capacity:
                 return u
         return None
 
-    def request(self, sharable: bool = False) -> simpy.Event:
-        """An event that fires with the unit once a bed is assigned to the caller. Under bed
-        sharing a ``sharable`` patient with no free bed at home may get another pool's unit."""
-        ev = self.env.event()
-        unit = None if self.queue else self._free_unit()
+    def occupy(self, unit: KorttidUnit) -> None:
+        """Take a bed of ``unit`` (one of this pool's, found by ``free_unit``) outside the queue."""
+        unit.occupied += 1
+
+    def open_beds(self) -> int:
+        return sum(u.capacity for u in self.units)
+
+    def waiting_requests(self):
+        """The requests waiting in the queue, first come first."""
+        return iter(self.queue)
+
+    def take_request(self, request: BedRequest) -> None:
+        """Remove a waiting request (a policy then assigns it a bed elsewhere)."""
+        self.queue.remove(request)
+
+    def request(self, sharable: bool = False) -> BedRequest:
+        """A request that fires with the unit once a bed is assigned to the caller. With no free
+        bed at home a ``sharable`` request may get another pool's unit from the pool's policy."""
+        ev = BedRequest(self.env, sharable, self.env.now)
+        unit = None if self.queue else self.free_unit()
         if unit is not None:
             unit.occupied += 1
             ev.succeed(unit)
             return ev
-        if self.sharing is not None:
-            ev.sharable = sharable
-            ev.t_request = self.env.now
-            if sharable:
-                unit = self.sharing.outside_bed(self)
-                if unit is not None:
-                    ev.succeed(unit)
-                    return ev
+        if sharable and self.policy is not None:
+            unit = self.policy.outside_bed(self, ev)
+            if unit is not None:
+                ev.succeed(unit)
+                return ev
         self.queue.append(ev)
         return ev
 
@@ -161,13 +194,13 @@ class KorttidPool:
 
     def _serve(self) -> None:
         while self.queue:
-            unit = self._free_unit()
+            unit = self.free_unit()
             if unit is None:
                 return
             unit.occupied += 1
             self.queue.popleft().succeed(unit)
-        if self.sharing is not None:  # own queue served: own patients back home, then outsiders
-            self.sharing.serve_others(self)
+        if self.policy is not None:  # own queue served: the policy may serve others
+            self.policy.after_serve(self)
 
     @property
     def waiting(self) -> int:
