@@ -14,6 +14,8 @@
   ``take_request``, ``open_beds``.
 * ``LongTermVacancies``: long-term places free up as a Poisson stream; a vacancy nobody in
   korttid is waiting for goes to someone waiting at home (outside the model).
+* ``MunicipalityState``: one municipality's live resources in a run, and what an intervention
+  may change of them before the run (reception every day, more home-service intake).
 """
 from __future__ import annotations
 
@@ -24,10 +26,15 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from ukp_sim.sim.calendar import WEEKDAYS, SimCalendar
 from ukp_sim.base.distributions import Dist
+from ukp_sim.config.scenario import Municipality, Scenario
 from ukp_sim.config.scenario import Reception as ReceptionSpec
 from ukp_sim.interventions.base import PoolPolicy
+from ukp_sim.sim.calendar import WEEKDAYS, SimCalendar
+from ukp_sim.sim.hospital import DAYS_PER_YEAR, base_odds, poisson_arrivals, prob_from_odds
+from ukp_sim.sim.patient import StayDraws
+from ukp_sim.sim.records import END_DEATH, END_HOME, END_LONG_TERM, HOME_NEW, HOME_NONE, KORTTID
+from ukp_sim.sim.streams import Streams
 
 INF = math.inf
 
@@ -243,3 +250,66 @@ class LongTermQueue:
     @property
     def waiting(self) -> int:
         return len(self.queue)
+
+
+class MunicipalityState:
+    """One municipality's live resources and its precomputed choice thresholds."""
+
+    def __init__(self, index: int, spec: Municipality, s: Scenario, env: simpy.Environment,
+                 cal: SimCalendar, streams: Streams, first_uid: int, extra_uniforms: tuple[str, ...] = ()):
+        self.index = index
+        self.name = spec.name
+        self.spec = spec
+        self.cal = cal
+        self.reception = Reception(spec.reception, cal)
+        self.extra_intake: np.ndarray | None = None
+        self.intake = HomeIntake(spec.home_service_intake_per_day, spec.reception.holiday_capacity_factor,
+                                 self.reception, cal)
+        self.units = [
+            KorttidUnit(first_uid + i, uname, spec.name, u.beds, u.los or spec.korttid.los, muni=index)
+            for i, (uname, u) in enumerate(spec.korttid.units.items())
+        ]
+        self.pool = KorttidPool(env, self.units)
+        rate = spec.long_term_vacancies_per_year / DAYS_PER_YEAR
+        vac = poisson_arrivals(streams(f"long_term/vacancies/{spec.name}"), np.full(cal.n_days, rate),
+                               streams(f"long_term/vacancy_clock/{spec.name}"))
+        self.long_term = LongTermQueue(env, vac)
+        # Destination thresholds: the stated mix is the mean over the frailty mix.
+        frail_share = sum(p for i, p in enumerate(s.patients.cfs_distribution, start=1) if i >= s.patients.frail_cfs)
+        d = spec.destination
+        odds = base_odds(d.korttid, frail_share, s.patients.frail_korttid_odds_ratio)
+        home = d.home_new_services + d.home_no_new_services
+        new_ratio = d.home_new_services / home if home > 0 else 0.0
+        self.p_korttid = (prob_from_odds(odds, 1.0), prob_from_odds(odds, s.patients.frail_korttid_odds_ratio))
+        self.home_new_ratio = new_ratio
+        o = spec.korttid.outcomes
+        self.outcome_cuts = (o.home, o.home + o.long_term)
+        self.admission_draws = None  # set by the model
+        self.readmission_draws = StayDraws(streams, "readmission", spec.name, extra=extra_uniforms)
+
+    # ---- what an intervention may change before the run (it builds no object itself) ----------
+    def receive_every_day(self, from_day: int) -> None:
+        """Receive patients every day from ``from_day``, weekends and public holidays included
+        (same hours), with home-service intake slots on those days too."""
+        self.reception = Reception(self.spec.reception, self.cal, every_day_from=from_day)
+        self._rebuild_intake()
+
+    def add_home_intake(self, extra_per_day: np.ndarray) -> None:
+        """More home-service starts per reception day (one value per day)."""
+        self.extra_intake = extra_per_day if self.extra_intake is None else self.extra_intake + extra_per_day
+        self._rebuild_intake()
+
+    def _rebuild_intake(self) -> None:
+        self.intake = HomeIntake(self.spec.home_service_intake_per_day, self.spec.reception.holiday_capacity_factor,
+                                 self.reception, self.cal, extra_per_day=self.extra_intake)
+
+    def destination(self, u: float, frail: bool) -> int:
+        pk = self.p_korttid[frail]
+        if u < pk:
+            return KORTTID
+        return HOME_NEW if u < pk + (1.0 - pk) * self.home_new_ratio else HOME_NONE
+
+    def korttid_outcome(self, u: float) -> int:
+        if u < self.outcome_cuts[0]:
+            return END_HOME
+        return END_LONG_TERM if u < self.outcome_cuts[1] else END_DEATH
