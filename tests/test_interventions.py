@@ -1,4 +1,4 @@
-"""The interventions (ukp_sim/interventions.py, docs/interventions.md), each mechanism in isolation.
+"""The interventions (ukp_sim/interventions/, docs/interventions.md), each mechanism in isolation.
 
 * Off, or at zero dose (capacity 0, coverage 0, share 0, ...), an intervention reproduces the
   baseline's records exactly (every column, NaN-aware), and the baseline's random numbers.
@@ -26,12 +26,13 @@ import numpy as np
 import pytest
 
 from ukp_sim.base.errors import ScenarioError
-from ukp_sim.sim.interventions import Ramp
+from ukp_sim.interventions.base import Ramp
+from ukp_sim.interventions.bed_sharing import FLAG_SHARED_BED
+from ukp_sim.interventions.discharge_team import FLAG_TEAM, FLAG_TEAM_HOME
+from ukp_sim.interventions.early_assessment import FLAG_EARLY_ASSESSMENT
+from ukp_sim.interventions.frailty_pathway import FLAG_FRAILTY
 from ukp_sim.sim.model import Model, period_bounds
-from ukp_sim.sim.records import (
-    END_DEATH, END_HOME, FLAG_EARLY_ASSESSMENT, FLAG_FRAILTY, FLAG_SHARED_BED, FLAG_TEAM, FLAG_TEAM_HOME,
-    FROM_HOSPITAL, HOME_NEW, KORTTID, Records,
-)
+from ukp_sim.sim.records import END_DEATH, END_HOME, FROM_HOSPITAL, HOME_NEW, KORTTID, Records
 from ukp_sim.config.scenario import (
     INTERVENTION_IDS, EscalationLevel, ExtraBeds, Interventions, Scenario,
 )
@@ -291,14 +292,15 @@ def sharing_model(seed: int = 0, **kw) -> Model:
 @pytest.mark.parametrize("move_back", (True, False))
 def test_bed_sharing_only_when_no_bed_at_home_and_within_the_offered_share(move_back):
     model = sharing_model(offered_share=0.15, move_back=move_back)
-    sharing = model.sharing
+    sharing = model.intervention("bed_sharing")
     seen = {"n": 0}
 
     def check(home, pool, unit):
         assert home is not pool and unit.pool is pool
-        assert home._free_unit() is None, "a patient was sent out while a bed at home was free"
+        assert home.free_unit() is None, "a patient was sent out while a bed at home was free"
         assert not pool.queue, "a pool lent a bed while its own patients waited"
-        assert pool.outsiders + 1 <= sharing.offered(pool), "outsiders above the offered share"
+        lender = sharing.member(pool)
+        assert lender.outsiders + 1 <= sharing.offered(lender), "outsiders above the offered share"
         assert model.env.now >= sharing.t0
         seen["n"] += 1
 

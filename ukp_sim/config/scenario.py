@@ -1,16 +1,26 @@
 """The Scenario: everything one run needs, read from TOML, validated and frozen.
 
 The dataclasses below *are* the schema: each field's default and meaning is documented in place,
-and the loader (``ukp_sim.scenario_loader``) refuses any key that is not a field here. Nothing in
+and the loader (``ukp_sim.config.loader``) refuses any key that is not a field here. Nothing in
 the model mutates a Scenario; a what-if is a new file that ``extends`` another.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
 from ukp_sim.base.distributions import Dist
-from ukp_sim.base.fields import _f, _fd, _req  # noqa: F401  (re-exported: schemas elsewhere use them)
+from ukp_sim.base.fields import _f, _fd, _req
+from ukp_sim.interventions import registry
+# The intervention tables' schemas live with their plug-ins; re-exported here for callers.
+from ukp_sim.interventions.bed_sharing import BedSharing  # noqa: F401
+from ukp_sim.interventions.capacity import CapacityWhatIf, ExtraBeds  # noqa: F401
+from ukp_sim.interventions.discharge_team import DischargeTeam  # noqa: F401
+from ukp_sim.interventions.early_assessment import EarlyAssessment  # noqa: F401
+from ukp_sim.interventions.efficient_korttid import EfficientKorttid  # noqa: F401
+from ukp_sim.interventions.escalation_plan import EscalationLevel, EscalationPlan  # noqa: F401
+from ukp_sim.interventions.frailty_pathway import FrailtyPathway  # noqa: F401
 
 DESTINATIONS = ("korttid", "home_new_services", "home_no_new_services")
 # Plausible upper bounds: far above any Norwegian health community, low enough that every value
@@ -242,190 +252,44 @@ class KpiSpec:
 
 
 # ---------------------------------------------------------------------------------------------
-# Interventions (the action plan's measures). Each is off by default and acts from its `start`
-# date through its mechanism in the model (ukp_sim/interventions.py, docs/interventions.md).
-# Defaults marked (est.) are estimates; evidence is cited in docs/interventions.md.
+# Interventions: the [interventions] table has one table per registered plug-in
+# (ukp_sim/interventions/registry.py), each with the schema its module defines.
 # ---------------------------------------------------------------------------------------------
-_ENABLED_DOC = "switch the intervention on (it is off by default)"
-_RAMP_DOC = ("days over which coverage/effect grows linearly from 0 at `start` to full (0: full at once)")
+def _any_enabled(self) -> bool:
+    return any(getattr(self, f.name).enabled for f in dataclasses.fields(self))
 
 
-@dataclass(frozen=True, kw_only=True)
-class DischargeTeam:
-    """Forsterket utskrivingsteam (pilot from 1 Sep 2024): a hospital team that follows a limited
-    number of patients at once from the UKP declaration until `follow_up_days` after discharge."""
-
-    enabled: bool = _f(False, _ENABLED_DOC)
-    start: dt.date = _f(dt.date(2024, 9, 1), "first day the team takes patients (action plan: pilot from 1 Sep 2024)")
-    ramp_up_days: int = _f(0, _RAMP_DOC + "; scales the referral coverage", min=0, max=3650)
-    capacity: int = _f(20, "patients the team can follow at once (est.); a full team takes no one new", min=0)
-    follow_up_days: float = _f(
-        7.0, "days the team keeps following a patient after discharge (est.)", min=0, max=90
-    )
-    municipalities: tuple[str, ...] = _f((), "municipalities whose patients the team takes; empty: all")
-    cfs_min: int = _f(5, "eligible if CFS >= this ...", min=1, max=10)
-    new_to_services: bool = _f(True, "... or if new to municipal services")
-    coverage: float = _f(
-        1.0, "share of eligible patients referred to the team (each referral is taken if the team has room)",
-        min=0, max=1,
-    )
-    home_instead_of_korttid: float = _f(
-        0.15, "share of followed patients bound for a korttidsplass who go home with services instead (est.)",
-        min=0, max=1,
-    )
-    planning_time_factor: float = _f(
-        0.75, "municipal planning time of followed patients x this (est.; Cochrane CD000313: about "
-        "-0.7 to -0.9 days of hospital stay)", min=0, max=1,
-    )
-    readmission_risk_ratio: float = _f(
-        0.85, "30-day readmission risk of followed patients x this (Cochrane CD000313: RR 0.82-0.87)", min=0, max=1,
-    )
+_SCHEMAS: dict[tuple, type] = {}
 
 
-@dataclass(frozen=True, kw_only=True)
-class BedSharing:
-    """Interkommunalt samarbeid om korttidsplasser: participating municipalities offer a share of
-    their korttidsplasser to each other's hospital patients."""
-
-    enabled: bool = _f(False, _ENABLED_DOC)
-    start: dt.date = _f(dt.date(2025, 1, 1), "first day of the agreement (est.: 1 Jan 2025)")
-    ramp_up_days: int = _f(0, _RAMP_DOC + "; scales the offered share", min=0, max=3650)
-    municipalities: tuple[str, ...] = _f((), "participating municipalities; empty: all")
-    offered_share: float = _f(
-        0.10, "share of each participant's open korttidsplasser that outsiders may use at once "
-        "(Onen-Dumlu et al. 2022: pooling 10 % cut waits 25-42 %)", min=0, max=1,
-    )
-    offered_share_by: dict[str, float] = _fd(dict, "offered_share for named municipalities", min=0, max=1)
-    exclude_terminal: bool = _f(True, "terminally ill patients wait for a bed in their own municipality")
-    exclude_delirium: bool = _f(True, "patients with delirium wait for a bed in their own municipality")
-    move_back: bool = _f(True, "a patient in another municipality's bed moves to a bed at home when one frees")
+def _interventions_schema(plugins: tuple) -> type:
+    """The frozen dataclass of [interventions] for these plug-ins (the same class for the same
+    plug-ins, so a temporary registration leaves no trace)."""
+    cls = _SCHEMAS.get(plugins)
+    if cls is None:
+        cls = dataclasses.make_dataclass(
+            "Interventions", [(p.id, p.Params, _f(p.Params(), p.title)) for p in plugins],
+            frozen=True, kw_only=True,
+            namespace={"__doc__": "The action plan's measures; each is off unless `enabled = true`.",
+                       "any_enabled": property(_any_enabled), "__module__": __name__},
+        )
+        _SCHEMAS[plugins] = cls
+    return cls
 
 
-@dataclass(frozen=True, kw_only=True)
-class EarlyAssessment:
-    """Tidlig tverrfaglig vurdering (by 31 Dec 2024): municipal planning starts at the admission
-    notice instead of at the UKP notice for eligible patients."""
-
-    enabled: bool = _f(False, _ENABLED_DOC)
-    start: dt.date = _f(dt.date(2024, 12, 31), "first admission day covered (action plan: by 31 Dec 2024)")
-    ramp_up_days: int = _f(0, _RAMP_DOC + "; scales the coverage", min=0, max=3650)
-    cfs_min: int = _f(6, "eligible if CFS >= this (a large change in function) ...", min=1, max=10)
-    new_to_services: bool = _f(True, "... or if new to municipal services")
-    coverage: float = _f(0.8, "share of eligible patients who get the early assessment (est.)", min=0, max=1)
-    notice_hours: float = _f(24.0, "hours from admission to the admission notice (planning starts)", min=0, max=240)
+def _use_plugins(plugins: tuple) -> None:
+    global Interventions, INTERVENTION_IDS
+    Interventions = _interventions_schema(plugins)
+    INTERVENTION_IDS = tuple(p.id for p in plugins)
 
 
-@dataclass(frozen=True, kw_only=True)
-class EscalationLevel:
-    threshold: int = _req("UKP of this municipality waiting in hospital above which temporary beds open", min=0)
-    beds: int = _req("temporary korttidsplasser opened", min=0)
+Interventions = _interventions_schema(registry.plugins())
+INTERVENTION_IDS = tuple(p.id for p in registry.plugins())
+registry.on_change(_use_plugins)
 
 
-@dataclass(frozen=True, kw_only=True)
-class EscalationPlan:
-    """Local escalation plans (by 1 Oct 2024) and the community capacity plan for seasonal peaks
-    (by 1 Jun 2024). No effect sizes are published: the mechanism is modelled."""
-
-    enabled: bool = _f(False, _ENABLED_DOC)
-    start: dt.date = _f(dt.date(2024, 10, 1), "first day the escalation trigger is checked (action plan: 1 Oct 2024)")
-    ramp_up_days: int = _f(0, _RAMP_DOC + "; scales the beds opened (temporary and seasonal)", min=0, max=3650)
-    municipalities: tuple[str, ...] = _f((), "municipalities with a plan; empty: all")
-    threshold_per_10000: float = _f(
-        0.75, "default trigger: UKP waiting per 10,000 inhabitants, rounded up (est.)", min=0
-    )
-    min_threshold: int = _f(2, "the default trigger is at least this many UKP waiting (est.)", min=0)
-    beds_per_10000: float = _f(0.5, "default temporary beds per 10,000 inhabitants, rounded (est.)", min=0)
-    min_beds: int = _f(1, "default temporary beds at least (est.)", min=0)
-    levels: dict[str, EscalationLevel] = _fd(dict, "threshold and beds for named municipalities")
-    check_hour: float = _f(10.0, "clock hour of the daily check of the UKP count", min=0, max=24)
-    lag_days: float = _f(2.0, "days from the trigger until the temporary beds open (est.)", min=0, max=60)
-    duration_days: float = _f(14.0, "days the temporary beds stay open (est.)", min=0.01, max=365)
-    seasonal_start: dt.date = _f(
-        dt.date(2024, 6, 1), "first day of the seasonal capacity plan (action plan: 1 Jun 2024)"
-    )
-    peak_months: tuple[int, ...] = _f((1, 2), "months (1-12) with extra planned beds", min=1, max=12)
-    peak_extra_share: float = _f(
-        0.05, "extra planned beds in the peak months, as a share of the municipality's beds (est.)", min=0, max=1
-    )
-    no_holiday_closures: bool = _f(True, "no summer or Christmas bed closures from seasonal_start")
-
-
-@dataclass(frozen=True, kw_only=True)
-class EfficientKorttid:
-    """Effektive korttidsforløp (during 2024): shorter korttid stays in named units."""
-
-    enabled: bool = _f(False, _ENABLED_DOC)
-    start: dt.date = _f(dt.date(2024, 1, 1), "stays starting on or after this day are shorter (action plan: 2024)")
-    ramp_up_days: int = _f(0, _RAMP_DOC + "; scales the reduction", min=0, max=3650)
-    reduction: dict[str, float] = _fd(
-        lambda: {"Trondheim/Øya helsehus": 0.20},
-        "fraction cut from the length of stay, by 'Municipality/Unit' or 'Municipality' (all its units); "
-        "default Øya helsehus -20 % (KPI 6: 20 days from about 25)", min=0, max=0.9,
-    )
-
-
-@dataclass(frozen=True, kw_only=True)
-class FrailtyPathway:
-    """CFS scoring in hospital and municipalities, admission reports with functional level
-    (by 1 Sep 2024): frail patients with a known CFS are planned for earlier."""
-
-    enabled: bool = _f(False, _ENABLED_DOC)
-    start: dt.date = _f(dt.date(2024, 9, 1), "first admission day covered (action plan: 1 Sep 2024)")
-    ramp_up_days: int = _f(0, _RAMP_DOC + "; scales the coverage", min=0, max=3650)
-    coverage: float = _f(0.5, "share of patients whose CFS is scored and reported (est.)", min=0, max=1)
-    cfs_min: int = _f(5, "flagged if CFS >= this", min=1, max=10)
-    notice_hours: float = _f(
-        72.0, "hours from admission until the admission report lets the municipality start planning (est.)",
-        min=0, max=480,
-    )
-    readmission_risk_ratio: float = _f(
-        0.90, "30-day readmission risk of flagged patients x this (est., conservative: about half the effect, "
-        "on the log scale, of early discharge planning in Fox et al. 2013, RR 0.78)", min=0, max=1,
-    )
-
-
-@dataclass(frozen=True, kw_only=True)
-class ExtraBeds:
-    beds: int = _req("extra korttidsplasser", min=0)
-    unit: str = _f("ekstra", "an existing unit gets the beds; another name makes a new unit")
-    los: Dist | None = _f(None, "length of stay in a new unit; default: the municipality's korttid.los")
-
-
-@dataclass(frozen=True, kw_only=True)
-class CapacityWhatIf:
-    """Plain capacity what-ifs from a start date."""
-
-    enabled: bool = _f(False, _ENABLED_DOC)
-    start: dt.date = _f(dt.date(2025, 1, 1), "first day of the extra capacity")
-    ramp_up_days: int = _f(0, _RAMP_DOC + "; scales extra beds and intake", min=0, max=3650)
-    korttid: dict[str, ExtraBeds] = _fd(dict, "extra korttidsplasser by municipality")
-    home_intake_per_day: dict[str, float] = _fd(
-        dict, "extra home-service starts per reception day, by municipality", min=0
-    )
-    weekend_reception: tuple[str, ...] = _f(
-        (), "municipalities that receive patients every day, public holidays included"
-    )
-
-
-@dataclass(frozen=True, kw_only=True)
-class Interventions:
-    """The action plan's measures; each is off unless `enabled = true`."""
-
-    discharge_team: DischargeTeam = _f(DischargeTeam(), "forsterket utskrivingsteam")
-    bed_sharing: BedSharing = _f(BedSharing(), "interkommunalt samarbeid om korttidsplasser")
-    early_assessment: EarlyAssessment = _f(EarlyAssessment(), "tidlig tverrfaglig vurdering")
-    escalation_plan: EscalationPlan = _f(EscalationPlan(), "eskaleringsplaner og sesongplanlegging")
-    efficient_korttid: EfficientKorttid = _f(EfficientKorttid(), "effektive korttidsforløp")
-    frailty_pathway: FrailtyPathway = _f(FrailtyPathway(), "skrøpelighetsforløp (CFS)")
-    capacity: CapacityWhatIf = _f(CapacityWhatIf(), "extra capacity from a date")
-
-    @property
-    def any_enabled(self) -> bool:
-        return any(getattr(self, f).enabled for f in INTERVENTION_IDS)
-
-
-INTERVENTION_IDS = ("discharge_team", "bed_sharing", "early_assessment", "escalation_plan",
-                    "efficient_korttid", "frailty_pathway", "capacity")
+def _no_interventions():
+    return Interventions()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -441,7 +305,7 @@ class Scenario:
     calendar: CalendarSpec = _f(CalendarSpec(), "holiday periods")
     costs: Costs = _req("costs")
     kpi: KpiSpec = _f(KpiSpec(), "KPI counting rules")
-    interventions: Interventions = _f(Interventions(), "the action plan's interventions (all off by default)")
+    interventions: Interventions = _fd(_no_interventions, "the action plan's interventions (all off by default)")
     # Provenance, set by the loader, not by the file:
     source_files: tuple[str, ...] = field(default=(), metadata={"internal": True})
     content_hash: str = field(default="", metadata={"internal": True})

@@ -5,6 +5,10 @@ and then waits in the hospital bed until the municipality has decided, has a kor
 home-service start free, and is open to receive. After a korttid stay the patient goes home, to
 a long-term place (holding the korttidsplass until one frees), dies, or is readmitted; a
 readmission within the window is a new stay of the same patient, who may become UKP again.
+
+Interventions plug in through the hooks of ``ukp_sim.interventions.base.Intervention``: the model
+builds one object per enabled plug-in (registry order) and calls the hooks it overrides at the
+moments they can act; it names no intervention. With none enabled, no hook is called.
 """
 from __future__ import annotations
 
@@ -16,22 +20,22 @@ import simpy
 
 from ukp_sim.sim.calendar import SimCalendar, parse_month_day
 from ukp_sim.sim.calendar import period_bounds as calendar_period_bounds
-from ukp_sim.sim.interventions import InterventionPlan
+from ukp_sim.interventions import registry
+from ukp_sim.interventions.base import INF, Episode, Intervention
 from ukp_sim.sim.records import (
-    END_DEATH, END_HOME, END_LONG_TERM, END_READMISSION, FLAG_SHARED_BED, FROM_HOME, FROM_HOSPITAL,
-    FROM_INITIAL, HOME_NEW, HOME_NONE, KORTTID, Records,
+    END_DEATH, END_LONG_TERM, END_READMISSION, FROM_HOME, FROM_HOSPITAL, FROM_INITIAL, HOME_NONE, KORTTID, Records,
 )
-from ukp_sim.config.scenario import Municipality, Scenario
+from ukp_sim.config.scenario import Scenario
 from ukp_sim.sim.streams import Streams
 from ukp_sim.sim.hospital import (
     DAYS_PER_YEAR, Declaration, background_stays, base_odds, municipality_weights,
     poisson_arrivals, prob_from_odds, tracked_rate_per_year,
 )
-from ukp_sim.sim.municipality import INF, HomeIntake, KorttidPool, KorttidUnit, LongTermQueue, Reception
+from ukp_sim.sim.municipality import KorttidUnit, MunicipalityState
 from ukp_sim.sim.patient import (
     U_CLOCK, U_COMPLEX, U_COMPLEX_DAYS, U_DECISION, U_DESTINATION, U_KORTTID_LOS, U_KORTTID_OUTCOME,
-    U_OFF_DAY, U_READMISSION, U_READMISSION_DELAY, U_READMISSION_NEEDS, U_TREATMENT, Patient, StayDraws,
-    draw_patient_attributes,
+    N_BASE_QUANTITIES, U_OFF_DAY, U_READMISSION, U_READMISSION_DELAY, U_READMISSION_NEEDS, U_TREATMENT, Patient,
+    StayDraws, draw_patient_attributes,
 )
 
 
@@ -50,51 +54,6 @@ def build_calendar(s: Scenario) -> SimCalendar:
     return SimCalendar.build(origin, n_days, periods)
 
 
-class MunicipalityState:
-    """One municipality's live resources and its precomputed choice thresholds."""
-
-    def __init__(self, index: int, spec: Municipality, s: Scenario, env: simpy.Environment,
-                 cal: SimCalendar, streams: Streams, first_uid: int, iv_uniforms: bool = False):
-        self.index = index
-        self.name = spec.name
-        self.spec = spec
-        self.reception = Reception(spec.reception, cal)
-        self.intake = HomeIntake(spec.home_service_intake_per_day, spec.reception.holiday_capacity_factor,
-                                 self.reception, cal)
-        self.units = [
-            KorttidUnit(first_uid + i, uname, spec.name, u.beds, u.los or spec.korttid.los, muni=index)
-            for i, (uname, u) in enumerate(spec.korttid.units.items())
-        ]
-        self.pool = KorttidPool(env, self.units)
-        rate = spec.long_term_vacancies_per_year / DAYS_PER_YEAR
-        vac = poisson_arrivals(streams(f"long_term/vacancies/{spec.name}"), np.full(cal.n_days, rate),
-                               streams(f"long_term/vacancy_clock/{spec.name}"))
-        self.long_term = LongTermQueue(env, vac)
-        # Destination thresholds: the stated mix is the mean over the frailty mix.
-        frail_share = sum(p for i, p in enumerate(s.patients.cfs_distribution, start=1) if i >= s.patients.frail_cfs)
-        d = spec.destination
-        odds = base_odds(d.korttid, frail_share, s.patients.frail_korttid_odds_ratio)
-        home = d.home_new_services + d.home_no_new_services
-        new_ratio = d.home_new_services / home if home > 0 else 0.0
-        self.p_korttid = (prob_from_odds(odds, 1.0), prob_from_odds(odds, s.patients.frail_korttid_odds_ratio))
-        self.home_new_ratio = new_ratio
-        o = spec.korttid.outcomes
-        self.outcome_cuts = (o.home, o.home + o.long_term)
-        self.admission_draws = None  # set by the model
-        self.readmission_draws = StayDraws(streams, "readmission", spec.name, interventions=iv_uniforms)
-
-    def destination(self, u: float, frail: bool) -> int:
-        pk = self.p_korttid[frail]
-        if u < pk:
-            return KORTTID
-        return HOME_NEW if u < pk + (1.0 - pk) * self.home_new_ratio else HOME_NONE
-
-    def korttid_outcome(self, u: float) -> int:
-        if u < self.outcome_cuts[0]:
-            return END_HOME
-        return END_LONG_TERM if u < self.outcome_cuts[1] else END_DEATH
-
-
 class Model:
     """One replication of one scenario. ``run()`` returns the finished ``Records``."""
 
@@ -109,19 +68,24 @@ class Model:
         self.records = Records()
         self.declaration = Declaration(scenario.hospital, self.cal)
         self.munis: list[MunicipalityState] = []
-        iv = scenario.interventions
-        self.iv_uniforms = iv.discharge_team.enabled or iv.early_assessment.enabled or iv.frailty_pathway.enabled
+        enabled = [(p, params) for p in registry.plugins()
+                   if (params := getattr(scenario.interventions, p.id, None)) is not None and params.enabled]
+        # Per-stay uniforms of the enabled interventions, after the base ones (drawn only when on).
+        self.extra_uniforms = tuple(q for p, _ in enabled for q in p.stay_uniforms)
         uid = 0
         for i, spec in enumerate(scenario.municipalities.values()):
-            m = MunicipalityState(i, spec, scenario, self.env, self.cal, self.streams, uid, self.iv_uniforms)
+            m = MunicipalityState(i, spec, scenario, self.env, self.cal, self.streams, uid, self.extra_uniforms)
             uid += len(m.units)
             self.munis.append(m)
         self.n_scenario_units = self._next_uid = uid  # units added by interventions are numbered after
-        # Interventions: nothing of them exists in a run where none is enabled.
-        self.iv = InterventionPlan(scenario, self) if iv.any_enabled else None
-        self.episode = self.iv.episode if self.iv is not None else None
-        self.sharing = self.iv.sharing if self.iv is not None else None
-        self.ukp_waiting = [0] * len(self.munis) if self.iv is not None and self.iv.counts_ukp else None
+        self._by_calendar_off: set[int] = set()  # units whose beds an intervention opens and closes
+        self.ukp_waiting = [0] * len(self.munis)  # UKP of each municipality waiting in hospital now
+        # Interventions, set up in registry order (they may add units); none exists when none is on.
+        self.interventions: list[Intervention] = [p(params, self) for p, params in enabled]
+        self._on_declaration = self._hooks("declaration")
+        self._on_bed_request = self._hooks("bed_request")
+        self._on_capacity = self._hooks("unit_capacity")
+        self._on_korttid_los = self._hooks("korttid_los")
         self.units = sorted((u for m in self.munis for u in m.units), key=lambda u: u.uid)
         r = scenario.readmission
         frail_share = sum(p for i, p in enumerate(scenario.patients.cfs_distribution, start=1)
@@ -134,6 +98,17 @@ class Model:
         self.readmit_trunc = 1.0 - math.exp(-r.window_days / r.mean_days_to_readmission)
         self.next_pid = 0
 
+    def _hooks(self, name: str) -> list:
+        return [getattr(iv, name) for iv in self.interventions if iv.overrides(name)]
+
+    def intervention(self, iv_id: str) -> Intervention | None:
+        """The enabled intervention with this id in this run, or None."""
+        return next((iv for iv in self.interventions if iv.id == iv_id), None)
+
+    def uniform_column(self, quantity: str) -> int:
+        """Where an intervention's per-stay uniform ``quantity`` is in a stay's uniforms."""
+        return N_BASE_QUANTITIES + self.extra_uniforms.index(quantity)
+
     # ------------------------------------------------------------------------------------------
     def run(self) -> Records:
         s, cal, env = self.s, self.cal, self.env
@@ -141,9 +116,8 @@ class Model:
         bg_in, bg_out = background_stays(s, cal, factors, self.streams)
         self.records.background_admitted, self.records.background_discharged = bg_in, bg_out
         schedules = []
-        iv = self.iv
         for m in self.munis:  # beds of units open on day 0 first: the residents were already there
-            units = m.units if iv is None else [u for u in m.units if u.uid not in iv.dynamic_uids]
+            units = [u for u in m.units if u.uid not in self._by_calendar_off]
             if units:
                 caps = [self._unit_capacity_by_day(m, unit) for unit in units]
                 opened = [self._unit_capacity_by_day(m, unit, holidays=False) for unit in units]
@@ -155,8 +129,8 @@ class Model:
             for unit, cap in zip(units, caps):
                 m.pool.set_capacity(unit, int(cap[0]))
             env.process(self._capacity_schedule(m, units, caps))
-        if iv is not None:
-            iv.processes(self)
+        for iv in self.interventions:
+            iv.start()
         env.process(self._ukp_feeder(self._first_admissions(factors)))
         for m in self.munis:
             if m.spec.korttid.direct_admissions_per_year > 0:
@@ -170,15 +144,19 @@ class Model:
         self.next_pid += 1
         return p
 
-    def new_unit(self, m: MunicipalityState, name: str, los) -> KorttidUnit:
+    def new_unit(self, m: MunicipalityState, name: str, los, by_calendar: bool = True) -> KorttidUnit:
         """A korttid unit an intervention adds to ``m`` (no beds until its schedule opens some);
-        numbered after the scenario's units so those keep their numbers."""
+        numbered after the scenario's units so those keep their numbers. ``by_calendar=False``:
+        the intervention opens and closes its beds itself (``pool.set_capacity``), the calendar
+        schedule leaves it alone."""
         taken = {u.name for u in m.units}
         while name in taken:
             name += "*"
         unit = KorttidUnit(self._next_uid, name, m.name, 0, los, muni=m.index)
         self._next_uid += 1
         m.pool.add_unit(unit, 0)
+        if not by_calendar:
+            self._by_calendar_off.add(unit.uid)
         return unit
 
     def _attributes(self, kind: str, m: MunicipalityState, n: int) -> dict:
@@ -197,7 +175,7 @@ class Model:
                                      self.streams(f"admission/arrival_clock/{m.name}"))
             n = t_adm.size
             attrs = self._attributes("admission", m, n)
-            draws = StayDraws(self.streams, "admission", m.name, block=n, interventions=self.iv_uniforms).take(n)
+            draws = StayDraws(self.streams, "admission", m.name, block=n, extra=self.extra_uniforms).take(n)
             patients = [self._new_patient(m.index, attrs, i) for i in range(n)]
             first_row = self.records.add_stays(
                 [p.pid for p in patients], [m.index] * n, attrs["frail"].tolist(),
@@ -229,30 +207,29 @@ class Model:
         t_decl = env.now
         decision = 0.0 if decided else self._planning_days(m, u)
         dest = m.destination(u[U_DESTINATION], patient.frail)
-        rr, team = 1.0, None
-        if self.episode is not None and not decided:  # discharge team, early assessment, frailty pathway
-            decision, dest, rr, flags, team = self.episode.apply(patient, st["t_admitted"][row], t_decl, u,
-                                                                 decision, dest)
-            st["intervention_flags"][row] = flags
+        rr, at_discharge = 1.0, None
+        if self._on_declaration and not decided:
+            ep = Episode(patient, st["t_admitted"][row], t_decl, u, decision, dest)
+            for hook in self._on_declaration:
+                hook(ep)
+            decision, dest, rr, at_discharge = ep.decision, ep.destination, ep.risk_ratio, ep.at_discharge
+            if ep.t_plan < INF:  # planning started before the declaration: ready at max(decl, start + planning)
+                decision = max(0.0, ep.t_plan + decision - t_decl)
+            st["intervention_flags"][row] = ep.flags
         st["t_declared"][row] = t_decl
         st["t_ready"][row] = t_decl + decision
         st["destination"][row] = dest
         waiting = self.ukp_waiting
-        if waiting is not None:
-            waiting[m.index] += 1
+        waiting[m.index] += 1
         unit = None
         if dest == HOME_NONE:
             t_out = m.reception.next_open(t_decl + decision)
         else:
             if decision > 0.0:
                 yield env.timeout(decision)
-            if dest == KORTTID:
-                if self.sharing is None:
-                    unit = yield m.pool.request()
-                    t_out = m.reception.next_open(env.now)
-                else:  # the bed may be another municipality's, which then receives the patient
-                    unit = yield m.pool.request(self.sharing.sharable(patient))
-                    t_out = self.munis[unit.muni].reception.next_open(env.now)
+            if dest == KORTTID:  # the bed may be another municipality's, which then receives the patient
+                unit = yield m.pool.request(any(hook(patient) for hook in self._on_bed_request))
+                t_out = self.munis[unit.muni].reception.next_open(env.now)
             else:
                 t_out = m.intake.book(env.now)
         if t_out == INF:
@@ -261,25 +238,28 @@ class Model:
             yield env.timeout(t_out - env.now)
         t_discharge = env.now
         st["t_discharged"][row] = t_discharge
-        if waiting is not None:
-            waiting[m.index] -= 1
-        if team is not None:
-            self.episode.team.release_after_discharge(team)
+        waiting[m.index] -= 1
+        if at_discharge is not None:
+            for action in at_discharge:
+                action()
         delay = self._readmission_delay(patient, dest, u, rr)
         if unit is not None:
             lodging = None
-            if unit.pool is not m.pool:  # bed sharing: into another municipality's bed (or home's, if one freed)
-                unit, lodging = self.sharing.admit(m.pool, unit)
-                if lodging is not None:
-                    st["intervention_flags"][row] |= FLAG_SHARED_BED
-            los = unit.los.from_uniform(u[U_KORTTID_LOS])
-            if unit.los_cut is not None:
-                los *= unit.los_cut.factor(env.now)
+            if unit.pool is not m.pool:  # the pool's policy gave another municipality's bed (or home's, if one freed)
+                unit, lodging = m.pool.policy.admit(m.pool, unit, row)
+            los = self._korttid_los(unit, u[U_KORTTID_LOS])
             yield from self._korttid_stay(patient, m, unit, FROM_HOSPITAL, los, u[U_KORTTID_OUTCOME],
                                           t_discharge + delay, u[U_READMISSION_NEEDS], lodging)
         elif delay < INF:
             yield env.timeout(delay)
             yield from self._readmission(patient, u[U_READMISSION_NEEDS])
+
+    def _korttid_los(self, unit: KorttidUnit, u: float) -> float:
+        """The length of a korttid stay starting now in ``unit``, from the stay's uniform."""
+        los = unit.los.from_uniform(u)
+        for hook in self._on_korttid_los:
+            los = hook(unit, los, self.env.now)
+        return los
 
     @staticmethod
     def _planning_days(m: MunicipalityState, u: list[float]) -> float:
@@ -309,7 +289,7 @@ class Model:
         env, rec = self.env, self.records
         row = rec.start_korttid(patient.pid if patient else -1, unit.muni, unit.uid, source, env.now, m.index)
         if lodging is not None:
-            lodging.row = row
+            lodging.started(row)
         end_of_stay = env.now + los
         if t_readmit < end_of_stay:
             yield env.timeout(t_readmit - env.now)
@@ -379,9 +359,7 @@ class Model:
 
     def _direct_stay(self, m: MunicipalityState, u: list[float]):
         unit = yield m.pool.request()
-        los = unit.los.from_uniform(u[U_KORTTID_LOS])
-        if unit.los_cut is not None:
-            los *= unit.los_cut.factor(self.env.now)
+        los = self._korttid_los(unit, u[U_KORTTID_LOS])
         yield from self._korttid_stay(None, m, unit, FROM_HOME, los, u[U_KORTTID_OUTCOME], INF, 1.0)
 
     # ---- calendar-driven capacity ------------------------------------------------------------
@@ -390,11 +368,13 @@ class Model:
         holiday factor (rounded half up) in the summer and Christmas periods."""
         cal = self.cal
         factor = m.spec.reception.holiday_capacity_factor if holidays else 1.0
-        if self.iv is None:
+        if not self._on_capacity:
             cut = math.floor(unit.beds * factor + 0.5)
             cap = np.where(cal.holiday_period, cut, unit.beds).astype(np.int64)
         else:  # extra beds, new units, no holiday closures
-            beds, cut_days = self.iv.unit_beds(m, unit, cal.holiday_period)
+            beds, cut_days = unit.beds, cal.holiday_period
+            for hook in self._on_capacity:
+                beds, cut_days = hook(m, unit, beds, cut_days)
             beds = np.broadcast_to(np.asarray(beds, dtype=float), (cal.n_days,))
             cap = np.where(cut_days, np.floor(beds * factor + 0.5), beds).astype(np.int64)
         if unit.uid >= self.n_scenario_units:
@@ -449,7 +429,7 @@ class Model:
     def _initial_ukp(self, m: MunicipalityState, n: int):
         """UKP waiting at the start: declared, decided, waiting for a korttidsplass."""
         attrs = self._attributes("initial", m, n)
-        draws = StayDraws(self.streams, "initial", m.name, block=n, interventions=self.iv_uniforms).take(n)
+        draws = StayDraws(self.streams, "initial", m.name, block=n, extra=self.extra_uniforms).take(n)
         for i in range(n):
             p = self._new_patient(m.index, attrs, i)
             p.stays = 1

@@ -8,10 +8,14 @@
 * ``KorttidPool``: the municipality's short-term units and one FIFO queue for them. Beds are held
   until the stay ends (blocking after service: a patient waiting for a long-term place keeps the
   bed). Capacity may change during the run (holiday closures, opening dates, escalation beds).
-  Under bed sharing (``ukp_sim.interventions.BedSharing``) a pool also lends free beds to other
-  municipalities' patients and takes its own patients back when a bed frees.
+  What the pool cannot serve from its own beds it hands to its ``PoolPolicy``, if an
+  intervention attached one (bed sharing lends and borrows beds between pools this way), through
+  public methods only: ``free_unit``, ``occupy``, ``release``, ``waiting_requests``,
+  ``take_request``, ``open_beds``.
 * ``LongTermVacancies``: long-term places free up as a Poisson stream; a vacancy nobody in
   korttid is waiting for goes to someone waiting at home (outside the model).
+* ``MunicipalityState``: one municipality's live resources in a run, and what an intervention
+  may change of them before the run (reception every day, more home-service intake).
 """
 from __future__ import annotations
 
@@ -22,9 +26,15 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from ukp_sim.sim.calendar import WEEKDAYS, SimCalendar
 from ukp_sim.base.distributions import Dist
+from ukp_sim.config.scenario import Municipality, Scenario
 from ukp_sim.config.scenario import Reception as ReceptionSpec
+from ukp_sim.interventions.base import PoolPolicy
+from ukp_sim.sim.calendar import WEEKDAYS, SimCalendar
+from ukp_sim.sim.hospital import DAYS_PER_YEAR, base_odds, poisson_arrivals, prob_from_odds
+from ukp_sim.sim.patient import StayDraws
+from ukp_sim.sim.records import END_DEATH, END_HOME, END_LONG_TERM, HOME_NEW, HOME_NONE, KORTTID
+from ukp_sim.sim.streams import Streams
 
 INF = math.inf
 
@@ -103,7 +113,18 @@ class KorttidUnit:
     occupied: int = 0
     muni: int = -1  # index of the municipality whose unit it is
     pool: "KorttidPool | None" = None  # the pool the unit belongs to
-    los_cut: object = None  # efficient_korttid: the unit's length-of-stay reduction, if any
+
+
+class BedRequest(simpy.Event):
+    """A request for a korttidsplass; fires with the unit once a bed is assigned to the caller.
+    A pool policy reads when it was made and whether the patient may take another pool's bed."""
+
+    __slots__ = ("sharable", "t_request")
+
+    def __init__(self, env: simpy.Environment, sharable: bool, t_request: float):
+        super().__init__(env)
+        self.sharable = sharable
+        self.t_request = t_request
 
 
 class KorttidPool:
@@ -115,8 +136,14 @@ class KorttidPool:
         for u in units:
             u.capacity = u.beds
             u.pool = self
-        self.queue: deque[simpy.Event] = deque()
-        self.sharing = None  # a BedSharing coordinator when the pool takes part in bed sharing
+        self.queue: deque[BedRequest] = deque()
+        self.policy: PoolPolicy | None = None  # set by attach_policy
+
+    def attach_policy(self, policy: PoolPolicy) -> None:
+        """Let ``policy`` serve what the pool's own beds cannot (one policy per pool)."""
+        if self.policy is not None:
+            raise ValueError("this korttid pool already has a policy")
+        self.policy = policy
 
     def add_unit(self, unit: KorttidUnit, capacity: int = 0) -> None:
         """A unit added by an intervention; it is filled after the scenario's own units."""
@@ -124,29 +151,42 @@ class KorttidPool:
         unit.pool = self
         self.units.append(unit)
 
-    def _free_unit(self) -> KorttidUnit | None:
+    def free_unit(self) -> KorttidUnit | None:
+        """The first unit (in fill order) with a free open bed, or None."""
         for u in self.units:
             if u.occupied < u.capacity:
                 return u
         return None
 
-    def request(self, sharable: bool = False) -> simpy.Event:
-        """An event that fires with the unit once a bed is assigned to the caller. Under bed
-        sharing a ``sharable`` patient with no free bed at home may get another pool's unit."""
-        ev = self.env.event()
-        unit = None if self.queue else self._free_unit()
+    def occupy(self, unit: KorttidUnit) -> None:
+        """Take a bed of ``unit`` (one of this pool's, found by ``free_unit``) outside the queue."""
+        unit.occupied += 1
+
+    def open_beds(self) -> int:
+        return sum(u.capacity for u in self.units)
+
+    def waiting_requests(self):
+        """The requests waiting in the queue, first come first."""
+        return iter(self.queue)
+
+    def take_request(self, request: BedRequest) -> None:
+        """Remove a waiting request (a policy then assigns it a bed elsewhere)."""
+        self.queue.remove(request)
+
+    def request(self, sharable: bool = False) -> BedRequest:
+        """A request that fires with the unit once a bed is assigned to the caller. With no free
+        bed at home a ``sharable`` request may get another pool's unit from the pool's policy."""
+        ev = BedRequest(self.env, sharable, self.env.now)
+        unit = None if self.queue else self.free_unit()
         if unit is not None:
             unit.occupied += 1
             ev.succeed(unit)
             return ev
-        if self.sharing is not None:
-            ev.sharable = sharable
-            ev.t_request = self.env.now
-            if sharable:
-                unit = self.sharing.outside_bed(self)
-                if unit is not None:
-                    ev.succeed(unit)
-                    return ev
+        if sharable and self.policy is not None:
+            unit = self.policy.outside_bed(self, ev)
+            if unit is not None:
+                ev.succeed(unit)
+                return ev
         self.queue.append(ev)
         return ev
 
@@ -161,13 +201,13 @@ class KorttidPool:
 
     def _serve(self) -> None:
         while self.queue:
-            unit = self._free_unit()
+            unit = self.free_unit()
             if unit is None:
                 return
             unit.occupied += 1
             self.queue.popleft().succeed(unit)
-        if self.sharing is not None:  # own queue served: own patients back home, then outsiders
-            self.sharing.serve_others(self)
+        if self.policy is not None:  # own queue served: the policy may serve others
+            self.policy.after_serve(self)
 
     @property
     def waiting(self) -> int:
@@ -210,3 +250,66 @@ class LongTermQueue:
     @property
     def waiting(self) -> int:
         return len(self.queue)
+
+
+class MunicipalityState:
+    """One municipality's live resources and its precomputed choice thresholds."""
+
+    def __init__(self, index: int, spec: Municipality, s: Scenario, env: simpy.Environment,
+                 cal: SimCalendar, streams: Streams, first_uid: int, extra_uniforms: tuple[str, ...] = ()):
+        self.index = index
+        self.name = spec.name
+        self.spec = spec
+        self.cal = cal
+        self.reception = Reception(spec.reception, cal)
+        self.extra_intake: np.ndarray | None = None
+        self.intake = HomeIntake(spec.home_service_intake_per_day, spec.reception.holiday_capacity_factor,
+                                 self.reception, cal)
+        self.units = [
+            KorttidUnit(first_uid + i, uname, spec.name, u.beds, u.los or spec.korttid.los, muni=index)
+            for i, (uname, u) in enumerate(spec.korttid.units.items())
+        ]
+        self.pool = KorttidPool(env, self.units)
+        rate = spec.long_term_vacancies_per_year / DAYS_PER_YEAR
+        vac = poisson_arrivals(streams(f"long_term/vacancies/{spec.name}"), np.full(cal.n_days, rate),
+                               streams(f"long_term/vacancy_clock/{spec.name}"))
+        self.long_term = LongTermQueue(env, vac)
+        # Destination thresholds: the stated mix is the mean over the frailty mix.
+        frail_share = sum(p for i, p in enumerate(s.patients.cfs_distribution, start=1) if i >= s.patients.frail_cfs)
+        d = spec.destination
+        odds = base_odds(d.korttid, frail_share, s.patients.frail_korttid_odds_ratio)
+        home = d.home_new_services + d.home_no_new_services
+        new_ratio = d.home_new_services / home if home > 0 else 0.0
+        self.p_korttid = (prob_from_odds(odds, 1.0), prob_from_odds(odds, s.patients.frail_korttid_odds_ratio))
+        self.home_new_ratio = new_ratio
+        o = spec.korttid.outcomes
+        self.outcome_cuts = (o.home, o.home + o.long_term)
+        self.admission_draws = None  # set by the model
+        self.readmission_draws = StayDraws(streams, "readmission", spec.name, extra=extra_uniforms)
+
+    # ---- what an intervention may change before the run (it builds no object itself) ----------
+    def receive_every_day(self, from_day: int) -> None:
+        """Receive patients every day from ``from_day``, weekends and public holidays included
+        (same hours), with home-service intake slots on those days too."""
+        self.reception = Reception(self.spec.reception, self.cal, every_day_from=from_day)
+        self._rebuild_intake()
+
+    def add_home_intake(self, extra_per_day: np.ndarray) -> None:
+        """More home-service starts per reception day (one value per day)."""
+        self.extra_intake = extra_per_day if self.extra_intake is None else self.extra_intake + extra_per_day
+        self._rebuild_intake()
+
+    def _rebuild_intake(self) -> None:
+        self.intake = HomeIntake(self.spec.home_service_intake_per_day, self.spec.reception.holiday_capacity_factor,
+                                 self.reception, self.cal, extra_per_day=self.extra_intake)
+
+    def destination(self, u: float, frail: bool) -> int:
+        pk = self.p_korttid[frail]
+        if u < pk:
+            return KORTTID
+        return HOME_NEW if u < pk + (1.0 - pk) * self.home_new_ratio else HOME_NONE
+
+    def korttid_outcome(self, u: float) -> int:
+        if u < self.outcome_cuts[0]:
+            return END_HOME
+        return END_LONG_TERM if u < self.outcome_cuts[1] else END_DEATH

@@ -28,33 +28,28 @@ STAY_QUANTITIES = (
     "complex_planning",  # is the municipal planning complex (days, not hours)?
     "complex_planning_days",
     "off_day_declaration",  # declared on a non-declaration day anyway?
-    # Interventions (drawn only when one of them is on; see ukp_sim/interventions.py):
-    "team_referral",  # discharge_team: referred to the team (u < coverage)?
-    "team_home",  # discharge_team: home with services instead of korttid?
-    "early_assessment",  # early_assessment: covered (u < coverage)?
-    "frailty_known",  # frailty_pathway: CFS scored and reported (u < coverage)?
 )
 (U_TREATMENT, U_CLOCK, U_DECISION, U_DESTINATION, U_KORTTID_LOS, U_KORTTID_OUTCOME,
  U_READMISSION, U_READMISSION_DELAY, U_READMISSION_NEEDS, U_COMPLEX, U_COMPLEX_DAYS,
- U_OFF_DAY, U_TEAM_REFERRAL, U_TEAM_HOME, U_EARLY_ASSESSMENT, U_FRAILTY_KNOWN) = range(len(STAY_QUANTITIES))
-# The quantities every run draws; the intervention ones are drawn only when an intervention uses
-# them (each quantity has its own stream, so the others are the same either way).
-N_BASE_QUANTITIES = U_OFF_DAY + 1
+ U_OFF_DAY) = range(len(STAY_QUANTITIES))
+# Enabled interventions append their own quantities (``Intervention.stay_uniforms``) after these;
+# each quantity has its own stream, so the others are the same either way.
+N_BASE_QUANTITIES = len(STAY_QUANTITIES)
 
 
 class StayDraws:
     """Per-stay uniforms for one (kind, municipality), served in order, drawn in blocks."""
 
     def __init__(self, streams: Streams, kind: str, municipality: str, block: int = 256,
-                 interventions: bool = False):
-        quantities = STAY_QUANTITIES if interventions else STAY_QUANTITIES[:N_BASE_QUANTITIES]
+                 extra: tuple[str, ...] = ()):
+        quantities = STAY_QUANTITIES + tuple(extra)
         self._gens = [streams(f"{kind}/{q}/{municipality}") for q in quantities]
         self._block = max(1, block)
         self._rows: list[list[float]] = []
         self._i = 0
 
     def take(self, n: int) -> list[list[float]]:
-        """The next ``n`` stays' uniforms (one list of len(STAY_QUANTITIES) per stay)."""
+        """The next ``n`` stays' uniforms (one list per stay: the base quantities, then ``extra``)."""
         while len(self._rows) - self._i < n:
             self._fill(max(self._block, n))
         out = self._rows[self._i:self._i + n]

@@ -19,22 +19,18 @@ import math
 
 import numpy as np
 
+# Destination codes (order of scenario.DESTINATIONS), re-exported for the model and the KPIs
+from ukp_sim.base.destinations import HOME_NEW, HOME_NONE, KORTTID, NO_DESTINATION  # noqa: F401
+
 NAN = math.nan
 
-# Destination codes (order of scenario.DESTINATIONS)
-KORTTID, HOME_NEW, HOME_NONE = 0, 1, 2
-NO_DESTINATION = -1
 # How a korttid stay ended
 END_HOME, END_LONG_TERM, END_DEATH, END_READMISSION = 0, 1, 2, 3
 END_NAMES = ("home", "long_term", "death", "readmission")
 # Where a korttid patient came from
 FROM_HOSPITAL, FROM_HOME, FROM_INITIAL = 0, 1, 2
-# Bits of stays["intervention_flags"]: what the interventions did for the stay
-FLAG_TEAM = 1  # followed by the discharge team
-FLAG_TEAM_HOME = 2  # the team sent the patient home with services instead of to a korttidsplass
-FLAG_EARLY_ASSESSMENT = 4  # municipal planning started at the admission notice
-FLAG_FRAILTY = 8  # flagged by the frailty pathway (known CFS >= threshold)
-FLAG_SHARED_BED = 16  # discharged to a korttidsplass in another municipality (bed sharing)
+# stays["intervention_flags"] holds bits of what the interventions did for the stay; each
+# intervention module defines its own (``Intervention.flags``, ``registry.py``).
 
 STAY_COLUMNS = (
     "patient", "municipality", "frail", "new_to_services", "episode", "initial",
@@ -84,6 +80,10 @@ class Records:
         s["destination"].extend([NO_DESTINATION] * n)
         s["intervention_flags"].extend([0] * n)
         return first
+
+    def add_flags(self, row: int, bits: int) -> None:
+        """Mark what an intervention did for stay ``row`` (bits of ``intervention_flags``)."""
+        self.stays["intervention_flags"][row] |= bits
 
     def add_stay(self, patient, municipality, frail, new, episode, initial, t_admitted, needs) -> int:
         return self.add_stays([patient], [municipality], [frail], [new], [episode], [initial], [t_admitted], [needs])
