@@ -33,7 +33,10 @@ import datetime as dt
 import math
 from typing import Any, ClassVar
 
-import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy/simpy load on first use: `ukp-sim validate` must start fast
+    import numpy as np
 
 INF = math.inf
 
@@ -80,6 +83,7 @@ class Ramp:
 
     def by_day(self, n_days: int) -> np.ndarray:
         """The factor at the start (midnight) of each day."""
+        import numpy as np
         d = np.arange(n_days, dtype=float)
         if self.days <= 0.0:
             return (d >= self.t0).astype(float)

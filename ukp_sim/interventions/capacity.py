@@ -15,7 +15,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy/simpy load on first use: `ukp-sim validate` must start fast
+    import numpy as np
 
 from ukp_sim.base.distributions import Dist
 from ukp_sim.base.fields import _f, _fd, _req
@@ -53,6 +56,8 @@ class Plugin(Intervention):
     colour = "#DDCC77"  # not in the report (the study leaves capacity out); Tol sand
 
     def __init__(self, params: CapacityWhatIf, model):
+        import numpy as np
+
         super().__init__(params, model)
         cal = model.cal
         r_day = Ramp.of(params, cal.origin).by_day(cal.n_days)

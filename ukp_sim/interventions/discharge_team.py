@@ -22,7 +22,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import simpy
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy/simpy load on first use: `ukp-sim validate` must start fast
+    import simpy
 
 from ukp_sim.base.destinations import HOME_NEW, KORTTID
 from ukp_sim.base.fields import _f
@@ -86,6 +89,8 @@ class Plugin(Intervention):
     flags = {"team": FLAG_TEAM, "team_home": FLAG_TEAM_HOME}
 
     def __init__(self, params: DischargeTeam, model):
+        import simpy
+
         super().__init__(params, model)
         self.env = model.env
         self.ramp = Ramp.of(params, model.cal.origin)

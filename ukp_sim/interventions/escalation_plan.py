@@ -21,7 +21,10 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy/simpy load on first use: `ukp-sim validate` must start fast
+    import numpy as np
 
 from ukp_sim.base.fields import _f, _fd, _req
 from ukp_sim.interventions.base import ENABLED_DOC, RAMP_DOC, Intervention, Ramp, covered, day_of, half_up
@@ -91,6 +94,8 @@ class Plugin(Intervention):
     }
 
     def __init__(self, params: EscalationPlan, model):
+        import numpy as np
+
         super().__init__(params, model)
         esc, cal = params, model.cal
         n = cal.n_days
