@@ -8,6 +8,15 @@ from __future__ import annotations
 
 from dataclasses import field
 
+# Plausible upper bounds shared by every schema: far above any Norwegian health community, low
+# enough that every value the loader accepts also runs (a huge rate once validated "OK" and then
+# died in numpy).
+MAX_PER_YEAR = 10_000_000  # admissions, vacancies and other events a year
+MAX_POPULATION = 10_000_000
+MAX_BEDS = 100_000  # beds, daily intake, team places and patients present at the start
+MAX_DAYS = 3650  # mean durations in days
+MAX_RELATIVE = 1000  # relative profiles, rate factors and per-10,000 rates
+
 
 def _f(default, doc: str, **rules):
     """A documented field; ``rules`` are checked on load (min, max, choices, length)."""

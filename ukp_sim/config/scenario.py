@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ukp_sim.base.distributions import Dist
-from ukp_sim.base.fields import _f, _fd, _req
+from ukp_sim.base.fields import MAX_BEDS, MAX_DAYS, MAX_PER_YEAR, MAX_POPULATION, MAX_RELATIVE, _f, _fd, _req
 from ukp_sim.interventions import registry
 # The intervention tables' schemas live with their plug-ins; re-exported here for callers.
 from ukp_sim.interventions.bed_sharing import BedSharing  # noqa: F401
@@ -23,13 +23,6 @@ from ukp_sim.interventions.escalation_plan import EscalationLevel, EscalationPla
 from ukp_sim.interventions.frailty_pathway import FrailtyPathway  # noqa: F401
 
 DESTINATIONS = ("korttid", "home_new_services", "home_no_new_services")
-# Plausible upper bounds: far above any Norwegian health community, low enough that every value
-# the loader accepts also runs (a huge rate once validated "OK" and then died in numpy).
-MAX_PER_YEAR = 10_000_000  # admissions, vacancies and other events a year
-MAX_POPULATION = 10_000_000
-MAX_BEDS = 100_000  # beds, daily intake and patients present at the start
-MAX_DAYS = 3650  # mean durations in days
-MAX_RELATIVE = 1000  # relative profiles and rate factors
 MAX_ODDS_RATIO = 1000
 MAX_PRICE = 10_000_000  # NOK a UKP-day
 KORTTID_OUTCOMES = ("home", "long_term", "death")

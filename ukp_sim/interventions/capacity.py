@@ -21,13 +21,13 @@ if TYPE_CHECKING:  # numpy/simpy load on first use: `ukp-sim validate` must star
     import numpy as np
 
 from ukp_sim.base.distributions import Dist
-from ukp_sim.base.fields import _f, _fd, _req
+from ukp_sim.base.fields import MAX_BEDS, _f, _fd, _req
 from ukp_sim.interventions.base import ENABLED_DOC, RAMP_DOC, Intervention, Ramp, day_of
 
 
 @dataclass(frozen=True, kw_only=True)
 class ExtraBeds:
-    beds: int = _req("extra korttidsplasser", min=0)
+    beds: int = _req("extra korttidsplasser", min=0, max=MAX_BEDS)
     unit: str = _f("ekstra", "an existing unit gets the beds; another name makes a new unit")
     los: Dist | None = _f(None, "length of stay in a new unit; default: the municipality's korttid.los")
 
@@ -41,7 +41,7 @@ class CapacityWhatIf:
     ramp_up_days: int = _f(0, RAMP_DOC + "; scales extra beds and intake", min=0, max=3650)
     korttid: dict[str, ExtraBeds] = _fd(dict, "extra korttidsplasser by municipality")
     home_intake_per_day: dict[str, float] = _fd(
-        dict, "extra home-service starts per reception day, by municipality", min=0
+        dict, "extra home-service starts per reception day, by municipality", min=0, max=MAX_BEDS
     )
     weekend_reception: tuple[str, ...] = _f(
         (), "municipalities that receive patients every day, public holidays included"

@@ -22,13 +22,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # numpy/simpy load on first use: `ukp-sim validate` must start fast
-    import simpy
-
 from ukp_sim.base.destinations import HOME_NEW, KORTTID
-from ukp_sim.base.fields import _f
+from ukp_sim.base.fields import MAX_BEDS, _f
 from ukp_sim.interventions.base import ENABLED_DOC, RAMP_DOC, Episode, Intervention, Ramp, covered
 
 FLAG_TEAM = 1  # followed by the discharge team
@@ -43,7 +38,8 @@ class DischargeTeam:
     enabled: bool = _f(False, ENABLED_DOC)
     start: dt.date = _f(dt.date(2024, 9, 1), "first day the team takes patients (action plan: pilot from 1 Sep 2024)")
     ramp_up_days: int = _f(0, RAMP_DOC + "; scales the referral coverage", min=0, max=3650)
-    capacity: int = _f(20, "patients the team can follow at once (est.); a full team takes no one new", min=0)
+    capacity: int = _f(20, "patients the team can follow at once (est.); a full team takes no one new", min=0,
+                      max=MAX_BEDS)
     follow_up_days: float = _f(
         7.0, "days the team keeps following a patient after discharge (est.)", min=0, max=90
     )
@@ -89,7 +85,7 @@ class Plugin(Intervention):
     flags = {"team": FLAG_TEAM, "team_home": FLAG_TEAM_HOME}
 
     def __init__(self, params: DischargeTeam, model):
-        import simpy
+        import simpy  # on first use: `ukp-sim validate` must start fast
 
         super().__init__(params, model)
         self.env = model.env

@@ -26,14 +26,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # numpy/simpy load on first use: `ukp-sim validate` must start fast
     import numpy as np
 
-from ukp_sim.base.fields import _f, _fd, _req
+from ukp_sim.base.fields import MAX_BEDS, MAX_RELATIVE, _f, _fd, _req
 from ukp_sim.interventions.base import ENABLED_DOC, RAMP_DOC, Intervention, Ramp, covered, day_of, half_up
 
 
 @dataclass(frozen=True, kw_only=True)
 class EscalationLevel:
-    threshold: int = _req("UKP of this municipality waiting in hospital above which temporary beds open", min=0)
-    beds: int = _req("temporary korttidsplasser opened", min=0)
+    threshold: int = _req("UKP of this municipality waiting in hospital above which temporary beds open", min=0,
+                         max=MAX_BEDS)
+    beds: int = _req("temporary korttidsplasser opened", min=0, max=MAX_BEDS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,11 +47,13 @@ class EscalationPlan:
     ramp_up_days: int = _f(0, RAMP_DOC + "; scales the beds opened (temporary and seasonal)", min=0, max=3650)
     municipalities: tuple[str, ...] = _f((), "municipalities with a plan; empty: all")
     threshold_per_10000: float = _f(
-        0.75, "default trigger: UKP waiting per 10,000 inhabitants, rounded up (est.)", min=0
+        0.75, "default trigger: UKP waiting per 10,000 inhabitants, rounded up (est.)", min=0, max=MAX_RELATIVE
     )
-    min_threshold: int = _f(2, "the default trigger is at least this many UKP waiting (est.)", min=0)
-    beds_per_10000: float = _f(0.5, "default temporary beds per 10,000 inhabitants, rounded (est.)", min=0)
-    min_beds: int = _f(1, "default temporary beds at least (est.)", min=0)
+    min_threshold: int = _f(2, "the default trigger is at least this many UKP waiting (est.)", min=0,
+                           max=MAX_BEDS)
+    beds_per_10000: float = _f(0.5, "default temporary beds per 10,000 inhabitants, rounded (est.)", min=0,
+                                  max=MAX_RELATIVE)
+    min_beds: int = _f(1, "default temporary beds at least (est.)", min=0, max=MAX_BEDS)
     levels: dict[str, EscalationLevel] = _fd(dict, "threshold and beds for named municipalities")
     check_hour: float = _f(10.0, "clock hour of the daily check of the UKP count", min=0, max=24)
     lag_days: float = _f(2.0, "days from the trigger until the temporary beds open (est.)", min=0, max=60)
