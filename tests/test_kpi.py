@@ -552,3 +552,139 @@ def test_simulated_korttid_occupancy_stays_within_the_listed_beds(base):
         monthly = df[(df["kpi"] == "korttid_beds_occupied") & (df["municipality"] == name) & (df["month"] > 0)]
         assert (monthly["value"] <= beds + 1e-9).all(), name
     assert value(df, "korttid_beds_occupied") > 0
+
+
+# --------------------------------------------------------------------------------------------
+# The counting rules of DOMAIN.md, pinned on the smallest cases (exact, hand-computed values)
+#
+# "National statistics count a stay's UKP-days as discharge date minus the date of declaration,
+# so a same-day discharge is a 0-day stay." KPI 2 is the share of stays with 0 such days, KPI 3
+# the mean over stays with at least one. A UKP-day is a midnight spent as UKP: in "day" mode it
+# belongs to the day that midnight ends (the declaration date up to the day before discharge).
+# --------------------------------------------------------------------------------------------
+def test_one_day_stay_is_not_a_zero_day_stay(base):
+    """23 hours across one midnight is 1 UKP-day; 23 hours inside one date is 0."""
+    b = Builder(small(base))
+    b.ukp("Melhus", at(3, 10), at(4, 9))       # 10:00 -> 09:00 next day: 1 day
+    df = b.kpis()
+    assert value(df, "ukp_days") == 1.0
+    assert value(df, "ukp_stays") == 1.0
+    assert value(df, "zero_day_share") == 0.0
+    assert value(df, "mean_ukp_stay") == 1.0
+    assert value(df, "mean_ukp_stay_all") == 1.0
+
+    b = Builder(small(base))
+    b.ukp("Melhus", at(3, 0.5), at(3, 23.5))   # 00:30 -> 23:30 the same date: 0 days
+    df = b.kpis()
+    assert value(df, "ukp_days") == 0.0
+    assert value(df, "zero_day_share") == 1.0
+
+
+def test_zero_and_one_day_stays_mixed(base):
+    """Stays of 0, 1, 1 and 2 days: KPI 2 = 1/4, KPI 3 = (1 + 1 + 2) / 3, all-stays mean 4/4."""
+    b = Builder(small(base))
+    b.ukp("Melhus", at(10, 9), at(10, 15))    # 0
+    b.ukp("Melhus", at(20, 14), at(21, 10))   # 1
+    b.ukp("Orkland", at(30, 23), at(31, 1))   # 1 (two hours, one midnight)
+    b.ukp("Orkland", at(40, 8), at(42, 8))    # 2
+    df = b.kpis()
+    assert value(df, "ukp_days") == 4.0
+    assert value(df, "ukp_stays") == 4.0
+    assert value(df, "zero_day_share") == pytest.approx(1 / 4)
+    assert value(df, "mean_ukp_stay") == pytest.approx(4 / 3)
+    assert value(df, "mean_ukp_stay_all") == pytest.approx(1.0)
+    assert value(df, "zero_day_share", "Melhus") == pytest.approx(1 / 2)
+    assert value(df, "zero_day_share", "Orkland") == 0.0
+    assert value(df, "mean_ukp_stay", "Orkland") == pytest.approx(3 / 2)
+
+
+@pytest.mark.parametrize("declared, discharged, days", [
+    (at(3, 23 + 59 / 60), at(4, 1 / 60), 1),   # two minutes across midnight: 1
+    (at(3), at(3, 23.75), 0),                   # declared at 00:00, out before the next midnight: 0
+    (at(3, 12), at(4), 1),                      # discharged on the stroke of midnight: that midnight counts
+    (at(3), at(4), 1),                          # exactly 24 hours from midnight to midnight: 1
+    (at(3, 0.25), at(10, 23.75), 7),            # 7 days 23.5 hours: 7 midnights
+    (at(3, 23.75), at(10, 0.25), 7),            # 6 days 0.5 hours: still 7 midnights
+])
+def test_ukp_days_are_the_midnights_between_declaration_and_discharge(base, declared, discharged, days):
+    b = Builder(small(base))
+    b.ukp("Melhus", declared, discharged)
+    df = b.kpis()
+    assert value(df, "ukp_days") == days
+    assert value(df, "zero_day_share") == (1.0 if days == 0 else 0.0)
+    assert value(df, "mean_ukp_stay_all") == days
+    # the midnight census (beds held by UKP) counts the same midnights
+    assert value(df, "beds_held_by_ukp_mean") * 365 == pytest.approx(days)
+
+
+def test_one_day_stay_across_new_year(base):
+    """31 Dec 2022 15:00 -> 1 Jan 2023 10:00: one UKP-day, on 31 December (day mode), while the
+    stay (and its KPI 2/3 values) belongs to 2023, the year of its discharge."""
+    s = small(base, years=2)
+    assert build_calendar(s).dates[364] == dt.date(2022, 12, 31)
+    b = Builder(s)
+    b.ukp("Melhus", at(364, 15), at(365, 10))
+    b.ukp("Melhus", at(364, 8), at(364, 20))   # a 0-day stay on 31 Dec: a 2022 stay
+    df = b.kpis()
+    assert value(df, "ukp_days", year=2022) == 1.0
+    assert value(df, "ukp_days", year=2022, month=12) == 1.0
+    assert value(df, "ukp_days", year=2023) == 0.0
+    assert value(df, "ukp_stays", year=2022) == 1.0
+    assert value(df, "ukp_stays", year=2023) == 1.0
+    assert value(df, "zero_day_share", year=2022) == 1.0
+    assert value(df, "zero_day_share", year=2023) == 0.0
+    assert value(df, "mean_ukp_stay", year=2023) == 1.0
+    assert math.isnan(value(df, "mean_ukp_stay", year=2022))
+    assert value(df, "cost_nok", year=2022) == pytest.approx(5306)
+    assert value(df, "cost_nok", year=2023) == 0.0
+    # counted by discharge, the day moves to 2023 with its stay
+    b = Builder(small(base, years=2, by="discharge"))
+    b.ukp("Melhus", at(364, 15), at(365, 10))
+    df = b.kpis()
+    assert value(df, "ukp_days", year=2022) == 0.0
+    assert value(df, "ukp_days", year=2023) == 1.0
+    assert value(df, "cost_nok", year=2023) == pytest.approx(5508)
+
+
+def test_readmission_window_edges(base):
+    """KPI 5 counts a next admission up to and including exactly ``window_days`` after the
+    discharge, not a minute later; the window is the scenario's."""
+    s = small(base)
+    b = Builder(s)
+    minute = 1 / (24 * 60)
+    b.ukp("Melhus", at(10, 9), at(14, 12), patient=1, admitted=at(5))
+    b.plain("Melhus", patient=1, admitted=at(44, 12), discharged=at(46))              # exactly 30 days
+    b.ukp("Malvik", at(10, 9), at(14, 12), patient=2, admitted=at(5))
+    b.plain("Malvik", patient=2, admitted=at(44, 12) + minute, discharged=at(46))     # 30 days + 1 minute
+    b.ukp("Skaun", at(10, 9), at(14, 12), patient=3, admitted=at(5))
+    b.plain("Skaun", patient=3, admitted=at(14, 12), discharged=at(16))               # at the same moment
+    df = b.kpis()
+    assert value(df, "readmission_30d_share", "Melhus") == 1.0
+    assert value(df, "readmission_30d_share", "Malvik") == 0.0
+    assert value(df, "readmission_30d_share", "Skaun") == 1.0
+    assert value(df, "readmission_30d_share") == pytest.approx(2 / 3)
+
+    # A 7-day window: 10 days later no longer counts, 7 days later does.
+    s7 = dataclasses.replace(s, readmission=dataclasses.replace(s.readmission, window_days=7))
+    b = Builder(s7)
+    b.ukp("Melhus", at(10, 9), at(14, 12), patient=1, admitted=at(5))
+    b.plain("Melhus", patient=1, admitted=at(24, 12), discharged=at(26))   # 10 days
+    b.ukp("Malvik", at(10, 9), at(14, 12), patient=2, admitted=at(5))
+    b.plain("Malvik", patient=2, admitted=at(21, 12), discharged=at(26))   # 7 days
+    df = b.kpis()
+    assert value(df, "readmission_30d_share", "Melhus") == 0.0
+    assert value(df, "readmission_30d_share", "Malvik") == 1.0
+
+
+def test_readmission_in_the_next_year_counts_for_the_discharge_year(base):
+    """A stay discharged on 20 Dec 2022 and readmitted on 5 Jan 2023 (in the follow-up) is a
+    2022 readmission case; the readmission is no UKP stay of 2023."""
+    s = small(base)  # 2022 + 30 follow-up days
+    b = Builder(s)
+    b.ukp("Melhus", at(350, 9), at(353, 12), patient=1, admitted=at(345))
+    b.plain("Melhus", patient=1, admitted=at(369, 12), discharged=at(372))
+    b.ukp("Malvik", at(350, 9), at(353, 12), patient=2, admitted=at(345))
+    df = b.kpis()
+    assert value(df, "readmission_30d_share") == pytest.approx(1 / 2)
+    assert value(df, "readmission_30d_share", "Melhus") == 1.0
+    assert value(df, "ukp_stays") == 2.0
