@@ -561,6 +561,7 @@ def test_combined_strategy_conserves_patients_and_has_no_negative_waits():
     assert rec.escalations["t_trigger"].size > 0
 
 
+@pytest.mark.slow  # statistical: 3 seeds x 8 interventions of the full baseline
 @pytest.mark.parametrize("key", sorted(DEFAULTS))
 def test_each_intervention_lowers_mean_ukp_days(key):
     """Mean UKP-days in the reported year over 3 seeds (common random numbers): no intervention
@@ -572,6 +573,7 @@ def test_each_intervention_lowers_mean_ukp_days(key):
     assert var < base
 
 
+@pytest.mark.slow  # statistical: 3 seeds x 2 capacities of the full baseline
 def test_more_team_capacity_does_not_raise_ukp_days():
     s_small, s_big = (with_iv(baseline(), discharge_team={**ON, "capacity": c}) for c in (5, 60))
     small = np.mean([ukp_days(s_small, Model(s_small, seed, 0).run()) for seed in SEEDS])

@@ -27,7 +27,11 @@ also_copy =
     scenarios
 CFG
 cd "$scratch"
-"$py/mutmut" run --max-children 2 || true
+# Every function of compute.py except _definitions, whose ~385 mutants only change the prose of
+# the KPI definitions (written into run.json, read by people, not by code).
+"$py/mutmut" run --max-children 2 \
+    'ukp_sim.kpi.compute.x_compute_kpis__mutmut_*' 'ukp_sim.kpi.compute.x__korttid_census__mutmut_*' \
+    'ukp_sim.kpi.compute.x__hospital_census__mutmut_*' 'ukp_sim.kpi.compute.x__readmitted_within__mutmut_*' \
+    'ukp_sim.kpi.compute.x*_Period*__mutmut_*' 'ukp_sim.kpi.compute.x_definitions_for__mutmut_*' || true
 "$py/mutmut" results --all true > mutmut_results.txt 2>&1 || "$py/mutmut" results > mutmut_results.txt 2>&1 || true
-grep -c ": killed" mutmut_results.txt || true
-cat mutmut_results.txt | awk -F': ' '{print $2}' | sort | uniq -c
+awk -F': ' 'NF == 2 {print $2}' mutmut_results.txt | sort | uniq -c
