@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,9 +24,7 @@ from ukp_sim.sim.records import (
     Records,
 )
 from ukp_sim.config.scenario import Scenario
-from ukp_sim.config.loader import load_scenario
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 OYA = "Trondheim/Øya helsehus"
 
 
@@ -35,8 +32,9 @@ OYA = "Trondheim/Øya helsehus"
 # Helpers
 # --------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def base() -> Scenario:
-    return load_scenario(BASELINE)
+def base(baseline_scenario) -> Scenario:
+    """The 2022 baseline (tests/conftest.py), shared and frozen."""
+    return baseline_scenario
 
 
 def small(base: Scenario, *, years: int = 1, warmup: int = 0, followup: int = 30,
