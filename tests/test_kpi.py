@@ -686,3 +686,18 @@ def test_readmission_in_the_next_year_counts_for_the_discharge_year(base):
     assert value(df, "readmission_30d_share") == pytest.approx(1 / 2)
     assert value(df, "readmission_30d_share", "Melhus") == 1.0
     assert value(df, "ukp_stays") == 2.0
+
+
+def test_billing_days_counted_by_discharge_go_to_the_discharge_year(base):
+    """Counting by discharge with the billing rule: the declaration day billed on top of a stay's
+    UKP-days belongs to the same period as those days (the discharge's), not the declaration's."""
+    s = small(base, years=2, by="discharge", cost_basis="billing_days")
+    b = Builder(s)
+    b.ukp("Melhus", at(362, 10), at(367, 9))   # 29 Dec 2022 -> 3 Jan 2023: 5 days + 1 billed, all 2023
+    b.ukp("Melhus", at(100, 10), at(100, 12))  # 0 days: nothing billed
+    df = b.kpis()
+    assert value(df, "cost_nok", year=2022) == 0.0
+    assert value(df, "cost_nok", year=2023) == pytest.approx(6 * 5508)
+    assert value(df, "cost_nok", year=2023, month=1) == pytest.approx(6 * 5508)
+    assert value(df, "cost_nok", year=2022, month=12) == 0.0
+    assert value(df, "ukp_days", year=2023) == 5.0
