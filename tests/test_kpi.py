@@ -701,3 +701,38 @@ def test_billing_days_counted_by_discharge_go_to_the_discharge_year(base):
     assert value(df, "cost_nok", year=2023, month=1) == pytest.approx(6 * 5508)
     assert value(df, "cost_nok", year=2022, month=12) == 0.0
     assert value(df, "ukp_days", year=2023) == 5.0
+
+
+def test_stays_discharged_on_the_first_and_last_day_of_the_period_count(base):
+    """The period's edges: a stay discharged on its first day (1 Jan 2022, after a warm-up) and one
+    discharged on its last day (31 Dec 2022) are stays of 2022; one discharged on 1 Jan 2023 (the
+    follow-up) is not."""
+    s = small(base, warmup=10)  # day 10 = 1 Jan 2022, day 374 = 31 Dec 2022
+    assert build_calendar(s).dates[10] == dt.date(2022, 1, 1)
+    b = Builder(s)
+    b.ukp("Melhus", at(8, 10), at(10, 9))      # 2 days, discharged 1 Jan
+    b.ukp("Malvik", at(371, 10), at(374, 9))   # 3 days, discharged 31 Dec
+    b.ukp("Skaun", at(373, 10), at(375, 9))    # discharged 1 Jan 2023: not a 2022 stay
+    df = b.kpis()
+    assert value(df, "ukp_stays") == 2.0
+    assert value(df, "ukp_stays", "Melhus") == 1.0 and value(df, "ukp_stays", month=1) == 1.0
+    assert value(df, "ukp_stays", "Malvik") == 1.0 and value(df, "ukp_stays", month=12) == 1.0
+    assert value(df, "ukp_stays", "Skaun") == 0.0
+    assert value(df, "mean_ukp_stay") == pytest.approx(2.5)
+    # day mode: the Melhus stay's days (30, 31 Dec 2021) are warm-up days, Skaun's count in 2022
+    assert value(df, "ukp_days") == 0 + 3 + 2
+
+
+def test_a_stay_still_waiting_counts_nowhere_when_counting_by_discharge(base):
+    """By discharge (and with the billing rule), a stay still waiting at the end of the run has no
+    discharge period: its days and its billed declaration day count nowhere."""
+    s = small(base, by="discharge", cost_basis="billing_days")
+    b = Builder(s)
+    b.ukp("Melhus", at(300, 10))               # never discharged
+    b.ukp("Melhus", at(3, 10), at(5, 9))       # 2 days + 1 billed
+    df = b.kpis()
+    assert value(df, "ukp_days") == 2.0
+    assert value(df, "cost_nok") == pytest.approx(3 * 5306)
+    assert value(df, "ukp_stays") == 1.0
+    # the midnight census (beds held) still sees the waiting patient every night to the end
+    assert value(df, "beds_held_by_ukp_mean", month=12) == 1.0
