@@ -135,6 +135,7 @@ def test_no_duplicate_rows(base):
     assert not df.duplicated(["year", "month", "municipality", "kpi"]).any()
 
 
+@pytest.mark.filterwarnings("error")  # an empty mean is NaN on purpose, not a numpy warning
 def test_empty_records_give_zero_days_and_nan_shares(base):
     df = Builder(small(base)).kpis()
     assert value(df, "ukp_days") == 0.0
@@ -159,6 +160,7 @@ def test_ukp_days_count_calendar_dates_not_24_hour_periods(base):
     assert value(df, "zero_day_share") == 0.0
 
 
+@pytest.mark.filterwarnings("error")  # an empty mean is NaN on purpose, not a numpy warning
 def test_same_day_discharge_is_zero_days_and_counts_in_zero_day_share(base):
     b = Builder(small(base))
     b.ukp("Melhus", at(3, 10), at(3, 14))
@@ -436,6 +438,7 @@ def test_municipality_rows_add_up_to_the_total(base):
 # --------------------------------------------------------------------------------------------
 # Stays still waiting at the end
 # --------------------------------------------------------------------------------------------
+@pytest.mark.filterwarnings("error")  # an empty mean is NaN on purpose, not a numpy warning
 def test_stay_still_waiting_counts_its_days_but_not_as_a_stay(base):
     s = small(base)  # period = days 0..364, follow-up to 394
     b = Builder(s)
@@ -736,3 +739,15 @@ def test_a_stay_still_waiting_counts_nowhere_when_counting_by_discharge(base):
     assert value(df, "ukp_stays") == 1.0
     # the midnight census (beds held) still sees the waiting patient every night to the end
     assert value(df, "beds_held_by_ukp_mean", month=12) == 1.0
+
+
+def test_korttid_stay_ending_on_the_first_day_of_the_period_counts(base):
+    """KPI 6 takes korttid stays that end in the period, the first day included."""
+    s = small(base, warmup=10)  # day 10 = 1 Jan 2022
+    b = Builder(s)
+    b.korttid(OYA, at(0, 12), at(10, 9))      # 10 days, ends 1 Jan 2022
+    b.korttid(OYA, at(5, 12), at(9, 9))       # ends 31 Dec 2021: warm-up, left out
+    df = b.kpis()
+    assert value(df, "korttid_los", OYA) == 10.0
+    assert value(df, "korttid_los", OYA, month=1) == 10.0
+    assert value(df, "korttid_los", "Trondheim") == 10.0
