@@ -57,6 +57,7 @@ integer = true
 """
 
 
+@pytest.mark.slow  # statistical: 16 "observed" replications and a search
 def test_calibration_recovers_the_korttid_capacity_that_made_the_data(tmp_path):
     data, _, _ = load_scenario_data(SMALL)
     spec_file = tmp_path / "targets.toml"
