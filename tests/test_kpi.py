@@ -751,3 +751,15 @@ def test_korttid_stay_ending_on_the_first_day_of_the_period_counts(base):
     assert value(df, "korttid_los", OYA) == 10.0
     assert value(df, "korttid_los", OYA, month=1) == 10.0
     assert value(df, "korttid_los", "Trondheim") == 10.0
+
+
+def test_a_same_day_korttid_stay_occupies_no_midnight(base):
+    """Korttid beds occupied are counted at midnight: a stay that starts and ends on the same date
+    (here the first day of the run) holds no bed at any midnight; one ending the next day holds one."""
+    s = small(base)
+    b = Builder(s)
+    b.korttid("Melhus/korttid", at(0, 10), at(0, 15))
+    b.korttid("Malvik/korttid", at(0, 10), at(1, 9))
+    df = b.kpis()
+    assert value(df, "korttid_beds_occupied", "Melhus") == 0.0
+    assert value(df, "korttid_beds_occupied", "Malvik") * 365 == pytest.approx(1)
