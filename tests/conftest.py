@@ -52,9 +52,9 @@ def small_scenario() -> Scenario:
 
 
 @pytest.fixture(scope="session")
-def small_run(small_scenario) -> tuple[Scenario, Records]:
+def small_records(small_scenario) -> Records:
     """One replication of the small scenario (seed ``SMALL_SEED``, replication 0): read only."""
-    return small_scenario, Model(small_scenario, SMALL_SEED, 0).run()
+    return Model(small_scenario, SMALL_SEED, 0).run()
 
 
 @pytest.fixture(scope="session")
