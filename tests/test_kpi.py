@@ -763,3 +763,17 @@ def test_a_same_day_korttid_stay_occupies_no_midnight(base):
     df = b.kpis()
     assert value(df, "korttid_beds_occupied", "Melhus") == 0.0
     assert value(df, "korttid_beds_occupied", "Malvik") * 365 == pytest.approx(1)
+
+
+@pytest.mark.filterwarnings("error")  # no division by zero
+def test_ukp_days_per_1000_of_a_municipality_without_inhabitants_is_nan(base):
+    """The schema accepts population 0; its rate per 1,000 is undefined (NaN), not inf."""
+    s = small(base)
+    melhus = dataclasses.replace(s.municipalities["Melhus"], population=0)
+    s = dataclasses.replace(s, municipalities={**s.municipalities, "Melhus": melhus})
+    b = Builder(s)
+    b.ukp("Melhus", at(3, 10), at(5, 9))
+    df = b.kpis()
+    assert math.isnan(value(df, "ukp_days_per_1000", "Melhus"))
+    assert value(df, "ukp_days", "Melhus") == 2.0
+    assert value(df, "ukp_days_per_1000") == pytest.approx(2 / s.population * 1000)
