@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run shell baseline test test-fast bench validate calibrate clean
+.PHONY: run shell baseline test test-fast backtest backtest-update bench validate calibrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,15 @@ test: $(STAMP)
 ## test-fast: everything but the slow statistical tests
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
+
+## backtest: a small scenario's KPIs against the pinned tests/backtest/expected_kpis.csv (part of test-fast)
+backtest: $(STAMP)
+	$(BIN)/python -m pytest -q tests/backtest
+
+## backtest-update: rewrite tests/backtest/expected_kpis.csv after an INTENDED change of numbers;
+## commit the CSV in a commit of its own that says which numbers moved and why
+backtest-update: $(STAMP)
+	$(BIN)/python -m tests.backtest.regenerate
 
 ## bench: speed figures (CPU time), see benchmarks/
 bench: $(STAMP)

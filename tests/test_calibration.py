@@ -57,6 +57,7 @@ integer = true
 """
 
 
+@pytest.mark.slow  # statistical: 16 "observed" replications and a search
 def test_calibration_recovers_the_korttid_capacity_that_made_the_data(tmp_path):
     data, _, _ = load_scenario_data(SMALL)
     spec_file = tmp_path / "targets.toml"
@@ -158,25 +159,48 @@ def test_the_real_targets_file_loads_and_every_parameter_matches_the_baseline():
     assert {t.year for t in spec.target} == {2022, 2023}
 
 
-# Targets the committed fit misses (calibration/report.md; README "Calibration" says why):
-# Malvik 2022 is +12 % against its ±10 % band and Melhus 2023 +21 %.
-KNOWN_MISSES = {(2022, "ukp_days", "Malvik"), (2023, "ukp_days", "Melhus")}
+def _claimed_fit(path) -> tuple[int, int]:
+    """(targets met, targets) as the calibrated scenario file's header states them."""
+    import re
+
+    m = re.search(r"^# Fit of the best set \(\d+ replications\): (\d+) of (\d+) targets within tolerance\.$",
+                  path.read_text(encoding="utf-8"), re.M)
+    assert m, f"{path.name}: no fit line in the header"
+    return int(m.group(1)), int(m.group(2))
+
+
+def _report_section(text: str, heading: str) -> str:
+    start = text.index(heading)
+    nxt = text.find("\n## ", start + len(heading))
+    return text[start:] if nxt < 0 else text[start:nxt]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("year", [2022, 2023])
-def test_calibrated_baseline_passes_its_targets(year):
-    """The calibrated scenario file, read back, meets every fitted target within the issue's
-    tolerance as the mean of 30 replications with the calibration's seed (the fit report's
-    numbers), except the misses listed above; the community UKP-days, the headline, within ±5 %."""
+def test_calibrated_baseline_meets_what_its_fit_claims_and_reports_every_miss(year):
+    """The calibrated scenario file, read back and rerun as the mean of 30 replications with the
+    calibration's seed, meets at least as many targets as its header claims (so a better fit
+    passes, a worse one fails); every target it misses is marked as a miss in the committed
+    calibration report (nobody reads a miss as a pass); and the headline, the community's
+    UKP-days, is within +-5 % of the observed figure."""
     from ukp_sim.analysis.calibration import check_fit
 
     spec = load_calibration_spec(HERE.parents[0] / "calibration" / "targets.toml")
     path = HERE.parents[0] / "scenarios" / f"baseline_{year}.toml"
+    claimed, n_targets = _claimed_fit(path)
+    assert claimed >= n_targets - 2  # the committed fit misses at most two targets a year
     data, _, _ = load_scenario_data(path)
     rows = check_fit(data, path, spec.targets_for(year), seed=2022, reps=30, jobs=2)
-    failed = {(r.target.year, r.target.kpi, r.target.municipality) for r in rows if not r.passed}
-    assert failed == {k for k in KNOWN_MISSES if k[0] == year}, failed
+    assert len(rows) == n_targets
+    passed = [r for r in rows if r.passed]
+    assert len(passed) >= claimed, [(r.target.kpi, r.target.municipality, r.mean) for r in rows if not r.passed]
+    fit = _report_section((HERE.parents[0] / "calibration" / "report.en.md").read_text(encoding="utf-8"),
+                          f"## Fit {year}")
+    for r in rows:
+        if not r.passed:
+            line = next((ln for ln in fit.splitlines()
+                         if ln.startswith(f"| {r.target.kpi} — {r.target.municipality} |")), None)
+            assert line is not None and "**fail**" in line, (year, r.target.kpi, r.target.municipality)
     total = next(r for r in rows if r.target.kpi == "ukp_days" and r.target.municipality == "Total")
     assert abs(total.mean - total.target.observed) <= 0.05 * total.target.observed
 

@@ -182,6 +182,7 @@ def test_a_scenario_against_itself_has_a_ci_of_exactly_zero(runs, files):
     assert not np.signbit(sv[["mean", "ci_low", "ci_high"]].to_numpy()).any()  # 0, not -0
 
 
+@pytest.mark.slow  # statistical: the paired CI over 5 baseline replications
 def test_more_korttid_beds_in_melhus_lower_its_ukp_days_with_a_narrower_paired_ci(runs, melhus_diff):
     row = melhus_diff[(melhus_diff["municipality"] == "Melhus") & (melhus_diff["kpi"] == "ukp_days")
                       & (melhus_diff["month"] == WHOLE_YEAR)].iloc[0]
@@ -322,6 +323,7 @@ def test_compare_run_json(compare_dir, files):
     assert set(meta["scenario_values"]) == {"base", "melhus_plus_2", "malvik_plus_4"}
 
 
+@pytest.mark.slow  # 9 more baseline runs; jobs-independence is also checked fast in test_cli and test_experiment
 def test_compare_jobs_do_not_change_the_numbers(compare_dir, files, tmp_path):
     out = tmp_path / "par"
     rc, _, err = run_main(compare_args(files, out, "--jobs", "2"))

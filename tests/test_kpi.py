@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,9 +24,7 @@ from ukp_sim.sim.records import (
     Records,
 )
 from ukp_sim.config.scenario import Scenario
-from ukp_sim.config.loader import load_scenario
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "prior" / "baseline_prior.toml"
 OYA = "Trondheim/Øya helsehus"
 
 
@@ -35,8 +32,9 @@ OYA = "Trondheim/Øya helsehus"
 # Helpers
 # --------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def base() -> Scenario:
-    return load_scenario(BASELINE)
+def base(baseline_scenario) -> Scenario:
+    """The 2022 baseline (tests/conftest.py), shared and frozen."""
+    return baseline_scenario
 
 
 def small(base: Scenario, *, years: int = 1, warmup: int = 0, followup: int = 30,
@@ -137,6 +135,7 @@ def test_no_duplicate_rows(base):
     assert not df.duplicated(["year", "month", "municipality", "kpi"]).any()
 
 
+@pytest.mark.filterwarnings("error")  # an empty mean is NaN on purpose, not a numpy warning
 def test_empty_records_give_zero_days_and_nan_shares(base):
     df = Builder(small(base)).kpis()
     assert value(df, "ukp_days") == 0.0
@@ -161,6 +160,7 @@ def test_ukp_days_count_calendar_dates_not_24_hour_periods(base):
     assert value(df, "zero_day_share") == 0.0
 
 
+@pytest.mark.filterwarnings("error")  # an empty mean is NaN on purpose, not a numpy warning
 def test_same_day_discharge_is_zero_days_and_counts_in_zero_day_share(base):
     b = Builder(small(base))
     b.ukp("Melhus", at(3, 10), at(3, 14))
@@ -438,6 +438,7 @@ def test_municipality_rows_add_up_to_the_total(base):
 # --------------------------------------------------------------------------------------------
 # Stays still waiting at the end
 # --------------------------------------------------------------------------------------------
+@pytest.mark.filterwarnings("error")  # an empty mean is NaN on purpose, not a numpy warning
 def test_stay_still_waiting_counts_its_days_but_not_as_a_stay(base):
     s = small(base)  # period = days 0..364, follow-up to 394
     b = Builder(s)
@@ -552,3 +553,227 @@ def test_simulated_korttid_occupancy_stays_within_the_listed_beds(base):
         monthly = df[(df["kpi"] == "korttid_beds_occupied") & (df["municipality"] == name) & (df["month"] > 0)]
         assert (monthly["value"] <= beds + 1e-9).all(), name
     assert value(df, "korttid_beds_occupied") > 0
+
+
+# --------------------------------------------------------------------------------------------
+# The counting rules of DOMAIN.md, pinned on the smallest cases (exact, hand-computed values)
+#
+# "National statistics count a stay's UKP-days as discharge date minus the date of declaration,
+# so a same-day discharge is a 0-day stay." KPI 2 is the share of stays with 0 such days, KPI 3
+# the mean over stays with at least one. A UKP-day is a midnight spent as UKP: in "day" mode it
+# belongs to the day that midnight ends (the declaration date up to the day before discharge).
+# --------------------------------------------------------------------------------------------
+def test_one_day_stay_is_not_a_zero_day_stay(base):
+    """23 hours across one midnight is 1 UKP-day; 23 hours inside one date is 0."""
+    b = Builder(small(base))
+    b.ukp("Melhus", at(3, 10), at(4, 9))       # 10:00 -> 09:00 next day: 1 day
+    df = b.kpis()
+    assert value(df, "ukp_days") == 1.0
+    assert value(df, "ukp_stays") == 1.0
+    assert value(df, "zero_day_share") == 0.0
+    assert value(df, "mean_ukp_stay") == 1.0
+    assert value(df, "mean_ukp_stay_all") == 1.0
+
+    b = Builder(small(base))
+    b.ukp("Melhus", at(3, 0.5), at(3, 23.5))   # 00:30 -> 23:30 the same date: 0 days
+    df = b.kpis()
+    assert value(df, "ukp_days") == 0.0
+    assert value(df, "zero_day_share") == 1.0
+
+
+def test_zero_and_one_day_stays_mixed(base):
+    """Stays of 0, 1, 1 and 2 days: KPI 2 = 1/4, KPI 3 = (1 + 1 + 2) / 3, all-stays mean 4/4."""
+    b = Builder(small(base))
+    b.ukp("Melhus", at(10, 9), at(10, 15))    # 0
+    b.ukp("Melhus", at(20, 14), at(21, 10))   # 1
+    b.ukp("Orkland", at(30, 23), at(31, 1))   # 1 (two hours, one midnight)
+    b.ukp("Orkland", at(40, 8), at(42, 8))    # 2
+    df = b.kpis()
+    assert value(df, "ukp_days") == 4.0
+    assert value(df, "ukp_stays") == 4.0
+    assert value(df, "zero_day_share") == pytest.approx(1 / 4)
+    assert value(df, "mean_ukp_stay") == pytest.approx(4 / 3)
+    assert value(df, "mean_ukp_stay_all") == pytest.approx(1.0)
+    assert value(df, "zero_day_share", "Melhus") == pytest.approx(1 / 2)
+    assert value(df, "zero_day_share", "Orkland") == 0.0
+    assert value(df, "mean_ukp_stay", "Orkland") == pytest.approx(3 / 2)
+
+
+@pytest.mark.parametrize("declared, discharged, days", [
+    (at(3, 23 + 59 / 60), at(4, 1 / 60), 1),   # two minutes across midnight: 1
+    (at(3), at(3, 23.75), 0),                   # declared at 00:00, out before the next midnight: 0
+    (at(3, 12), at(4), 1),                      # discharged on the stroke of midnight: that midnight counts
+    (at(3), at(4), 1),                          # exactly 24 hours from midnight to midnight: 1
+    (at(3, 0.25), at(10, 23.75), 7),            # 7 days 23.5 hours: 7 midnights
+    (at(3, 23.75), at(10, 0.25), 7),            # 6 days 0.5 hours: still 7 midnights
+])
+def test_ukp_days_are_the_midnights_between_declaration_and_discharge(base, declared, discharged, days):
+    b = Builder(small(base))
+    b.ukp("Melhus", declared, discharged)
+    df = b.kpis()
+    assert value(df, "ukp_days") == days
+    assert value(df, "zero_day_share") == (1.0 if days == 0 else 0.0)
+    assert value(df, "mean_ukp_stay_all") == days
+    # the midnight census (beds held by UKP) counts the same midnights
+    assert value(df, "beds_held_by_ukp_mean") * 365 == pytest.approx(days)
+
+
+def test_one_day_stay_across_new_year(base):
+    """31 Dec 2022 15:00 -> 1 Jan 2023 10:00: one UKP-day, on 31 December (day mode), while the
+    stay (and its KPI 2/3 values) belongs to 2023, the year of its discharge."""
+    s = small(base, years=2)
+    assert build_calendar(s).dates[364] == dt.date(2022, 12, 31)
+    b = Builder(s)
+    b.ukp("Melhus", at(364, 15), at(365, 10))
+    b.ukp("Melhus", at(364, 8), at(364, 20))   # a 0-day stay on 31 Dec: a 2022 stay
+    df = b.kpis()
+    assert value(df, "ukp_days", year=2022) == 1.0
+    assert value(df, "ukp_days", year=2022, month=12) == 1.0
+    assert value(df, "ukp_days", year=2023) == 0.0
+    assert value(df, "ukp_stays", year=2022) == 1.0
+    assert value(df, "ukp_stays", year=2023) == 1.0
+    assert value(df, "zero_day_share", year=2022) == 1.0
+    assert value(df, "zero_day_share", year=2023) == 0.0
+    assert value(df, "mean_ukp_stay", year=2023) == 1.0
+    assert math.isnan(value(df, "mean_ukp_stay", year=2022))
+    assert value(df, "cost_nok", year=2022) == pytest.approx(5306)
+    assert value(df, "cost_nok", year=2023) == 0.0
+    # counted by discharge, the day moves to 2023 with its stay
+    b = Builder(small(base, years=2, by="discharge"))
+    b.ukp("Melhus", at(364, 15), at(365, 10))
+    df = b.kpis()
+    assert value(df, "ukp_days", year=2022) == 0.0
+    assert value(df, "ukp_days", year=2023) == 1.0
+    assert value(df, "cost_nok", year=2023) == pytest.approx(5508)
+
+
+def test_readmission_window_edges(base):
+    """KPI 5 counts a next admission up to and including exactly ``window_days`` after the
+    discharge, not a minute later; the window is the scenario's."""
+    s = small(base)
+    b = Builder(s)
+    minute = 1 / (24 * 60)
+    b.ukp("Melhus", at(10, 9), at(14, 12), patient=1, admitted=at(5))
+    b.plain("Melhus", patient=1, admitted=at(44, 12), discharged=at(46))              # exactly 30 days
+    b.ukp("Malvik", at(10, 9), at(14, 12), patient=2, admitted=at(5))
+    b.plain("Malvik", patient=2, admitted=at(44, 12) + minute, discharged=at(46))     # 30 days + 1 minute
+    b.ukp("Skaun", at(10, 9), at(14, 12), patient=3, admitted=at(5))
+    b.plain("Skaun", patient=3, admitted=at(14, 12), discharged=at(16))               # at the same moment
+    df = b.kpis()
+    assert value(df, "readmission_30d_share", "Melhus") == 1.0
+    assert value(df, "readmission_30d_share", "Malvik") == 0.0
+    assert value(df, "readmission_30d_share", "Skaun") == 1.0
+    assert value(df, "readmission_30d_share") == pytest.approx(2 / 3)
+
+    # A 7-day window: 10 days later no longer counts, 7 days later does.
+    s7 = dataclasses.replace(s, readmission=dataclasses.replace(s.readmission, window_days=7))
+    b = Builder(s7)
+    b.ukp("Melhus", at(10, 9), at(14, 12), patient=1, admitted=at(5))
+    b.plain("Melhus", patient=1, admitted=at(24, 12), discharged=at(26))   # 10 days
+    b.ukp("Malvik", at(10, 9), at(14, 12), patient=2, admitted=at(5))
+    b.plain("Malvik", patient=2, admitted=at(21, 12), discharged=at(26))   # 7 days
+    df = b.kpis()
+    assert value(df, "readmission_30d_share", "Melhus") == 0.0
+    assert value(df, "readmission_30d_share", "Malvik") == 1.0
+
+
+def test_readmission_in_the_next_year_counts_for_the_discharge_year(base):
+    """A stay discharged on 20 Dec 2022 and readmitted on 5 Jan 2023 (in the follow-up) is a
+    2022 readmission case; the readmission is no UKP stay of 2023."""
+    s = small(base)  # 2022 + 30 follow-up days
+    b = Builder(s)
+    b.ukp("Melhus", at(350, 9), at(353, 12), patient=1, admitted=at(345))
+    b.plain("Melhus", patient=1, admitted=at(369, 12), discharged=at(372))
+    b.ukp("Malvik", at(350, 9), at(353, 12), patient=2, admitted=at(345))
+    df = b.kpis()
+    assert value(df, "readmission_30d_share") == pytest.approx(1 / 2)
+    assert value(df, "readmission_30d_share", "Melhus") == 1.0
+    assert value(df, "ukp_stays") == 2.0
+
+
+def test_billing_days_counted_by_discharge_go_to_the_discharge_year(base):
+    """Counting by discharge with the billing rule: the declaration day billed on top of a stay's
+    UKP-days belongs to the same period as those days (the discharge's), not the declaration's."""
+    s = small(base, years=2, by="discharge", cost_basis="billing_days")
+    b = Builder(s)
+    b.ukp("Melhus", at(362, 10), at(367, 9))   # 29 Dec 2022 -> 3 Jan 2023: 5 days + 1 billed, all 2023
+    b.ukp("Melhus", at(100, 10), at(100, 12))  # 0 days: nothing billed
+    df = b.kpis()
+    assert value(df, "cost_nok", year=2022) == 0.0
+    assert value(df, "cost_nok", year=2023) == pytest.approx(6 * 5508)
+    assert value(df, "cost_nok", year=2023, month=1) == pytest.approx(6 * 5508)
+    assert value(df, "cost_nok", year=2022, month=12) == 0.0
+    assert value(df, "ukp_days", year=2023) == 5.0
+
+
+def test_stays_discharged_on_the_first_and_last_day_of_the_period_count(base):
+    """The period's edges: a stay discharged on its first day (1 Jan 2022, after a warm-up) and one
+    discharged on its last day (31 Dec 2022) are stays of 2022; one discharged on 1 Jan 2023 (the
+    follow-up) is not."""
+    s = small(base, warmup=10)  # day 10 = 1 Jan 2022, day 374 = 31 Dec 2022
+    assert build_calendar(s).dates[10] == dt.date(2022, 1, 1)
+    b = Builder(s)
+    b.ukp("Melhus", at(8, 10), at(10, 9))      # 2 days, discharged 1 Jan
+    b.ukp("Malvik", at(371, 10), at(374, 9))   # 3 days, discharged 31 Dec
+    b.ukp("Skaun", at(373, 10), at(375, 9))    # discharged 1 Jan 2023: not a 2022 stay
+    df = b.kpis()
+    assert value(df, "ukp_stays") == 2.0
+    assert value(df, "ukp_stays", "Melhus") == 1.0 and value(df, "ukp_stays", month=1) == 1.0
+    assert value(df, "ukp_stays", "Malvik") == 1.0 and value(df, "ukp_stays", month=12) == 1.0
+    assert value(df, "ukp_stays", "Skaun") == 0.0
+    assert value(df, "mean_ukp_stay") == pytest.approx(2.5)
+    # day mode: the Melhus stay's days (30, 31 Dec 2021) are warm-up days, Skaun's count in 2022
+    assert value(df, "ukp_days") == 0 + 3 + 2
+
+
+def test_a_stay_still_waiting_counts_nowhere_when_counting_by_discharge(base):
+    """By discharge (and with the billing rule), a stay still waiting at the end of the run has no
+    discharge period: its days and its billed declaration day count nowhere."""
+    s = small(base, by="discharge", cost_basis="billing_days")
+    b = Builder(s)
+    b.ukp("Melhus", at(300, 10))               # never discharged
+    b.ukp("Melhus", at(3, 10), at(5, 9))       # 2 days + 1 billed
+    df = b.kpis()
+    assert value(df, "ukp_days") == 2.0
+    assert value(df, "cost_nok") == pytest.approx(3 * 5306)
+    assert value(df, "ukp_stays") == 1.0
+    # the midnight census (beds held) still sees the waiting patient every night to the end
+    assert value(df, "beds_held_by_ukp_mean", month=12) == 1.0
+
+
+def test_korttid_stay_ending_on_the_first_day_of_the_period_counts(base):
+    """KPI 6 takes korttid stays that end in the period, the first day included."""
+    s = small(base, warmup=10)  # day 10 = 1 Jan 2022
+    b = Builder(s)
+    b.korttid(OYA, at(0, 12), at(10, 9))      # 10 days, ends 1 Jan 2022
+    b.korttid(OYA, at(5, 12), at(9, 9))       # ends 31 Dec 2021: warm-up, left out
+    df = b.kpis()
+    assert value(df, "korttid_los", OYA) == 10.0
+    assert value(df, "korttid_los", OYA, month=1) == 10.0
+    assert value(df, "korttid_los", "Trondheim") == 10.0
+
+
+def test_a_same_day_korttid_stay_occupies_no_midnight(base):
+    """Korttid beds occupied are counted at midnight: a stay that starts and ends on the same date
+    (here the first day of the run) holds no bed at any midnight; one ending the next day holds one."""
+    s = small(base)
+    b = Builder(s)
+    b.korttid("Melhus/korttid", at(0, 10), at(0, 15))
+    b.korttid("Malvik/korttid", at(0, 10), at(1, 9))
+    df = b.kpis()
+    assert value(df, "korttid_beds_occupied", "Melhus") == 0.0
+    assert value(df, "korttid_beds_occupied", "Malvik") * 365 == pytest.approx(1)
+
+
+@pytest.mark.filterwarnings("error")  # no division by zero
+def test_ukp_days_per_1000_of_a_municipality_without_inhabitants_is_nan(base):
+    """The schema accepts population 0; its rate per 1,000 is undefined (NaN), not inf."""
+    s = small(base)
+    melhus = dataclasses.replace(s.municipalities["Melhus"], population=0)
+    s = dataclasses.replace(s, municipalities={**s.municipalities, "Melhus": melhus})
+    b = Builder(s)
+    b.ukp("Melhus", at(3, 10), at(5, 9))
+    df = b.kpis()
+    assert math.isnan(value(df, "ukp_days_per_1000", "Melhus"))
+    assert value(df, "ukp_days", "Melhus") == 2.0
+    assert value(df, "ukp_days_per_1000") == pytest.approx(2 / s.population * 1000)

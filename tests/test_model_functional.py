@@ -91,6 +91,7 @@ def ukp_days(variant: str, seed: int) -> int:
 # ------------------------------------------------------------------------------------------------
 # Capacity and demand
 # ------------------------------------------------------------------------------------------------
+@pytest.mark.slow  # statistical: 5 seeds x 2 variants of the full baseline
 def test_more_korttid_beds_never_raise_ukp_days():
     """+20 % beds in every unit: fewer UKP-days, per seed and on average.
 
@@ -116,6 +117,7 @@ def test_more_korttid_beds_never_raise_ukp_days():
         assert more[seed] <= base[seed], f"seed {seed}: {more[seed]} UKP-days with +20 % beds > {base[seed]}"
 
 
+@pytest.mark.slow  # statistical: 5 seeds x 2 variants of the full baseline
 def test_more_admissions_raise_ukp_days():
     """+20 % admissions: more UKP-days on average over 5 seeds. The Poisson counts are redrawn
     with a higher rate, so CRN only holds loosely here and only the mean is asserted (measured

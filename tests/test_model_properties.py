@@ -16,20 +16,17 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ukp_sim.sim.model import Model, build_calendar
+from ukp_sim.kpi import TOTAL, WHOLE_YEAR, compute_kpis
+from ukp_sim.sim.model import Model, build_calendar, period_bounds
 from ukp_sim.sim.records import END_DEATH, END_READMISSION, FROM_HOSPITAL, KORTTID, NO_DESTINATION
-from ukp_sim.config.scenario import InitialState, Municipality
-from ukp_sim.config.loader import load_scenario
+from ukp_sim.config.scenario import InitialState
 
-ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "prior" / "baseline_prior.toml"
 KEEP = ("Trondheim", "Melhus", "Osen")
 
 # Few examples, each a short run: the whole file stays well under the non-slow time budget.
@@ -39,15 +36,14 @@ PROPERTY_SETTINGS = settings(
 
 
 @pytest.fixture(scope="module")
-def baseline():
-    return load_scenario(BASELINE)
+def baseline(baseline_scenario):
+    return baseline_scenario
 
 
 def reduced(base, *, beds_factor: float, decision_mean: float, admissions_factor: float,
             holiday_factor: float, init_ukp: int, init_korttid: int, complex_share: float = 0.0):
     """The baseline cut down to three municipalities with the drawn parameters."""
     munis = {}
-    has_complex = "complex_share" in {f.name for f in dataclasses.fields(Municipality)}
     for name in KEEP:
         m = base.municipalities[name]
         units = {
@@ -60,8 +56,7 @@ def reduced(base, *, beds_factor: float, decision_mean: float, admissions_factor
             decision_hours=dataclasses.replace(m.decision_hours, mean=decision_mean),
             reception=dataclasses.replace(m.reception, holiday_capacity_factor=holiday_factor),
         )
-        if has_complex:  # days of extra planning for a share of the patients
-            munis[name] = dataclasses.replace(munis[name], complex_share=complex_share)
+        munis[name] = dataclasses.replace(munis[name], complex_share=complex_share)  # extra planning days
     melhus_beds = sum(u.beds for u in munis["Melhus"].korttid.units.values())
     initial = {}
     if init_ukp or init_korttid:
@@ -119,11 +114,6 @@ def test_patients_are_conserved(baseline, params, seed):
     inside = np.isnan(t_dis)
     assert np.all(discharged ^ inside), "t_discharged must be a finite time or NaN"
     assert np.all(t_dis[discharged] <= H)
-    admitted = int(np.count_nonzero(t_adm <= H))
-    # Census at the end by event counting: admissions up to H minus discharges up to H.
-    census_end = admitted - int(np.count_nonzero(t_dis[discharged] <= H))
-    assert admitted == int(discharged.sum()) + int(inside.sum())
-    assert census_end == int(inside.sum())
 
     # Patient-level conservation: a patient's stays are numbered 1..k without gaps, only the last
     # one may still be going on, and a patient is inside at most once.
@@ -176,8 +166,7 @@ def test_no_negative_wait(baseline, params, seed):
     fin = np.isfinite(t_dis)
     assert np.all(t_dis[fin] >= t_adm[fin])
     # Decision times: with mean 0 (and no complex planning) the municipality decides at once.
-    if params["decision_mean"] == 0.0 and all(getattr(m, "complex_share", 0.0) == 0.0
-                                              for m in s.municipalities.values()):
+    if params["decision_mean"] == 0.0 and params["complex_share"] == 0.0:
         assert np.array_equal(t_ready[declared], t_decl[declared])
 
     # Every UKP discharge happens while its municipality receives patients: on a reception
@@ -286,6 +275,7 @@ def test_korttid_occupancy_within_beds(baseline, params, seed):
     s, rec = run(baseline, params, seed)
     beds = unit_beds(s)
     k = rec.korttid
+    assert k["unit"].size > 0  # korttid stays happened, so the checks below are not empty
     assert np.all((k["unit"] >= 0) & (k["unit"] < beds.size))
     peak = max_occupancy(k, beds.size)
     assert np.all(peak <= beds), f"peak occupancy {peak} exceeds beds {beds}"
@@ -295,26 +285,68 @@ def test_korttid_occupancy_within_beds(baseline, params, seed):
 
 
 # ------------------------------------------------------------------------------------------------
-# 5. UKP-days = discharge date - declaration date = midnights spent as UKP
+# 5. UKP-days = discharge date - declaration date = midnights spent as UKP, and the KPIs count them
 # ------------------------------------------------------------------------------------------------
+def midnights(a: float, b: float) -> int:
+    """The midnights k (integer day boundaries) with a < k <= b, counted one by one."""
+    return sum(1 for k in range(int(a), int(b) + 2) if a < k <= b)
+
+
 @PROPERTY_SETTINGS
 @given(params=scenario_params, seed=seeds)
 def test_ukp_days_count_midnights(baseline, params, seed):
     s, rec = run(baseline, params, seed)
+    s = dataclasses.replace(s, kpi=dataclasses.replace(s.kpi, ukp_days_by="day"))
+    cal = build_calendar(s)
+    df = compute_kpis(rec, s, cal)
     st_ = rec.stays
+    names = list(s.municipalities)
+
+    # Per stay: discharge date - declaration date, the count of midnights, and the wait's bounds.
     sel = np.isfinite(st_["t_declared"]) & np.isfinite(st_["t_discharged"])
     t_decl, t_dis = st_["t_declared"][sel], st_["t_discharged"][sel]
-    ukp_days = np.floor(t_dis) - np.floor(t_decl)
-    assert np.all(ukp_days >= 0)
-    # Brute force: the midnights k (integer day boundaries) with t_decl < k <= t_dis.
-    midnights = np.array([
-        sum(1 for k in range(int(a), int(b) + 2) if a < k <= b) for a, b in zip(t_decl.tolist(), t_dis.tolist())
-    ])
-    assert np.array_equal(ukp_days.astype(int), midnights)
-    # And by the calendar: the difference of the two dates.
-    cal = build_calendar(s)
+    assert t_decl.size > 0
+    per_stay = np.array([midnights(a, b) for a, b in zip(t_decl.tolist(), t_dis.tolist())])
     dates = np.array([(cal.dates[int(b)] - cal.dates[int(a)]).days for a, b in zip(t_decl.tolist(), t_dis.tolist())])
-    assert np.array_equal(ukp_days.astype(int), dates)
-    # The count of midnights is the wait rounded down or up.
+    assert np.array_equal(per_stay, dates)
     wait = t_dis - t_decl
-    assert np.all((ukp_days >= np.floor(wait)) & (ukp_days <= np.floor(wait) + 1))
+    assert np.all((per_stay >= np.floor(wait)) & (per_stay <= np.floor(wait) + 1))
+
+    # KPI 1 by brute force: every midnight a declared patient spends in hospital is a UKP-day of
+    # the day that midnight ends; a stay still waiting counts every midnight to the end of the run.
+    _, start, end = period_bounds(s)
+    first, last = (start - cal.origin).days, (end - cal.origin).days
+    days = np.zeros((len(names), cal.n_days))
+    ukp = np.isfinite(st_["t_declared"])
+    for m, a, b in zip(st_["municipality"][ukp].tolist(), st_["t_declared"][ukp].tolist(),
+                       st_["t_discharged"][ukp].tolist()):
+        b = float(cal.n_days) if math.isnan(b) else b
+        for k in range(int(a), int(b) + 2):
+            if a < k <= b and first <= k - 1 < last:
+                days[m, k - 1] += 1
+    assert days.sum() > 0
+    kpi = df[(df["kpi"] == "ukp_days")].set_index(["year", "month", "municipality"])["value"]
+    year, month = cal.year, cal.month
+    for y in np.unique(year[first:last]):
+        in_year = (year == y)
+        for mi, name in enumerate([*names, TOTAL]):
+            rows = slice(None) if name == TOTAL else mi
+            assert kpi[(int(y), WHOLE_YEAR, name)] == days[rows][..., in_year].sum(), (y, name)
+            for mo in np.unique(month[in_year]):
+                got = kpi[(int(y), int(mo), name)]
+                assert got == days[rows][..., in_year & (month == mo)].sum(), (y, mo, name)
+
+    # KPI 2 and 3 of the stays discharged in each year: 0-day share and the mean over >= 1 day.
+    dis_day = np.floor(t_dis).astype(int)
+    for y in np.unique(year[first:last]):
+        in_p = (dis_day >= first) & (dis_day < last) & (year[np.minimum(dis_day, cal.n_days - 1)] == y)
+        row = df[(df["year"] == y) & (df["month"] == WHOLE_YEAR) & (df["municipality"] == TOTAL)].set_index("kpi")["value"]
+        assert row["ukp_stays"] == in_p.sum()
+        if in_p.any():
+            assert row["zero_day_share"] == pytest.approx(np.mean(per_stay[in_p] == 0), abs=1e-12)
+        else:
+            assert math.isnan(row["zero_day_share"])
+        if (per_stay[in_p] > 0).any():
+            assert row["mean_ukp_stay"] == pytest.approx(per_stay[in_p][per_stay[in_p] > 0].mean(), rel=1e-12)
+        else:
+            assert math.isnan(row["mean_ukp_stay"])

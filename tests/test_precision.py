@@ -181,6 +181,7 @@ def test_a_loose_precision_needs_only_the_minimum(small):
     assert sorted(res.results[""].table["replication"].unique()) == [0, 1, 2]
 
 
+@pytest.mark.slow  # 4 + 4 + 4 baseline replications
 def test_a_tight_precision_runs_to_the_maximum_and_is_reproducible(small):
     res = run_to_precision(small, SEED, 0.001, min_replications=2, max_replications=4)
     assert not res.met and res.replications == 4 and res.batches == [2, 4]
@@ -192,6 +193,7 @@ def test_a_tight_precision_runs_to_the_maximum_and_is_reproducible(small):
     pd.testing.assert_frame_equal(again.achieved, res.achieved)
 
 
+@pytest.mark.slow  # up to 2 x 8 baseline replications
 def test_the_chosen_n_is_reproducible_for_any_jobs(small):
     # (with this seed: 3 replications, then a batch up to the 6 the spread asks for, met)
     kw = dict(kpis=("mean_ukp_stay",), min_replications=3, max_replications=8)
@@ -226,6 +228,7 @@ def test_run_with_a_loose_precision(small_file, tmp_path):
     assert sorted(pd.read_csv(out / "replications.csv")["replication"].unique()) == [0, 1, 2]
 
 
+@pytest.mark.slow  # 4 baseline replications
 def test_run_with_a_tight_precision_reports_not_met(small_file, tmp_path):
     out = tmp_path / "out"
     rc, stdout, err = run_main(["run", str(small_file), "--precision", "0.001", "--min-replications", "2",
@@ -248,6 +251,7 @@ def test_run_without_precision_records_none(small_file, tmp_path):
     assert json.loads((out / "run.json").read_text(encoding="utf-8"))["precision"] is None
 
 
+@pytest.mark.slow  # 2 x 3 baseline replications
 def test_compare_with_precision_uses_one_n_for_every_scenario(small_file, tmp_path):
     other = tmp_path / "other.toml"
     other.write_text(f'extends = {json.dumps(str(small_file))}\nname = "other"\n'

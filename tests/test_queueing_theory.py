@@ -28,11 +28,11 @@ from scipy import stats
 
 from ukp_sim.sim.model import Model, period_bounds
 from ukp_sim.config.loader import load_scenario
+from ukp_sim.sim.records import FROM_HOSPITAL, KORTTID
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 MMC = HERE / "scenarios" / "mmc.toml"
-BASELINE = ROOT / "scenarios" / "prior" / "baseline_prior.toml"
 
 # The M/M/c parameters the fixture encodes (checked against the file in test_mmc_fixture_...).
 LAMBDA = 292.2 / 365.25  # declarations a day = admissions_per_year / DAYS_PER_YEAR
@@ -104,7 +104,12 @@ def mmc_replication(s, seed: int, rep: int) -> dict:
     k = rec.korttid
     t_end = np.where(np.isnan(k["t_end"]), rec.horizon, k["t_end"])
     busy = (np.clip(t_end, a, b) - np.clip(k["t_start"], a, b)).sum() / (b - a)
+    # Mean number waiting in hospital, from the declarations and the korttid starts (not from the
+    # recorded discharges): the queue length Lq of the M/M/c queue.
+    times = a + (np.arange(int(round((b - a) * 24))) + 0.5) / 24.0
+    queue = counting_census(t_decl[np.isfinite(t_decl)], k["t_start"], times).mean()
     return {
+        "lq": float(queue),
         "p_wait": float(np.mean(wait > 0.0)),
         "wq": float(wait.mean()),
         "lam": float(np.count_nonzero((t_decl >= a) & (t_decl < b)) / (b - a)),
@@ -145,6 +150,12 @@ def check_erlang(res, p_wait_rel: float, wq_rel: float):
     assert w_ci[0] <= wq_true <= w_ci[1], report
     assert abs(p_mean / p_true - 1) < p_wait_rel, report
     assert abs(w_mean / wq_true - 1) < wq_rel, report
+    # Lq = lambda Wq, measured by a census that does not read the recorded discharge times; its
+    # relative spread is that of the mean wait (lambda is known), so the same bound applies.
+    lq_true = LAMBDA * wq_true
+    lq_mean = float(np.mean(res["lq"]))
+    print(f"Lq: analytic {lq_true:.4f}, simulated {lq_mean:.4f}")
+    assert abs(lq_mean / lq_true - 1) < wq_rel, (lq_mean, lq_true)
     return p_mean, w_mean
 
 
@@ -161,7 +172,7 @@ def test_mmc_fixture_is_the_queue_we_think():
     assert los.kind == "exponential" and 1 / los.mean == pytest.approx(MU)
     assert m.destination.korttid == 1.0 and m.korttid.outcomes.home == 1.0
     assert m.decision_hours.mean == 0.0 and m.korttid.direct_admissions_per_year == 0.0
-    assert getattr(m, "complex_share", 0.0) == 0.0  # no extra planning days
+    assert m.complex_share == 0.0  # no extra planning days
     assert (m.reception.open_hour, m.reception.close_hour) == (0.0, 24.0) and len(m.reception.weekdays) == 7
     assert not m.reception.closed_on_public_holidays and m.reception.holiday_capacity_factor == 1.0
     assert tuple(h.declaration_hours) == (0.0, 24.0) and len(h.declaration_weekdays) == 7
@@ -229,29 +240,36 @@ def test_more_beds_never_lengthen_any_wait_in_mmc():
 
 
 # ------------------------------------------------------------------------------------------------
-# Little's law for UKP waiting in hospital
+# Little's law for UKP waiting in hospital, with L from records independent of the discharge times
 # ------------------------------------------------------------------------------------------------
-def census(t_decl: np.ndarray, t_dis: np.ndarray, times: np.ndarray, chunk: int = 256) -> np.ndarray:
-    """Number of UKP in hospital at each time: stays with t_declared <= t < t_discharged
-    (a NaN discharge means still waiting at the end), counted stay by stay."""
-    dis = np.where(np.isnan(t_dis), np.inf, t_dis)
-    out = np.empty(times.size, dtype=np.int64)
-    for i in range(0, times.size, chunk):
-        t = times[i:i + chunk, None]
-        out[i:i + chunk] = np.count_nonzero((t_decl[None, :] <= t) & (t < dis[None, :]), axis=1)
-    return out
+def counting_census(arrive: np.ndarray, leave: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """N(arrivals <= t) - N(departures <= t) at each time: a census from two counting processes
+    that need not be paired stay by stay."""
+    return (np.searchsorted(np.sort(arrive), times, side="right")
+            - np.searchsorted(np.sort(leave), times, side="right")).astype(np.int64)
 
 
-def littles_law(rec, a: float, b: float) -> dict:
-    """L by an hourly census; lambda W from declarations and waits inside [a, b)."""
-    st = rec.stays
-    ukp = np.isfinite(st["t_declared"])
+def littles_law_korttid_bound(rec, a: float, b: float) -> dict:
+    """Little's law for the UKP bound for a korttidsplass, with L and lambda W from different records.
+
+    * L, the mean number waiting in hospital, is an hourly census computed from the declarations
+      of korttid-bound UKP (``stays.t_declared``) and the starts of korttid stays from hospital
+      (``korttid.t_start``, written when the patient arrives in the bed): it never reads
+      ``stays.t_discharged``.
+    * lambda W uses the declarations and each stay's recorded discharge time.
+    The model moves a patient from the hospital bed into the korttid bed at one instant, so the two
+    agree up to boundary terms (see ``check_littles_law``); a discharge recorded at the wrong time
+    (late, early, or not at all) moves lambda W and not L.
+    """
+    st, k = rec.stays, rec.korttid
+    ukp = np.isfinite(st["t_declared"]) & (st["destination"] == KORTTID)
     t_decl, t_dis = st["t_declared"][ukp], st["t_discharged"][ukp]
     T = b - a
     # Census in the middle of every hour of the period: discharges and declarations often fall on
     # whole hours (reception opening), never on a half hour, so no sample sits on an event.
     times = a + (np.arange(int(round(T * 24))) + 0.5) / 24.0
-    L = census(t_decl, t_dis, times).mean()
+    starts = k["t_start"][k["source"] == FROM_HOSPITAL]
+    L = counting_census(t_decl, starts, times).mean()
     dis = np.where(np.isnan(t_dis), np.inf, t_dis)
     lam = np.count_nonzero((t_decl >= a) & (t_decl < b)) / T
     present = (t_decl < b) & (dis > a)  # UKP at some moment of the period
@@ -259,43 +277,42 @@ def littles_law(rec, a: float, b: float) -> dict:
     W = inside.mean()
     n_start = int(np.count_nonzero((t_decl < a) & (dis > a)))
     return {"L": L, "lam": lam, "W": W, "lamW": lam * W, "n_present": int(present.sum()),
-            "n_start": n_start, "L_exact": inside.sum() / T, "T": T}
+            "n_start": n_start, "T": T}
 
 
-def check_littles_law(res: dict, label: str):
-    """L (census) against lambda W.
+def check_littles_law(res: dict, label: str, tol: float = 0.02):
+    """L (census from declarations and korttid starts) against lambda W (declarations and discharges).
 
-    Two differences are expected, both small:
+    Expected differences, all small:
     * lambda counts the declarations in the period, W averages over every stay UKP at some moment
       of it, which adds the n_start patients already waiting at the start: lambda W / L is about
-      1 - n_start / n_present. n_start is about L (9-36 measured on the baseline, 0-5 on M/M/c, rarely
-      above 20 there: P(Lq >= 20) = C rho^20 < 0.5 %) while n_present is about 6,300 (baseline year)
-      or 2,900 (M/M/c, 10 years): at most 0.7 %.
+      1 - n_start / n_present. n_start is about L (measured: 26 on the baseline, 0-5 on M/M/c,
+      rarely above 20 there: P(Lq >= 20) = C rho^20 < 0.5 %) while n_present is about 4,900
+      (baseline year, korttid-bound) or 2,900 (M/M/c, 10 years): at most 1 % (measured -0.5 % and
+      -0.02 %).
     * the census samples a step function hourly; each stay's sampled length differs from its true
-      length by less than an hour, so |L - L_exact| <= n_present / (24 T) strictly, and since the
-      errors have mean about zero and are nearly independent, the actual error is ~ sqrt(n) / (24
-      T), a few 0.01 % of L (measured: < 0.03 %).
-    2 % is about three times the sum of the worst cases above and far below what a bookkeeping
-    error (a discharge not recorded, NaN read as 0, a wait counted twice) does to L.
+      length by less than an hour, with errors of mean about zero: ~ sqrt(n) / (24 T), a few 0.01 %.
+    2 % covers both. A discharge recorded 0.3 days late moves lambda W by lambda x 0.3 days, which
+    is 20-30 % of L here (the measured mean waits W are 1.1 d on the baseline and 1.4 d on M/M/c);
+    a discharge never recorded makes W run to the end of the period.
     """
     rel = res["lamW"] / res["L"] - 1
     print(f"{label}: L = {res['L']:.4f}, lambda = {res['lam']:.4f}/day, W = {res['W']:.4f} d, "
           f"lambda W = {res['lamW']:.4f} (rel. diff {rel:+.3%}); n_start {res['n_start']}, n_present {res['n_present']}")
-    assert res["L"] > 0
-    assert abs(res["L"] - res["L_exact"]) <= res["n_present"] / (24 * res["T"])
-    assert abs(rel) < 0.02
+    assert res["L"] > 0.5 and res["n_present"] > 500
+    assert abs(rel) < tol
 
 
-def test_littles_law_baseline():
-    s = load_scenario(BASELINE)
+def test_littles_law_baseline(baseline_scenario):
+    s = baseline_scenario
     rec = Model(s, 20231, 0).run()
-    check_littles_law(littles_law(rec, *window(s)), "baseline")
+    check_littles_law(littles_law_korttid_bound(rec, *window(s)), "baseline, korttid-bound UKP")
 
 
 def test_littles_law_mmc():
     s = mmc_scenario(years=10)
     rec = Model(s, 20231, 0).run()
-    res = littles_law(rec, *window(s))
+    res = littles_law_korttid_bound(rec, *window(s))
     check_littles_law(res, "M/M/c")
     # In this stationary queue, the classical form also holds: lambda times the mean full wait of
     # those declared in the period. Its boundary error is (wait left over at the end - wait
@@ -309,3 +326,9 @@ def test_littles_law_mmc():
     rel = res["lam"] * full.mean() / res["L"] - 1
     print(f"M/M/c classical: lambda E[W] = {res['lam'] * full.mean():.4f} vs L = {res['L']:.4f} ({rel:+.3%})")
     assert abs(rel) < 0.02
+    # And L itself against queueing theory: Lq = C(c, a) a / (c - a) = 1.637 for M/M/10 at a = 8.
+    # One 10-year replication: the per-replication SD of the mean wait is about 0.35 d x sqrt(5) =
+    # 0.78 d on 10 years (38 % of Wq = 2.05 d, measured for test_erlang_c_quick), so only a coarse
+    # bound (factor 2) is meaningful here; test_erlang_c_quick checks the mean wait to 25 %.
+    lq = erlang_c(C_BEDS, LAMBDA / MU) * (LAMBDA / MU) / (C_BEDS - LAMBDA / MU)
+    assert lq / 2 < res["L"] < 2 * lq, (res["L"], lq)

@@ -220,6 +220,7 @@ def test_the_command_refuses_bad_input_and_writes_nothing(tmp_path, capsys):
     assert not out.exists()
 
 
+@pytest.mark.slow  # a second study run with figures
 def test_an_interrupted_study_writes_the_replications_every_scenario_finished(tmp_path, monkeypatch, capsys):
     real = experiment.single_run
     calls = {"n": 0}

@@ -129,6 +129,7 @@ def test_figure_paths_and_captions():
         sf.figure_path("cost_saved", "de")
 
 
+@pytest.mark.slow  # renders the six figures again (about 10 CPU-s)
 def test_output_is_byte_identical_across_calls(tables, rendered):
     before = dict(matplotlib.rcParams)
     again = sf.study_figures(*tables, lang="nb")
@@ -172,6 +173,7 @@ def test_number_formatter():
     assert sf.percent_formatter("nb")(0.9, 0) == "90 %"
 
 
+@pytest.mark.slow  # renders the six figures again
 def test_subset_and_unknown_scenario():
     k, m, s = make_tables(("baseline", "efficient_korttid", "my_plan"))
     out = sf.study_figures(k, m, s, lang="en")
@@ -183,6 +185,7 @@ def test_subset_and_unknown_scenario():
         "baseline", "combined", "a_plan", "my_plan"]
 
 
+@pytest.mark.slow  # renders the six figures twice more
 def test_nan_confidence_intervals_and_missing_tables():
     k, m, s = make_tables(("baseline", "combined"), n=1)
     assert k["ci_low"].isna().all()

@@ -1,0 +1,76 @@
+"""Shared fixtures: the scenario files the tests use, loaded scenarios and one short run.
+
+Paths live here once, so a scenario file that moves is changed in one place. Loaded scenarios are
+frozen, so a session-scoped copy is safe to share; tests that need a variant build one with
+``dataclasses.replace`` or write a small TOML file with ``write_scenario`` (the public path: a
+scenario file, ``load_scenario``, ``Model(...).run()``).
+"""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ukp_sim.config.loader import load_scenario
+from ukp_sim.config.scenario import Scenario
+from ukp_sim.sim.model import Model, build_calendar
+from ukp_sim.sim.records import Records
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+BASELINE_PATH = ROOT / "scenarios" / "prior" / "baseline_prior.toml"  # the uncalibrated prior (2022)
+MMC_PATH = TESTS / "scenarios" / "mmc.toml"                     # the M/M/c reduction
+SMALL_PATH = TESTS / "scenarios" / "one_municipality.toml"      # one municipality, 0.1 CPU-s a year
+
+SMALL_SEED = 20240
+
+
+@pytest.fixture(scope="session")
+def baseline_path() -> Path:
+    return BASELINE_PATH
+
+
+@pytest.fixture(scope="session")
+def mmc_path() -> Path:
+    return MMC_PATH
+
+
+@pytest.fixture(scope="session")
+def small_path() -> Path:
+    return SMALL_PATH
+
+
+@pytest.fixture(scope="session")
+def baseline_scenario() -> Scenario:
+    return load_scenario(BASELINE_PATH)
+
+
+@pytest.fixture(scope="session")
+def small_scenario() -> Scenario:
+    return load_scenario(SMALL_PATH)
+
+
+@pytest.fixture(scope="session")
+def small_records(small_scenario) -> Records:
+    """One replication of the small scenario (seed ``SMALL_SEED``, replication 0): read only."""
+    return Model(small_scenario, SMALL_SEED, 0).run()
+
+
+@pytest.fixture(scope="session")
+def small_calendar(small_scenario):
+    return build_calendar(small_scenario)
+
+
+@pytest.fixture
+def write_scenario(tmp_path):
+    """Write a scenario file that extends ``parent`` (default: the small scenario) with the given
+    TOML text, and return its path: ``write_scenario("[period]\\nyears = 2")``."""
+    counter = iter(range(1_000_000))
+
+    def write(body: str, parent: Path = SMALL_PATH, name: str | None = None) -> Path:
+        path = tmp_path / (name or f"scenario_{next(counter)}.toml")
+        path.write_text(f'extends = "{parent.as_posix()}"\n' + textwrap.dedent(body), encoding="utf-8")
+        return path
+
+    return write
