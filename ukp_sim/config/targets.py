@@ -57,6 +57,13 @@ def load_targets(path: Path = TARGETS_FILE) -> tuple[dict[str, Target], StatusRu
     return targets, rule
 
 
+
+@lru_cache(maxsize=4)
+def target_year(path: Path = TARGETS_FILE) -> int:
+    """The year the targets are due (``target_year`` in the targets file; 2025 if it has none)."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return int(data.get("target_year", 2025))
+
 def status(target: Target, value: float, rule: StatusRule) -> str:
     """green: target met; yellow: minor deviation (see targets.toml); red: critical deviation."""
     if value is None or math.isnan(value):
