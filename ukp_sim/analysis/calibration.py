@@ -30,7 +30,7 @@ from scipy.stats import qmc
 
 from ukp_sim.base.errors import UserError
 from ukp_sim.analysis.runner import mean_ci, single_run
-from ukp_sim.config.scenario import _f, _fd, _req
+from ukp_sim.config.scenario import Community, _f, _fd, _req
 from ukp_sim.config.loader import _Builder, build_scenario, load_scenario_data, read_toml
 from ukp_sim.analysis.ukp_sources import ukp_day_sources
 
@@ -467,6 +467,7 @@ def write_calibrated_scenario(out: Path, extends: Path, base: dict, hm: HistoryM
         value = _get(fitted, path)
         tables.setdefault(path[:-1], []).append(f"{_toml_key(path[-1])} = {_toml_value(value)}  # {note}")
     rel = Path(os.path.relpath(extends, out.parent)).as_posix()
+    community = (base.get("community") or {}).get("name", Community().name)
     passed = sum(r.passed for r in fit)
     lines = [
         f"# Calibrated baseline for {hm.year}, written by `ukp-sim calibrate` (ukp-sim {version}) on "
@@ -479,7 +480,7 @@ def write_calibrated_scenario(out: Path, extends: Path, base: dict, hm: HistoryM
         "",
         f'extends = "{rel}"',
         f'name = "baseline_{hm.year}"',
-        f'description = "St. Olavs health community, somatics, {hm.year}, calibrated to the {hm.year} figures"',
+        f'description = "{community}, somatics, {hm.year}, calibrated to the {hm.year} figures"',
         "",
     ]
     for table in sorted(tables):

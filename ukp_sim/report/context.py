@@ -19,7 +19,7 @@ from ukp_sim.report.locale import join_words
 class StudyContext:
     hospital: str
     municipalities: tuple[str, ...]
-    unit: str | None  # the KPI-6 unit as "Municipality/Unit", None if the data has none
+    unit: str | None  # the KPI-6 unit as "Municipality/Unit"; None: KPI 6 for the whole community
     groups: tuple[str, ...]  # municipalities with their own observed figures
     largest: str | None  # the municipality shown on its own beside the community (korttid figure)
     years: tuple[int, ...]  # every simulated year; the first is the baseline year
@@ -72,16 +72,19 @@ def study_context(baseline: Scenario, years: Iterable[int]) -> StudyContext:
                         years=tuple(int(y) for y in years), target_year=target_year())
 
 
-def context_from_places(places: Iterable[str], years: Iterable[int]) -> StudyContext:
+def context_from_places(places: Iterable[str], years: Iterable[int], sizes: dict | None = None) -> StudyContext:
     """A context read from the municipalities and units in a study's tables, for a caller that has
     no scenario: the scenario schema's defaults where the tables have those places, else the
-    places themselves (the first unit and the first municipality)."""
+    places themselves (the only unit, or no unit when there are several, so that KPI 6 is then
+    shown for the whole community rather than for a unit guessed wrong), and as the municipality
+    shown on its own the largest by ``sizes`` (e.g. korttid beds occupied)."""
     places = sorted({str(p) for p in places} - {"Total"})
     units = [p for p in places if "/" in p]
     munis = tuple(p for p in places if "/" not in p)
     default = Community()
-    unit = default.kpi6_unit if default.kpi6_unit in units else (units[0] if units else None)
-    groups = tuple(g for g in default.groups if g in munis) or munis[:1]
+    unit = default.kpi6_unit if default.kpi6_unit in units else (units[0] if len(units) == 1 else None)
+    sizes = sizes or {}
+    groups = tuple(g for g in default.groups if g in munis) or tuple(sorted(munis, key=lambda m: -sizes.get(m, 0)))[:1]
     return StudyContext(hospital=Hospital.__dataclass_fields__["name"].default, municipalities=munis, unit=unit,
                         groups=groups, largest=groups[0] if groups else None,
                         years=tuple(sorted({int(y) for y in years})), target_year=target_year())

@@ -151,8 +151,8 @@ def _err(rows: pd.DataFrame) -> np.ndarray:
 
 def kpi_place(kpi: str, context, places) -> str | None:
     """Where a strategy KPI is read: KPI 6 in the community's KPI-6 unit (None if the tables have
-    no such unit), the others for the whole community."""
-    if kpi != "korttid_los":
+    no such unit; the whole community if the context names none), the others community-wide."""
+    if kpi != "korttid_los" or context.unit is None:
         return "Total"
     return context.unit if context.unit in {str(p) for p in places} else None
 

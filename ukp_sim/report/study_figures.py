@@ -74,7 +74,11 @@ def study_figures(kpis: pd.DataFrame, monthly: pd.DataFrame, savings: pd.DataFra
     k = _clean(kpis, KPI_COLUMNS)
     m = _clean(monthly, MONTHLY_COLUMNS)
     s = _clean(savings, SAVING_COLUMNS)
-    ctx = context or context_from_places(set(k["municipality"]) | set(m["municipality"]), k["year"].unique())
+    if context is None:
+        beds = m[m["kpi"] == "korttid_beds_occupied"].groupby("municipality")["mean"].mean()
+        context = context_from_places(set(k["municipality"]) | set(m["municipality"]), k["year"].unique(),
+                                      beds.to_dict())
+    ctx = context
     out: dict[str, bytes] = {}
     with LOCK, matplotlib.rc_context(RC):
         for spec in FIGURES:

@@ -33,10 +33,10 @@ def findings(kpis: pd.DataFrame, savings: pd.DataFrame, defs: dict, scenarios: l
             out.append(f["combined"].format(
                 ci=ci_text(c["mean"], c["ci_low"], c["ci_high"], "days", lang), year=y_goal,
                 pct=pct(c["attainment"], lang), status=status_label(c["status"], lang),
-                met=", ".join(kpi_label(k, lang) for k in met) or f["none"]))
+                met=", ".join(kpi_label(k, lang, defs) for k in met) or f["none"]))
     misfits = baseline_misfits(kpis, years[0], ctx)
     if misfits:
-        items = [f["misfit_item"].format(kpi=kpi_label(k, lang), sim=value_text(sim, defs[k].unit, lang),
+        items = [f["misfit_item"].format(kpi=kpi_label(k, lang, defs), sim=value_text(sim, defs[k].unit, lang),
                                          obs=value_text(obs, defs[k].unit, lang)) for k, sim, obs in misfits]
         out.append(f["misfit"].format(year=years[0], items="; ".join(items)))
     span = [p for p in savings["period"].unique() if "–" in str(p)]

@@ -40,7 +40,7 @@ def kpi_section(kpis: pd.DataFrame, defs: dict, scenarios: list[str], years: lis
     for kpi in STRATEGY_KPIS:
         d, t = defs[kpi], targets[kpi]
         where = place(kpi, ctx)
-        title = f"**KPI {t.number}. {kpi_label(kpi, lang)}**" + (f" ({ctx.unit_name})" if where != TOTAL else "")
+        title = f"**KPI {t.number}. {kpi_label(kpi, lang, defs)}**" + (f" ({ctx.unit_name})" if where != TOTAL else "")
         title += f" — {w['target']} {direction(t.direction)} {value_text(t.target, d.unit, lang)}"
         header = [w["scenario"], *[str(y) for y in years], f"{w['attain']} {y_goal}", w["status"]]
         rows = []
@@ -80,7 +80,7 @@ def savings_section(savings: pd.DataFrame, scenarios: list[str], lang: str) -> s
 def differences_section(diffs: pd.DataFrame, defs: dict, scenarios: list[str], year: int, lang: str,
                         ctx: StudyContext) -> str:
     w = words(lang, "report")
-    header = [w["scenario"], *[kpi_label(k, lang) for k in STRATEGY_KPIS]]
+    header = [w["scenario"], *[kpi_label(k, lang, defs) for k in STRATEGY_KPIS]]
     rows = []
     for sid in scenarios:
         if sid == "baseline":
@@ -148,7 +148,7 @@ def check_section(kpis: pd.DataFrame, defs: dict, year: int, lang: str, ctx: Stu
         kind, band = CHECK_BANDS[kpi]
         tol = f"± {num(100 * band, 0, lang)}{PERCENT[lang]}" if kind == "rel" else (
             f"± {num(100 * band, 0, lang)} {c['points']}" if d.unit == "share" else f"± {num(band, 1, lang)}")
-        rows.append([kpi_label(kpi, lang),
+        rows.append([kpi_label(kpi, lang, defs),
                      "–" if r is None else ci_text(r["mean"], r["ci_low"], r["ci_high"], d.unit, lang),
                      value_text(t.baseline, d.unit, lang), tol, c["no"] if kpi in misfit else c["yes"]])
     text = w["check_note"].format(year=year) + "\n\n" + md_table(list(c["header"]), rows, "lrrrc")

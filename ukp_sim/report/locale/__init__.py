@@ -62,11 +62,12 @@ def status_label(status: str, lang: str) -> str:
     return words(lang, "status")[status or "none"]
 
 
-def kpi_label(kpi: str, lang: str) -> str:
-    """A KPI's name from its definition (``ukp_sim.kpi``); an unknown id is shown as it is."""
+def kpi_label(kpi: str, lang: str, definitions: dict | None = None) -> str:
+    """A KPI's name from its definition (``ukp_sim.kpi``: a scenario's own ``definitions`` where
+    given, since a label can name its counting rule); an unknown id is shown as it is."""
     from ukp_sim.kpi import DEFINITIONS
 
-    d = DEFINITIONS.get(kpi)
+    d = (definitions or DEFINITIONS).get(kpi)
     if d is None:
         return kpi
     return d.label_nb if check_lang(lang) == "nb" else d.label_en
