@@ -14,7 +14,7 @@ from ukp_sim.config.targets import load_targets
 from ukp_sim.kpi import DEFINITIONS, TOTAL
 from ukp_sim.report.context import StudyContext
 from ukp_sim.report.figure_style import (
-    GREY, KORTTID_INTERVENTIONS, STRATEGY_KPIS, _err, _figure, _legend_below, _no_data, _Style, _styles, _wrap,
+    GREY, KORTTID_INTERVENTIONS, STRATEGY_KPIS, error_bars, new_figure, legend_below, no_data, Style, styles_for, wrap,
     kpi_place, number_formatter, ordered_scenarios, percent_formatter, text,
 )
 from ukp_sim.report.locale import SCENARIOS, fill, kpi_label, scenario_label
@@ -27,10 +27,10 @@ def kpi_trajectories(k: pd.DataFrame, lang: str, ctx: StudyContext) -> Figure:
     t = text(lang)
     v = ctx.values(lang)
     targets, _ = load_targets()
-    fig = _figure(13.5, 9.0)
+    fig = new_figure(13.5, 9.0)
     axes = fig.subplots(2, 3)
     order = ordered_scenarios(k["scenario"].unique())
-    styles = _styles(order)
+    styles = styles_for(order)
     years = sorted(k["year"].unique())
     step = min(0.09, 0.62 / max(len(order), 1))
     handles: dict[str, object] = {}
@@ -40,7 +40,7 @@ def kpi_trajectories(k: pd.DataFrame, lang: str, ctx: StudyContext) -> Figure:
         unit = ctx.unit_name if kpi == "korttid_los" else ""
         rows_k = rows_k[rows_k["municipality"] == place]
         title = f"{i + 1}. {kpi_label(kpi, lang)}" + (f", {unit}" if unit else "")
-        ax.set_title(_wrap(title, 44), loc="left")
+        ax.set_title(wrap(title, 44), loc="left")
         share = DEFINITIONS[kpi].unit == "share"
         ax.yaxis.set_major_formatter(percent_formatter(lang) if share else number_formatter(lang))
         ax.yaxis.set_major_locator(MaxNLocator(nbins=7, steps=[1, 2, 5, 10]))
@@ -56,14 +56,14 @@ def kpi_trajectories(k: pd.DataFrame, lang: str, ctx: StudyContext) -> Figure:
                 continue
             st = styles[sc]
             x = rows["year"].to_numpy(float) + (j - (len(order) - 1) / 2) * step
-            h = ax.errorbar(x, rows["mean"], yerr=_err(rows), color=st.colour, marker=st.marker, ms=st.ms,
+            h = ax.errorbar(x, rows["mean"], yerr=error_bars(rows), color=st.colour, marker=st.marker, ms=st.ms,
                             lw=st.lw, ls=st.ls, elinewidth=1.6 if st.prominent else 1.1, capsize=2.5,
                             zorder=st.zorder, mec="white" if st.prominent else st.colour, mew=0.6)
             handles.setdefault(sc, h)
             means.extend(rows["mean"].dropna().tolist())
         target = targets.get(kpi)
         if not means:
-            _no_data(ax, lang)
+            no_data(ax, lang)
             continue
         if target is None:
             continue
@@ -85,7 +85,7 @@ def kpi_trajectories(k: pd.DataFrame, lang: str, ctx: StudyContext) -> Figure:
     ls = [labels.get(key) or scenario_label(key, lang) for key in keys]
     hs.append(Line2D([], [], color="#000000", marker="|", ms=14, mew=1.4, lw=0))
     ls.append(t["ci_bars"])
-    _legend_below(fig, hs, ls, ncol=3)
+    legend_below(fig, hs, ls, ncol=3)
     return fig
 
 
@@ -126,7 +126,7 @@ def _target_label(ax, value: float, direction: str, means: list[float], share: b
 
 # 2. and 3. monthly series -------------------------------------------------------------------------
 
-def _monthly_axes(ax, rows: pd.DataFrame, order: list[str], styles: dict[str, _Style], banded: set[str],
+def _monthly_axes(ax, rows: pd.DataFrame, order: list[str], styles: dict[str, Style], banded: set[str],
                   lang: str) -> dict[str, object]:
     """Monthly means as lines, CI bands (cut at 0: these are counts) for the `banded` scenarios."""
     handles: dict[str, object] = {}
@@ -156,7 +156,7 @@ def _monthly_axes(ax, rows: pd.DataFrame, order: list[str], styles: dict[str, _S
         for y in years[1:]:
             ax.axvline(y, color="#BBBBBB", lw=0.8, zorder=0)
     else:
-        _no_data(ax, lang)
+        no_data(ax, lang)
     ax.yaxis.set_major_formatter(number_formatter(lang))
     ax.grid(axis="y", color="#E5E5E5", lw=0.8)
     ax.set_axisbelow(True)
@@ -189,16 +189,16 @@ def _monthly_legend(fig: Figure, handles: dict[str, object], order: list[str], l
     keys = [s for s in order if s in handles]
     hs = [handles[s] for s in keys] + [Patch(color="#000000", alpha=0.18, lw=0)]
     ls = [scenario_label(s, lang) for s in keys] + [text(lang)["ci_band"]]
-    _legend_below(fig, hs, ls, ncol=3)
+    legend_below(fig, hs, ls, ncol=3)
 
 
 def ukp_in_hospital(m: pd.DataFrame, lang: str, ctx: StudyContext) -> Figure:
     t = text(lang)
     rows = m[(m["kpi"] == "beds_held_by_ukp_mean") & (m["municipality"] == TOTAL)]
     order = ordered_scenarios(rows["scenario"].unique())
-    styles = _styles(order)
+    styles = styles_for(order)
     banded = _banded(order)
-    fig = _figure(11.5, 6.2)
+    fig = new_figure(11.5, 6.2)
     ax = fig.subplots()
     handles = _monthly_axes(ax, rows, order, styles, banded, lang)
     ax.set_ylabel(t["ukp_ylabel"])
@@ -215,9 +215,9 @@ def korttid_occupancy(m: pd.DataFrame, lang: str, ctx: StudyContext) -> Figure:
     rows = rows[rows["scenario"].isin(keep) | ~rows["scenario"].isin(SCENARIOS)]
     places = [TOTAL] + [p for p in (ctx.largest,) if p and p in set(rows["municipality"])]
     order = ordered_scenarios(rows["scenario"].unique())
-    styles = _styles(order)
+    styles = styles_for(order)
     banded = _banded(order)
-    fig = _figure(13.5, 6.0)
+    fig = new_figure(13.5, 6.0)
     axes = fig.subplots(1, len(places), squeeze=False)[0]
     handles: dict[str, object] = {}
     for ax, place in zip(axes, places):

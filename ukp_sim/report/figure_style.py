@@ -90,7 +90,7 @@ def ordered_scenarios(ids) -> list[str]:
 
 
 @dataclass(frozen=True)
-class _Style:
+class Style:
     colour: str
     marker: str
     lw: float
@@ -100,26 +100,26 @@ class _Style:
     prominent: bool
 
 
-def _styles(order: list[str]) -> dict[str, _Style]:
+def styles_for(order: list[str]) -> dict[str, Style]:
     out = {}
     extra = 0
     for s in order:
         if s in SCENARIO_COLOURS:
             prominent = s in ("baseline", "combined")
-            out[s] = _Style(SCENARIO_COLOURS[s], MARKERS[s], 2.4 if s == "combined" else 1.8 if prominent else 1.1,
+            out[s] = Style(SCENARIO_COLOURS[s], MARKERS[s], 2.4 if s == "combined" else 1.8 if prominent else 1.1,
                             6.5 if prominent else 4.5, "-", 4 if s == "combined" else 3 if prominent else 2, prominent)
         else:
-            out[s] = _Style(EXTRA_COLOURS[extra % len(EXTRA_COLOURS)], EXTRA_MARKERS[extra % len(EXTRA_MARKERS)],
+            out[s] = Style(EXTRA_COLOURS[extra % len(EXTRA_COLOURS)], EXTRA_MARKERS[extra % len(EXTRA_MARKERS)],
                             1.1, 4.5, "--", 2, False)
             extra += 1
     return out
 
 
-def _wrap(text: str, width: int) -> str:
+def wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width)) or text
 
 
-def _clean(df: pd.DataFrame | None, cols: tuple[str, ...]) -> pd.DataFrame:
+def clean_table(df: pd.DataFrame | None, cols: tuple[str, ...]) -> pd.DataFrame:
     if df is None or len(df) == 0:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     out = df.copy()
@@ -142,7 +142,7 @@ def _clean(df: pd.DataFrame | None, cols: tuple[str, ...]) -> pd.DataFrame:
     return out
 
 
-def _err(rows: pd.DataFrame) -> np.ndarray:
+def error_bars(rows: pd.DataFrame) -> np.ndarray:
     """Asymmetric error bar lengths (NaN where the CI is missing, never negative)."""
     lo = (rows["mean"] - rows["ci_low"]).to_numpy(float)
     hi = (rows["ci_high"] - rows["mean"]).to_numpy(float)
@@ -157,7 +157,7 @@ def kpi_place(kpi: str, context, places) -> str | None:
     return context.unit if context.unit in {str(p) for p in places} else None
 
 
-def _render(fig: Figure, ext: str) -> bytes:
+def render(fig: Figure, ext: str) -> bytes:
     buf = io.BytesIO()
     if ext == "png":
         fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
@@ -166,23 +166,23 @@ def _render(fig: Figure, ext: str) -> bytes:
     return buf.getvalue()
 
 
-def _figure(width: float, height: float) -> Figure:
+def new_figure(width: float, height: float) -> Figure:
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     fig.get_layout_engine().set(h_pad=0.08, w_pad=0.08)
     return fig
 
 
-def _no_data(ax, lang: str) -> None:
+def no_data(ax, lang: str) -> None:
     ax.text(0.5, 0.5, text(lang)["no_data"], transform=ax.transAxes, ha="center", va="center", color=GREY)
     ax.set_xticks([])
     ax.set_yticks([])
 
 
-def _legend_below(fig: Figure, handles: list, labels: list[str], ncol: int) -> None:
+def legend_below(fig: Figure, handles: list, labels: list[str], ncol: int) -> None:
     fig.legend(handles, labels, loc="outside lower center", ncol=ncol, handlelength=2.6, columnspacing=1.6)
 
-def _bar_labels(ax, y, mean, lo, hi, texts, span: float) -> None:
+def bar_labels(ax, y, mean, lo, hi, texts, span: float) -> None:
     pad = 0.012 * span
     for yi, mu, l, h, txt in zip(y, mean, lo, hi, texts):
         if not math.isfinite(mu):
@@ -195,13 +195,13 @@ def _bar_labels(ax, y, mean, lo, hi, texts, span: float) -> None:
             ax.text(x, yi, txt, va="center", ha="right", fontsize=8.5)
 
 
-def _span(*arrays) -> tuple[float, float]:
+def value_span(*arrays) -> tuple[float, float]:
     vals = np.concatenate([np.asarray(a, float) for a in arrays] + [np.array([0.0])])
     vals = vals[np.isfinite(vals)]
     return float(vals.min()), float(vals.max())
 
 
-def _by_effect(order: list[str], effect: pd.Series) -> list[str]:
+def by_effect(order: list[str], effect: pd.Series) -> list[str]:
     """Largest effect first; missing effects last; ties keep the report order."""
     def key(sc: str) -> tuple[float, int]:
         v = float(effect.get(sc, math.nan))
@@ -209,10 +209,10 @@ def _by_effect(order: list[str], effect: pd.Series) -> list[str]:
     return sorted(order, key=key)
 
 
-def _scenario_ticks(ax, y, order: list[str], lang: str, extra: dict[str, str] | None = None) -> None:
+def scenario_ticks(ax, y, order: list[str], lang: str, extra: dict[str, str] | None = None) -> None:
     labels = []
     for sc in order:
-        lab = _wrap(scenario_label(sc, lang), 30)
+        lab = wrap(scenario_label(sc, lang), 30)
         if extra and sc in extra:
             lab += "\n" + extra[sc]
         labels.append(lab)

@@ -21,7 +21,7 @@ import pandas as pd
 from ukp_sim.report import figure_bars, figure_lines
 from ukp_sim.report.context import StudyContext, context_from_places
 from ukp_sim.report.figure_style import (  # noqa: F401  (re-exported for callers and tests)
-    LOCK, RC, STRATEGY_KPIS, _clean, _render, number_formatter, ordered_scenarios, percent_formatter,
+    LOCK, RC, STRATEGY_KPIS, clean_table, render, number_formatter, ordered_scenarios, percent_formatter,
 )
 from ukp_sim.report.locale import check_lang, fill, words
 from ukp_sim.report.numbers import format_number, format_percent  # noqa: F401  (re-exported)
@@ -71,9 +71,9 @@ def study_figures(kpis: pd.DataFrame, monthly: pd.DataFrame, savings: pd.DataFra
     get the suffix ".en" before the extension for English ("figures/kpi_trajectories.en.png").
     Nothing is written here (the caller writes all files atomically)."""
     check_lang(lang)
-    k = _clean(kpis, KPI_COLUMNS)
-    m = _clean(monthly, MONTHLY_COLUMNS)
-    s = _clean(savings, SAVING_COLUMNS)
+    k = clean_table(kpis, KPI_COLUMNS)
+    m = clean_table(monthly, MONTHLY_COLUMNS)
+    s = clean_table(savings, SAVING_COLUMNS)
     if context is None:
         beds = m[m["kpi"] == "korttid_beds_occupied"].groupby("municipality")["mean"].mean()
         context = context_from_places(set(k["municipality"]) | set(m["municipality"]), k["year"].unique(),
@@ -84,5 +84,5 @@ def study_figures(kpis: pd.DataFrame, monthly: pd.DataFrame, savings: pd.DataFra
         for spec in FIGURES:
             fig = BUILDERS[spec.stem](k, m, s, lang, ctx)
             for ext in ("png", "svg"):
-                out[figure_path(spec.stem, lang, ext)] = _render(fig, ext)
+                out[figure_path(spec.stem, lang, ext)] = render(fig, ext)
     return out
