@@ -36,7 +36,7 @@ def stress_rows(meta: dict, lang: str) -> list[tuple[str, str]]:
         "length": s["length"].format(years=p["years"], start=p["start"], followup=p.get("followup_days", 30)),
         "estimation": s["estimation"].format(reps=meta["replications"], seed=meta["seed"]),
         "software": s["software"].format(python=meta["python"], version=meta["version"]),
-        "execution": s["execution"].format(jobs=meta["jobs"], seconds=f"{meta['wall_seconds']:.0f}"),
+        "execution": s["execution"].format(jobs=meta["jobs"], seconds=num(meta["wall_seconds"], 0, lang)),
         "system": meta.get("platform", ""),
     }
     keys = ("purpose", "outputs", "experiments", "logic", "data", "init", "length", "estimation", "software",
