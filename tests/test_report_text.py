@@ -69,7 +69,7 @@ def test_number_formatter_bokmal_and_english():
     assert format_number(-1500, 0, "en") == f"{MINUS}1,500"
     assert format_number(-0.0001, 2) == "0,00"
     assert format_number(float("inf")) == "–" and format_number(None) == "–"
-    assert format_percent(0.712, 1) == f"71,2{NBSP}%" and format_percent(0.712, 1, "en") == "71.2%"
+    assert format_percent(0.712, 1) == f"71,2{NBSP}%" and format_percent(0.712, 1, "en") == f"71.2{NBSP}%"
     assert format_signed(2.5, 1) == "+2,5" and format_signed(-2.5, 1) == f"{MINUS}2,5"
     assert format_signed(0.001, 1) == "±0,0"
 

@@ -16,7 +16,7 @@ from ukp_sim.report.locale import check_lang
 
 MINUS = "−"
 NBSP = "\u00a0"
-PERCENT = {"nb": NBSP + "%", "en": "%"}  # "71 %" in bokmål (non-breaking), "71%" in English
+PERCENT = {"nb": NBSP + "%", "en": NBSP + "%"}  # "71 %" in both, as the house style writes it; never broken
 
 
 @lru_cache(maxsize=64)
@@ -48,7 +48,7 @@ def format_number(value: float | None, decimals: int | None = None, lang: str = 
 
 
 def format_percent(share: float | None, decimals: int | None = 0, lang: str = "nb") -> str:
-    """A fraction as a percentage: 0.71 -> "71 %" in bokmål, "71%" in English."""
+    """A fraction as a percentage: 0.71 -> "71 %" (a non-breaking space before "%")."""
     if share is None or not math.isfinite(float(share)):
         return "–"
     return format_number(float(share) * 100, decimals, lang) + PERCENT[lang]
