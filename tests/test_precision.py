@@ -213,7 +213,7 @@ def test_run_with_a_loose_precision(small_file, tmp_path):
     rc, stdout, err = run_main(["run", str(small_file), "--precision", "0.5", "--min-replications", "3",
                                 "--seed", str(SEED), "--out", str(out), "--lang", "en"])
     assert rc == 0, err
-    assert "Precision: wanted a 95 % CI half-width ≤ 50 % of the mean" in stdout
+    assert "Precision: wanted a 95 % CI half-width ≤ 50\u00a0% of the mean" in stdout  # non-breaking before %
     assert "3 replications (3): met." in stdout
     assert "(3 of 3 replications" in stdout
     meta = json.loads((out / "run.json").read_text(encoding="utf-8"))

@@ -12,6 +12,7 @@ from ukp_sim.report import study_figures as sf
 from ukp_sim.report.labels import SCENARIOS, scenario_label
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+NB = "\u00a0"  # bokmål groups thousands and sets "%" off with a non-breaking space
 YEARS = (2023, 2024, 2025, 2026)
 PLACES = ("Total", "Trondheim", "Melhus", "Malvik", "Trondheim/Øya helsehus")
 # (baseline 2023 value, relative change of the combined strategy by 2026)
@@ -143,34 +144,34 @@ def test_norwegian_and_english_text(rendered):
     traj_nb, traj_en = nb["figures/kpi_trajectories.svg"], en["figures/kpi_trajectories.en.svg"]
     assert "UKP-døgn" in traj_nb and "UKP-days" not in traj_nb
     assert "UKP-days" in traj_en and "UKP-døgn" not in traj_en
-    assert "Mål 2025: ≤ 1 767" in traj_nb and "Target 2025: ≤ 1,767" in traj_en
+    assert f"Mål 2025: ≤ 1{NB}767" in traj_nb and "Target 2025: ≤ 1,767" in traj_en
     assert "95 % konfidensintervall" in traj_nb and "95% confidence interval" in traj_en
     assert scenario_label("combined", "nb") in traj_nb and scenario_label("combined", "en") in traj_en
     assert "skravert: 95 % konfidensintervall" in nb["figures/ukp_in_hospital.svg"]
     assert "mill. kr" in nb["figures/cost_saved.svg"] and "NOK million" in en["figures/cost_saved.en.svg"]
-    # Norwegian tick labels: space as thousands separator, percent with a space
-    assert "8 000" in traj_nb or "6 000" in traj_nb
-    assert "80 %" in traj_nb and "80%" in traj_en
+    # Norwegian tick labels: non-breaking space as thousands separator and before "%"
+    assert f"8{NB}000" in traj_nb or f"6{NB}000" in traj_nb
+    assert f"80{NB}%" in traj_nb and f"80{NB}%" in traj_en
     assert "grønn" in nb["figures/attainment_2025.svg"] and "green" in en["figures/attainment_2025.en.svg"]
 
 
 def test_number_formatter():
-    assert sf.format_number(1767) == "1 767"
+    assert sf.format_number(1767) == f"1{NB}767"
     assert sf.format_number(1767, lang="en") == "1,767"
     assert sf.format_number(0.5) == "0,5"
     assert sf.format_number(0.5, lang="en") == "0.5"
-    assert sf.format_number(1234567.891, 1) == "1 234 567,9"
+    assert sf.format_number(1234567.891, 1) == f"1{NB}234{NB}567,9"
     assert sf.format_number(2.0) == "2"
-    assert sf.format_number(-1500) == "−1 500"
+    assert sf.format_number(-1500) == f"−1{NB}500"
     assert sf.format_number(-0.0001, 0) == "0"
     assert sf.format_number(float("nan")) == "–"
-    assert sf.format_percent(0.71) == "71 %"
-    assert sf.format_percent(0.715, 1) == "71,5 %"
-    assert sf.format_percent(0.715, None, "en") == "71.5%"
-    assert sf.format_percent(0.3 - 0.1 + 0.1, None) == "30 %"
+    assert sf.format_percent(0.71) == f"71{NB}%"
+    assert sf.format_percent(0.715, 1) == f"71,5{NB}%"
+    assert sf.format_percent(0.715, None, "en") == f"71.5{NB}%"
+    assert sf.format_percent(0.3 - 0.1 + 0.1, None) == f"30{NB}%"
     tick = sf.number_formatter("nb")
-    assert tick(12000.0, 0) == "12 000" and tick(2.5, 0) == "2,5"
-    assert sf.percent_formatter("nb")(0.9, 0) == "90 %"
+    assert tick(12000.0, 0) == f"12{NB}000" and tick(2.5, 0) == "2,5"
+    assert sf.percent_formatter("nb")(0.9, 0) == f"90{NB}%"
 
 
 @pytest.mark.slow  # renders the six figures again

@@ -38,6 +38,7 @@ from ukp_sim.config.calibration_file import (  # noqa: F401  (CalTarget etc. re-
     load_calibration_spec,
 )
 from ukp_sim.config.loader import build_scenario, load_scenario_data
+from ukp_sim.config.scenario import Community
 from ukp_sim.analysis.ukp_sources import ukp_day_sources
 
 
@@ -370,6 +371,7 @@ def write_calibrated_scenario(out: Path, extends: Path, base: dict, hm: HistoryM
         value = _get(fitted, path)
         tables.setdefault(path[:-1], []).append(f"{_toml_key(path[-1])} = {_toml_value(value)}  # {note}")
     rel = Path(os.path.relpath(extends, out.parent)).as_posix()
+    community = (base.get("community") or {}).get("name", Community().name)
     passed = sum(r.passed for r in fit)
     lines = [
         f"# Calibrated baseline for {hm.year}, written by `ukp-sim calibrate` (ukp-sim {version}) on "
@@ -382,7 +384,7 @@ def write_calibrated_scenario(out: Path, extends: Path, base: dict, hm: HistoryM
         "",
         f'extends = "{rel}"',
         f'name = "baseline_{hm.year}"',
-        f'description = "St. Olavs health community, somatics, {hm.year}, calibrated to the {hm.year} figures"',
+        f'description = "{community}, somatics, {hm.year}, calibrated to the {hm.year} figures"',
         "",
     ]
     for table in sorted(tables):

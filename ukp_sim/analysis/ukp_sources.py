@@ -17,15 +17,16 @@ from ukp_sim.sim.model import Model, period_bounds
 from ukp_sim.sim.records import HOME_NEW, HOME_NONE, KORTTID
 from ukp_sim.config.scenario import Scenario
 
-GROUPS = ("Trondheim", "Melhus", "Malvik")  # the municipalities with their own observed figures
 OTHERS = "others"
 DESTINATIONS = {KORTTID: "korttid", HOME_NEW: "home_new_services", HOME_NONE: "home_no_new_services"}
 
 
 def ukp_day_sources(s: Scenario, seed: int, reps: int) -> pd.DataFrame:
-    """Mean per replication of stays, 0-day share, UKP-days and days per stay, by group
-    (Trondheim, Melhus, Malvik, others, Total) and destination (plus "all"). ``planning_days``
+    """Mean per replication of stays, 0-day share, UKP-days and days per stay, by group (each
+    municipality of the scenario's ``community.groups``, then "others" and "Total") and destination
+    (plus "all"). ``planning_days``
     is the share of stays whose municipal decision took more than a day (complex planning)."""
+    groups = tuple(s.community.groups)  # the municipalities with their own observed figures
     parts = []
     for r in range(reps):
         rec = Model(s, seed, r).run()
@@ -37,7 +38,7 @@ def ukp_day_sources(s: Scenario, seed: int, reps: int) -> pd.DataFrame:
         ok = ~np.isnan(declared) & (declared >= lo) & (declared < hi) & ~np.isnan(out)
         names = np.array(list(s.municipalities))[st["municipality"][ok]]
         frame = pd.DataFrame({
-            "group": np.where(np.isin(names, GROUPS), names, OTHERS),
+            "group": np.where(np.isin(names, groups), names, OTHERS),
             "destination": pd.Series(st["destination"][ok]).map(DESTINATIONS).to_numpy(),
             "days": np.floor(out[ok]) - np.floor(declared[ok]),
             "planning": (st["t_ready"][ok] - declared[ok]) > 1.0,
@@ -58,7 +59,7 @@ def ukp_day_sources(s: Scenario, seed: int, reps: int) -> pd.DataFrame:
     table["zero_day_share"] = per_rep.groupby(["group", "destination"])["zero_day_share"].mean()
     table["planning_share"] = per_rep.groupby(["group", "destination"])["planning_share"].mean()
     table["days_per_stay"] = table["ukp_days"] / table["stays"]
-    order = {name: i for i, name in enumerate((*GROUPS, OTHERS, "Total"))}
+    order = {name: i for i, name in enumerate((*groups, OTHERS, "Total"))}
     dorder = {name: i for i, name in enumerate((*DESTINATIONS.values(), "all"))}
     table = table.reset_index()
     table = table.sort_values(["group", "destination"], key=lambda c: c.map(order if c.name == "group" else dorder))

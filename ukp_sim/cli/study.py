@@ -133,6 +133,7 @@ def render(run, tables, meta: dict, langs: tuple[str, ...]) -> dict[str, str | b
     from ukp_sim.kpi import definitions_for
     from ukp_sim.report.provenance import definitions_meta, targets_meta
     from ukp_sim.report.study_figures import caption, figure_path, study_figures
+    from ukp_sim.report.context import study_context
     from ukp_sim.report.study_figures import FIGURES
     from ukp_sim.report.study_report import T, build_markdown, to_html
 
@@ -147,10 +148,11 @@ def render(run, tables, meta: dict, langs: tuple[str, ...]) -> dict[str, str | b
         "savings.csv": tables.savings.to_csv(index=False),
         "replications.csv.gz": _gzip(tables.replications.to_csv(index=False)),
     }
+    context = study_context(run.spec.scenarios["baseline"], meta["years"])
     for lang in langs:
-        images = study_figures(tables.kpis, tables.monthly, tables.savings, lang)
+        images = study_figures(tables.kpis, tables.monthly, tables.savings, lang, context)
         files.update(images)
-        figures = [(figure_path(f.stem, lang, "png"), caption(f.stem, lang)) for f in FIGURES]
+        figures = [(figure_path(f.stem, lang, "png"), caption(f.stem, lang, context)) for f in FIGURES]
         text = build_markdown(tables, meta, defs, run.spec.scenarios, figures, lang)
         suffix = "" if lang == "nb" else f".{lang}"
         files[f"report{suffix}.md"] = text

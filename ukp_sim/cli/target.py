@@ -126,7 +126,7 @@ def target_lines(result, definitions, lang: str = "nb") -> str:
     label = d.label_nb if lang == "nb" else d.label_en
     place = w["total"] if c.place == TOTAL else c.place
     conf = f"{100 * c.confidence:g} %"
-    target = f"{c.direction} {fmt(c.target, d.unit)}"
+    target = f"{c.direction} {fmt(c.target, d.unit, lang)}"
     shown = search.shown
     words = {"label": label, "place": place, "year": c.year, "target": target, "conf": conf}
     if search.status == NOT_REACHABLE:
@@ -136,9 +136,9 @@ def target_lines(result, definitions, lang: str = "nb") -> str:
         head = w["at_min"].format(at=at, **words)
     else:
         head = w["reached"].format(phrase=setting.phrase(search.answer, lang), **words)
-    lines = [head, w["line"].format(mean=fmt(shown.mean, d.unit), ci=w["ci"], lo=fmt(shown.ci_low, d.unit),
-                                    hi=fmt(shown.ci_high, d.unit), side=w["bound"][c.direction],
-                                    bound=fmt(shown.bound, d.unit), **words)]
+    lines = [head, w["line"].format(mean=fmt(shown.mean, d.unit, lang), ci=w["ci"], lo=fmt(shown.ci_low, d.unit, lang),
+                                    hi=fmt(shown.ci_high, d.unit, lang), side=w["bound"][c.direction],
+                                    bound=fmt(shown.bound, d.unit, lang), **words)]
     diff = result.difference
     if shown.value != 0:
         lines.append(w["diff"].format(diff=fmt_diff(diff["mean_difference"], d.unit, lang), ci=w["ci"],
@@ -146,8 +146,8 @@ def target_lines(result, definitions, lang: str = "nb") -> str:
                                       hi=fmt_diff(diff["ci_high"], d.unit, lang), conf=conf))
     lines += ["", w["path"].format(n=result.replications, seed=result.seed)]
     rows = [w["head"]] + [
-        (f"{p.value:g}", fmt(p.mean, d.unit), f"{fmt(p.ci_low, d.unit)} – {fmt(p.ci_high, d.unit)}",
-         fmt(p.bound, d.unit), w["met"][0] if p.met else w["met"][1])
+        (f"{p.value:g}", fmt(p.mean, d.unit, lang), f"{fmt(p.ci_low, d.unit, lang)} – {fmt(p.ci_high, d.unit, lang)}",
+         fmt(p.bound, d.unit, lang), w["met"][0] if p.met else w["met"][1])
         for p in sorted(result.points, key=lambda p: p.value)
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(5)]

@@ -286,6 +286,22 @@ def _no_interventions():
 
 
 @dataclass(frozen=True, kw_only=True)
+class Community:
+    """The health community a scenario describes: the facts reports and calibration name, kept in
+    the scenario so that another community needs a file, not a code change."""
+
+    name: str = _f("St. Olavs health community", "the health community's name, for reports and calibrated files")
+    kpi6_unit: str = _f(
+        "Trondheim/Øya helsehus", "the korttid unit KPI 6 (korttid length of stay) is reported for, "
+        "as 'Municipality/Unit'"
+    )
+    groups: tuple[str, ...] = _f(
+        ("Trondheim", "Melhus", "Malvik"),
+        "municipalities with their own observed figures, reported one by one; the others are reported together",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class Scenario:
     name: str = _req("a short name for reports")
     description: str = _f("", "what the scenario is and why")
@@ -299,6 +315,7 @@ class Scenario:
     costs: Costs = _req("costs")
     kpi: KpiSpec = _f(KpiSpec(), "KPI counting rules")
     interventions: Interventions = _fd(_no_interventions, "the action plan's interventions (all off by default)")
+    community: Community = _f(Community(), "the health community: its name, KPI-6 unit and municipality groups")
     # Provenance, set by the loader, not by the file:
     source_files: tuple[str, ...] = field(default=(), metadata={"internal": True})
     content_hash: str = field(default="", metadata={"internal": True})

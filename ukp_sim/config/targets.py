@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ukp_sim.base.fields import _req
+from ukp_sim.base.fields import _f, _req
 from ukp_sim.base.vocabulary import TOTAL
 from ukp_sim.config.loader import read_toml
 from ukp_sim.config.validate import Builder
@@ -61,6 +61,8 @@ class StatusRule:
 class TargetsFile:
     """What a KPI targets file may contain."""
 
+    target_year: int = _f(2025, "the year the targets are due (reports measure attainment in it)", min=2000,
+                          max=2100)
     status: StatusRule = _req("the status colour rule")
     kpi: dict[str, Target] = _req("the targets, by KPI id", key_field="kpi")
 
@@ -76,6 +78,13 @@ def load_targets(path: Path = TARGETS_FILE) -> tuple[dict[str, Target], StatusRu
             b.fail(f"kpi.{kpi}.scope", f"'{t.scope}' is not a scope",
                    "write 'community', 'all' or 'unit:<unit name>', e.g. 'unit:Øya helsehus'")
     return spec.kpi, spec.status
+
+
+@lru_cache(maxsize=4)
+def target_year(path: Path = TARGETS_FILE) -> int:
+    """The year the targets are due (``target_year`` in the targets file; 2025 if it has none)."""
+    path = Path(path)
+    return Builder(path).build(TargetsFile, read_toml(path), "").target_year
 
 
 def status(target: Target, value: float, rule: StatusRule) -> str:

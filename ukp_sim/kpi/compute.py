@@ -14,7 +14,7 @@ import pandas as pd
 from ukp_sim.base.vocabulary import TOTAL, WHOLE_YEAR
 from ukp_sim.sim.calendar import SimCalendar, period_bounds
 from ukp_sim.sim.records import FROM_INITIAL, KORTTID, Records
-from ukp_sim.config.scenario import Scenario
+from ukp_sim.config.scenario import Community, Scenario
 
 
 
@@ -31,6 +31,7 @@ def _definitions(s: Scenario | None = None) -> dict[str, KpiDefinition]:
     by = s.kpi.ukp_days_by if s else "day"
     basis = s.kpi.cost_basis if s else "ukp_days"
     window = s.readmission.window_days if s else 30
+    unit = (s.community if s else Community()).kpi6_unit.split("/", 1)[-1]  # the community's KPI-6 unit
     day_rule = (
         "each UKP-day is counted in the month and year it falls on (the days of a stay are its "
         "declaration date up to the day before its discharge date; stays still waiting at the end "
@@ -64,7 +65,7 @@ def _definitions(s: Scenario | None = None) -> dict[str, KpiDefinition]:
                       "KPI 6. Mean (end date - start date) of korttid stays that end in the period, whatever "
                       "the reason (home, long-term place, death, readmission), from hospital or from home; "
                       "stays already running when the simulation started are left out. The target is for "
-                      "the Øya helsehus unit."),
+                      f"the {unit} unit."),
         KpiDefinition("cost_nok", "Kostnad UKP-døgn (NOK)", "Cost of UKP-days (NOK)", "NOK",
                       "UKP-days x that year's døgnpris" + (
                           "" if basis == "ukp_days" else

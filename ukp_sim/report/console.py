@@ -8,43 +8,38 @@ import math
 
 import pandas as pd
 
-from ukp_sim.kpi import TOTAL, WHOLE_YEAR, KpiDefinition
 from ukp_sim.config.targets import load_targets
+from ukp_sim.kpi import TOTAL, WHOLE_YEAR, KpiDefinition
+from ukp_sim.report.locale import kpi_label, status_label, words
+from ukp_sim.report.numbers import format_number, format_percent, format_signed
 
 TABLE_KPIS = (
     "ukp_days", "zero_day_share", "mean_ukp_stay", "straight_home_share", "readmission_30d_share",
     "korttid_los", "mean_ukp_stay_all", "ukp_stays", "cost_nok", "beds_held_by_ukp_mean",
     "beds_held_by_ukp_p95", "hospital_occupancy",
 )
-STATUS_WORDS = {
-    "nb": {"green": "grønn", "yellow": "gul", "red": "rød", "": ""},
-    "en": {"green": "green", "yellow": "yellow", "red": "red", "": ""},
-}
-HEADERS = {
-    "nb": ("KPI", "Snitt", "95 % KI", "Mål", "Status", "År", "replikasjoner"),
-    "en": ("KPI", "Mean", "95 % CI", "Target", "Status", "Year", "replications"),
-}
 ANSI = {"green": "\033[32m", "yellow": "\033[33m", "red": "\033[31m"}
 RESET = "\033[0m"
 
 
-def fmt(value: float, unit: str) -> str:
+def fmt(value: float, unit: str, lang: str = "nb") -> str:
+    """A KPI value for a console table: shares in percent with one decimal, NOK in millions,
+    whole numbers from 1000, else two decimals; decimal comma in bokmål."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if unit == "share":
-        return f"{100 * value:.1f} %"
+        return format_percent(value, 1, lang)
     if unit == "NOK":
-        return f"{value / 1e6:,.1f} mill.".replace(",", " ")
-    if abs(value) >= 1000:
-        return f"{value:,.0f}".replace(",", " ")
-    return f"{value:.2f}"
+        return f"{format_number(value / 1e6, 1, lang)} {words(lang, 'console')['mill']}"
+    return format_number(value, 0 if abs(value) >= 1000 else 2, lang)
 
 
 def kpi_table(summary: pd.DataFrame, definitions: dict[str, KpiDefinition], lang: str = "nb",
               colour: bool = False) -> str:
     """A text table of the whole community's yearly KPIs (and KPI 6 for its unit)."""
     targets, _ = load_targets()
-    h = HEADERS[lang]
+    c = words(lang, "console")
+    h = (c["kpi"], c["mean"], c["ci"], c["target"], c["status"], c["year"], c["replications"])
     lines = []
     for year in sorted(summary["year"].unique()):
         ys = summary[(summary["year"] == year) & (summary["month"] == WHOLE_YEAR)]
@@ -53,7 +48,7 @@ def kpi_table(summary: pd.DataFrame, definitions: dict[str, KpiDefinition], lang
         rows = [(h[0], h[1], h[2], h[3], h[4])]
         for kpi in TABLE_KPIS:
             d = definitions[kpi]
-            label = d.label_nb if lang == "nb" else d.label_en
+            label = kpi_label(kpi, lang, definitions)
             t = targets.get(kpi)
             places = [TOTAL]
             if t is not None and t.scope.startswith("unit:"):
@@ -67,13 +62,13 @@ def kpi_table(summary: pd.DataFrame, definitions: dict[str, KpiDefinition], lang
                 if place != TOTAL:
                     name += f" ({place.split('/', 1)[1]})"
                 elif t is not None and t.scope.startswith("unit:"):
-                    name += " (alle)" if lang == "nb" else " (all)"
-                ci = f"{fmt(r['ci_low'], d.unit)} – {fmt(r['ci_high'], d.unit)}"
-                target = "" if math.isnan(r["target"]) else f"{t.direction} {fmt(r['target'], d.unit)}"
-                word = STATUS_WORDS[lang][r["status"]]
+                    name += " " + c["all"]
+                ci = f"{fmt(r['ci_low'], d.unit, lang)} – {fmt(r['ci_high'], d.unit, lang)}"
+                target = "" if math.isnan(r["target"]) else f"{t.direction} {fmt(r['target'], d.unit, lang)}"
+                word = status_label(r["status"], lang) if r["status"] else ""
                 if colour and r["status"]:
                     word = ANSI[r["status"]] + word + RESET
-                rows.append((name, fmt(r["mean"], d.unit), ci, target, word))
+                rows.append((name, fmt(r["mean"], d.unit, lang), ci, target, word))
         widths = [max(len(_plain(row[i])) for row in rows) for i in range(5)]
         for i, row in enumerate(rows):
             cells = [row[0].ljust(widths[0])] + [row[j].rjust(widths[j]) for j in (1, 2, 3)] + [row[4]]
@@ -93,26 +88,6 @@ def _plain(text: str) -> str:
 # --------------------------------------------------------------------------------------------
 # Comparisons (ukp-sim compare) and the precision of a run
 # --------------------------------------------------------------------------------------------
-COMPARE_WORDS = {
-    "nb": {
-        "kpi": "KPI", "target": "Mål", "ci": "95 % KI", "diff": "Δ", "year": "År", "reps": "replikasjoner",
-        "paired": "parvise differanser mot {base}, felles tilfeldige tall",
-        "flag": "* 95 % KI for den parvise differansen utelukker 0",
-        "pp": "%-p",
-        "saves": "Hva {name} sparer mot {base}, {year} (hele helsefellesskapet, snitt og 95 % KI):",
-        "ukp_days_saved": "UKP-døgn spart", "cost_saved_nok": "kostnad spart", "beds_freed": "senger frigjort",
-        "all": "(alle)",
-    },
-    "en": {
-        "kpi": "KPI", "target": "Target", "ci": "95 % CI", "diff": "Δ", "year": "Year", "reps": "replications",
-        "paired": "paired differences against {base}, common random numbers",
-        "flag": "* the 95 % CI of the paired difference excludes 0",
-        "pp": "pp",
-        "saves": "What {name} saves against {base}, {year} (whole community, mean and 95 % CI):",
-        "ukp_days_saved": "UKP-days saved", "cost_saved_nok": "cost saved", "beds_freed": "beds freed",
-        "all": "(all)",
-    },
-}
 SAVING_UNITS = {"ukp_days_saved": "days", "cost_saved_nok": "NOK", "beds_freed": "beds"}
 
 
@@ -120,15 +95,11 @@ def fmt_diff(value: float, unit: str, lang: str = "nb") -> str:
     """A signed difference: shares in percentage points, NOK in millions."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    sign = "+" if value > 0 else ("-" if value < 0 else "±")
-    a = abs(value)
     if unit == "share":
-        return f"{sign}{100 * a:.1f} {COMPARE_WORDS[lang]['pp']}"
+        return f"{format_signed(100 * value, 1, lang)} {words(lang, 'compare')['pp']}"
     if unit == "NOK":
-        return f"{sign}{a / 1e6:,.2f} mill.".replace(",", " ")
-    if a >= 1000:
-        return f"{sign}{a:,.0f}".replace(",", " ")
-    return f"{sign}{a:.2f}"
+        return f"{format_signed(value / 1e6, 2, lang)} {words(lang, 'console')['mill']}"
+    return format_signed(value, 0 if abs(value) >= 1000 else 2, lang)
 
 
 def _places(kpi: str, municipalities) -> list[str]:
@@ -151,7 +122,7 @@ def compare_table(kpis: pd.DataFrame, differences: pd.DataFrame, definitions: di
     from ukp_sim.analysis.compare import excludes_zero
 
     targets, _ = load_targets()
-    w = COMPARE_WORDS[lang]
+    w = words(lang, "compare")
     base = names[0]
     lines = []
     for year in sorted(kpis["year"].unique()):
@@ -167,7 +138,7 @@ def compare_table(kpis: pd.DataFrame, differences: pd.DataFrame, definitions: di
         rows = [header]
         for kpi in TABLE_KPIS:
             d = definitions[kpi]
-            label = d.label_nb if lang == "nb" else d.label_en
+            label = kpi_label(kpi, lang, definitions)
             t = targets.get(kpi)
             for place in _places(kpi, ky["municipality"].unique()):
                 name = f"{t.number}. {label}" if t is not None else f"   {label}"
@@ -178,7 +149,7 @@ def compare_table(kpis: pd.DataFrame, differences: pd.DataFrame, definitions: di
                 cells = [name]
                 target = ""
                 if t is not None and t.applies_to(place):
-                    target = f"{t.direction} {fmt(t.target, d.unit)}"
+                    target = f"{t.direction} {fmt(t.target, d.unit, lang)}"
                 cells.append(target)
                 found = False
                 for sc in names:
@@ -188,7 +159,7 @@ def compare_table(kpis: pd.DataFrame, differences: pd.DataFrame, definitions: di
                         continue
                     found = True
                     r = r.iloc[0]
-                    cells += [fmt(r["mean"], d.unit), f"{fmt(r['ci_low'], d.unit)} – {fmt(r['ci_high'], d.unit)}"]
+                    cells += [fmt(r["mean"], d.unit, lang), f"{fmt(r['ci_low'], d.unit, lang)} – {fmt(r['ci_high'], d.unit, lang)}"]
                 for sc in names[1:]:
                     r = dy[(dy["scenario"] == sc) & (dy["kpi"] == kpi) & (dy["municipality"] == place)] \
                         if len(dy) else dy
@@ -216,7 +187,7 @@ def savings_lines(savings_by_scenario: dict[str, pd.DataFrame], base: str, lang:
     """The headline of a comparison: UKP-days saved, cost saved and beds freed, with 95 % CIs."""
     from ukp_sim.analysis.compare import excludes_zero
 
-    w = COMPARE_WORDS[lang]
+    w = words(lang, "compare")
     lines = []
     for name, sv in savings_by_scenario.items():
         for year in sorted(sv["year"].unique()):
@@ -225,49 +196,32 @@ def savings_lines(savings_by_scenario: dict[str, pd.DataFrame], base: str, lang:
             width = max(len(w[q]) for q in rows["quantity"])
             for r in rows.itertuples():
                 unit = SAVING_UNITS[r.quantity]
-                value = fmt(r.mean, unit) + (" NOK" if unit == "NOK" else "")
-                ci = f"{fmt(r.ci_low, unit)} – {fmt(r.ci_high, unit)}"
+                value = fmt(r.mean, unit, lang) + (" NOK" if unit == "NOK" else "")
+                ci = f"{fmt(r.ci_low, unit, lang)} – {fmt(r.ci_high, unit, lang)}"
                 flag = " *" if excludes_zero(r.ci_low, r.ci_high) else ""
                 lines.append(f"  {w[r.quantity].ljust(width)}  {value}  ({ci}){flag}")
         lines.append("")
     return "\n".join(lines)
 
 
-PRECISION_WORDS = {
-    "nb": {
-        "head": "Presisjon: ønsket halv bredde av 95 % KI ≤ {p} av snittet for {kpis} (hele helsefellesskapet, "
-                "hele år); {n} replikasjoner ({batches}): {verdict}.",
-        "met": "nådd", "not_met": "ikke nådd", "max": "maksimum {m} replikasjoner nådd",
-        "interrupted": "avbrutt", "kpi_not_met": "ikke nådd",
-    },
-    "en": {
-        "head": "Precision: wanted a 95 % CI half-width ≤ {p} of the mean for {kpis} (whole community, whole "
-                "years); {n} replications ({batches}): {verdict}.",
-        "met": "met", "not_met": "not met", "max": "the maximum of {m} replications reached",
-        "interrupted": "interrupted", "kpi_not_met": "not met",
-    },
-}
-
-
 def precision_lines(precision, definitions: dict[str, KpiDefinition], lang: str = "nb") -> str:
     """What a run to a wanted precision achieved (a ``ukp_sim.experiment.PrecisionResult``)."""
-    w = PRECISION_WORDS[lang]
+    w = words(lang, "precision")
     if precision.met:
         verdict = w["met"]
     elif precision.interrupted:
         verdict = f"{w['not_met']} ({w['interrupted']})"
     else:
         verdict = f"{w['not_met']} ({w['max'].format(m=precision.max_replications)})"
-    kpis = ", ".join(definitions[k].label_nb if lang == "nb" else definitions[k].label_en for k in precision.kpis)
-    lines = [w["head"].format(p=f"{100 * precision.precision:g} %", kpis=kpis, n=precision.replications,
+    kpis = ", ".join(kpi_label(k, lang, definitions) for k in precision.kpis)
+    lines = [w["head"].format(p=format_percent(precision.precision, None, lang), kpis=kpis, n=precision.replications,
                               batches=" → ".join(str(b) for b in precision.batches), verdict=verdict)]
     ach = precision.achieved
     for (sc, year), grp in ach.groupby(["scenario", "year"], sort=False):
         parts = []
         for r in grp.itertuples():
-            d = definitions[r.kpi]
-            label = d.label_nb if lang == "nb" else d.label_en
-            rel = "–" if math.isnan(r.relative_half_width) else f"±{100 * r.relative_half_width:.1f} %"
+            label = kpi_label(r.kpi, lang, definitions)
+            rel = "–" if math.isnan(r.relative_half_width) else "±" + format_percent(r.relative_half_width, 1, lang)
             parts.append(f"{label} {rel}" + ("" if r.met else f" ({w['kpi_not_met']})"))
         lines.append(f"  {sc + ' ' if sc else ''}{year}: " + ", ".join(parts))
     return "\n".join(lines)
