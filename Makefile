@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run shell baseline test test-fast backtest backtest-update bench validate calibrate clean
+.PHONY: run shell baseline test lint test-fast backtest backtest-update bench validate calibrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,13 @@ baseline: $(STAMP)
 	$(BIN)/ukp-sim run scenarios/baseline_2023.toml --replications 10 --seed 20231 --jobs 2 --out results/baseline_2023
 
 ## test: the whole suite, slow statistical tests included
-test: $(STAMP)
+test: $(STAMP) lint
 	$(BIN)/python -m pytest -q
+
+## lint: the layer contract (import-linter, pyproject.toml) and ruff
+lint: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/ruff check ukp_sim tests benchmarks experiments
 
 ## test-fast: everything but the slow statistical tests
 test-fast: $(STAMP)

@@ -49,9 +49,9 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 import simpy  # noqa: E402
 
+from ukp_sim.config.loader import load_scenario  # noqa: E402
 from ukp_sim.kpi import compute_kpis  # noqa: E402
 from ukp_sim.sim.model import Model  # noqa: E402
-from ukp_sim.config.loader import load_scenario  # noqa: E402
 
 GOAL_Y = 40_000
 

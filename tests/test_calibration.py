@@ -5,7 +5,12 @@ import numpy as np
 import pytest
 
 from ukp_sim.analysis.calibration import (
-    apply_parameters, history_match, implausibility, matching_paths, simulate_candidates, year_distance,
+    apply_parameters,
+    history_match,
+    implausibility,
+    matching_paths,
+    simulate_candidates,
+    year_distance,
 )
 from ukp_sim.base.errors import ScenarioError, UserError
 from ukp_sim.config.calibration_file import CalParameter, CalTarget, load_calibration_spec

@@ -18,13 +18,19 @@ import pandas as pd
 import pytest
 
 import ukp_sim
-from ukp_sim.cli.main import main
-from ukp_sim.analysis.compare import (CRN_STATEMENT, DIFFERENCE_COLUMNS, excludes_zero, paired_differences, savings,
-                             unpaired_difference)
+from ukp_sim.analysis.compare import (
+    CRN_STATEMENT,
+    DIFFERENCE_COLUMNS,
+    excludes_zero,
+    paired_differences,
+    savings,
+    unpaired_difference,
+)
 from ukp_sim.analysis.runner import KEYS, mean_ci, run_many
-from ukp_sim.kpi import DEFINITIONS, TOTAL, WHOLE_YEAR
+from ukp_sim.cli.main import main
 from ukp_sim.config.loader import load_scenario
 from ukp_sim.config.targets import load_targets
+from ukp_sim.kpi import DEFINITIONS, TOTAL, WHOLE_YEAR
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "prior" / "baseline_prior.toml"
 SEED = 1

@@ -15,10 +15,10 @@ import pytest
 from scipy import stats
 
 from ukp_sim.analysis.runner import KEYS, mean_ci, run_replications, single_run, summarise
-from ukp_sim.kpi import TOTAL, WHOLE_YEAR
-from ukp_sim.config.scenario import Scenario
 from ukp_sim.config.loader import load_scenario
+from ukp_sim.config.scenario import Scenario
 from ukp_sim.config.targets import load_targets
+from ukp_sim.kpi import TOTAL, WHOLE_YEAR
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "prior" / "baseline_prior.toml"
 REPS = 3
@@ -151,7 +151,10 @@ def test_different_seeds_give_different_results(serial, scenario):
     a, b = serial.table, other.table
     pd.testing.assert_frame_equal(a[["replication", *KEYS]], b[["replication", *KEYS]])
     assert not np.allclose(a["value"].to_numpy(), b["value"].to_numpy(), equal_nan=True)
-    days = lambda t: t[(t["municipality"] == TOTAL) & (t["kpi"] == "ukp_days") & (t["month"] == 0)]["value"]
+
+    def days(t):
+        return t[(t["municipality"] == TOTAL) & (t["kpi"] == "ukp_days") & (t["month"] == 0)]["value"]
+
     assert not np.array_equal(days(a).to_numpy(), days(b).to_numpy())
 
 

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 
 from ukp_sim.analysis.runner import summarise
+from ukp_sim.config.loader import load_scenario
 from ukp_sim.sim.model import Model
 from ukp_sim.sim.records import FROM_INITIAL
-from ukp_sim.config.loader import load_scenario
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 

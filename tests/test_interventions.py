@@ -26,6 +26,14 @@ import numpy as np
 import pytest
 
 from ukp_sim.base.errors import ScenarioError
+from ukp_sim.config.loader import load_scenario
+from ukp_sim.config.scenario import (
+    INTERVENTION_IDS,
+    EscalationLevel,
+    ExtraBeds,
+    Interventions,
+    Scenario,
+)
 from ukp_sim.interventions.base import Ramp
 from ukp_sim.interventions.bed_sharing import FLAG_SHARED_BED
 from ukp_sim.interventions.discharge_team import FLAG_TEAM, FLAG_TEAM_HOME
@@ -33,10 +41,6 @@ from ukp_sim.interventions.early_assessment import FLAG_EARLY_ASSESSMENT
 from ukp_sim.interventions.frailty_pathway import FLAG_FRAILTY
 from ukp_sim.sim.model import Model, period_bounds
 from ukp_sim.sim.records import END_DEATH, END_HOME, FROM_HOSPITAL, HOME_NEW, KORTTID, Records
-from ukp_sim.config.scenario import (
-    INTERVENTION_IDS, EscalationLevel, ExtraBeds, Interventions, Scenario,
-)
-from ukp_sim.config.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "prior" / "baseline_prior.toml"

@@ -15,15 +15,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ukp_sim.kpi import compute as kpi_mod
 from ukp_sim.analysis.runner import single_run
+from ukp_sim.config.scenario import Scenario
 from ukp_sim.kpi import DEFINITIONS, TOTAL, WHOLE_YEAR, compute_kpis, definitions_for
+from ukp_sim.kpi import compute as kpi_mod
 from ukp_sim.sim.model import build_calendar
 from ukp_sim.sim.records import (
-    END_HOME, END_LONG_TERM, FROM_HOME, FROM_HOSPITAL, FROM_INITIAL, HOME_NEW, HOME_NONE, KORTTID,
+    END_HOME,
+    END_LONG_TERM,
+    FROM_HOME,
+    FROM_HOSPITAL,
+    FROM_INITIAL,
+    HOME_NEW,
+    HOME_NONE,
+    KORTTID,
     Records,
 )
-from ukp_sim.config.scenario import Scenario
 
 OYA = "Trondheim/Øya helsehus"
 

@@ -26,15 +26,24 @@ import pytest
 from scipy import stats
 
 import ukp_sim
-from ukp_sim.cli.main import main
-from ukp_sim.base.errors import UserError
-from ukp_sim.analysis.runner import single_run
 from ukp_sim.analysis.lever_search import (
-    LEVERS, NOT_REACHABLE, REACHED, REACHED_AT_MIN, SEARCH_COLUMNS, Criterion, Point, bisect_lever, grid_value,
-    max_evaluations, prepare,
+    LEVERS,
+    NOT_REACHABLE,
+    REACHED,
+    REACHED_AT_MIN,
+    SEARCH_COLUMNS,
+    Criterion,
+    Point,
+    bisect_lever,
+    grid_value,
+    max_evaluations,
+    prepare,
 )
-from ukp_sim.config.scenario import ExtraBeds
+from ukp_sim.analysis.runner import single_run
+from ukp_sim.base.errors import UserError
+from ukp_sim.cli.main import main
 from ukp_sim.config.loader import load_scenario, scenario_to_dict
+from ukp_sim.config.scenario import ExtraBeds
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "prior" / "baseline_prior.toml"

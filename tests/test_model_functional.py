@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ukp_sim.config.loader import load_scenario
 from ukp_sim.sim.model import Model, period_bounds
 from ukp_sim.sim.records import Records
-from ukp_sim.config.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "prior" / "baseline_prior.toml"

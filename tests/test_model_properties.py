@@ -22,10 +22,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ukp_sim.config.scenario import InitialState
 from ukp_sim.kpi import TOTAL, WHOLE_YEAR, compute_kpis
 from ukp_sim.sim.model import Model, build_calendar, period_bounds
 from ukp_sim.sim.records import END_DEATH, END_READMISSION, FROM_HOSPITAL, KORTTID, NO_DESTINATION
-from ukp_sim.config.scenario import InitialState
 
 KEEP = ("Trondheim", "Melhus", "Osen")
 

@@ -18,11 +18,16 @@ import pytest
 from scipy import stats
 
 import ukp_sim.analysis.runner as experiment
+from ukp_sim.analysis.runner import (
+    DEFAULT_PRECISION_KPIS,
+    precision_check,
+    replications_needed,
+    run_replications,
+    run_to_precision,
+)
 from ukp_sim.cli.main import main
-from ukp_sim.analysis.runner import (DEFAULT_PRECISION_KPIS, precision_check, replications_needed, run_replications,
-                                run_to_precision)
-from ukp_sim.kpi import TOTAL, WHOLE_YEAR
 from ukp_sim.config.loader import load_scenario
+from ukp_sim.kpi import TOTAL, WHOLE_YEAR
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "prior" / "baseline_prior.toml"
 SEED = 5

@@ -26,8 +26,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from ukp_sim.sim.model import Model, period_bounds
 from ukp_sim.config.loader import load_scenario
+from ukp_sim.sim.model import Model, period_bounds
 from ukp_sim.sim.records import FROM_HOSPITAL, KORTTID
 
 HERE = Path(__file__).resolve().parent

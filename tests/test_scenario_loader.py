@@ -16,8 +16,8 @@ import pytest
 
 from ukp_sim.base.distributions import Dist
 from ukp_sim.base.errors import ScenarioError, UserError
-from ukp_sim.config.scenario import Scenario
 from ukp_sim.config.loader import deep_merge, load_scenario, read_toml, resolve_extends
+from ukp_sim.config.scenario import Scenario
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "prior" / "baseline_prior.toml"
 

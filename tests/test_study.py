@@ -19,7 +19,6 @@ import pandas as pd
 import pytest
 
 from ukp_sim.analysis import runner as experiment
-from ukp_sim.base.errors import ScenarioError, UserError
 from ukp_sim.analysis.study import (
     KPI_COLUMNS,
     milestone,
@@ -27,9 +26,10 @@ from ukp_sim.analysis.study import (
     run_study,
     study_tables,
 )
+from ukp_sim.base.errors import ScenarioError, UserError
+from ukp_sim.cli.study import main
 from ukp_sim.config.study_file import load_study
 from ukp_sim.report.labels import SCENARIOS
-from ukp_sim.cli.study import main
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "scenarios" / "one_municipality.toml"

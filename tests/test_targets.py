@@ -5,8 +5,8 @@ import math
 
 import pytest
 
-from ukp_sim.kpi import DEFINITIONS, TOTAL
 from ukp_sim.config.targets import TARGETS_FILE, StatusRule, Target, load_targets, status
+from ukp_sim.kpi import DEFINITIONS, TOTAL
 
 
 @pytest.fixture(scope="module")

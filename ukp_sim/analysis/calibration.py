@@ -11,15 +11,12 @@ is implausible when, for some target,
 with the tolerance read as two standard deviations of observation error plus model discrepancy.
 Wave 1 is a Latin hypercube over the prior box; later waves resample around the plausible sets.
 The best set (smallest expected squared error of one simulated year against the observed year,
-weighted) is written as the calibrated baseline; the whole plausible set is kept so later studies can carry the parameter uncertainty.
+weighted) is written as the calibrated baseline; the whole plausible set is kept so later studies
+can carry the parameter uncertainty.
 """
 from __future__ import annotations
 
-import copy
-import datetime as dt
-import fnmatch
 import math
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +24,11 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import qmc
 
-from ukp_sim.base.errors import UserError
+from ukp_sim.analysis.calibration_output import plausible_table, write_calibrated_scenario  # noqa: F401  (re-exported)
+from ukp_sim.analysis.calibration_params import apply_parameters, matching_paths  # noqa: F401  (re-exported)
 from ukp_sim.analysis.runner import Runner, mean_ci, runner_for, single_run
+from ukp_sim.analysis.ukp_sources import ukp_day_sources
+from ukp_sim.base.errors import UserError
 from ukp_sim.config.calibration_file import (  # noqa: F401  (CalTarget etc. re-exported for callers)
     CalibrationSpec,
     CalParameter,
@@ -38,68 +38,8 @@ from ukp_sim.config.calibration_file import (  # noqa: F401  (CalTarget etc. re-
     load_calibration_spec,
 )
 from ukp_sim.config.loader import build_scenario, load_scenario_data
-from ukp_sim.config.scenario import Community
-from ukp_sim.analysis.ukp_sources import ukp_day_sources
 
 
-# ---------------------------------------------------------------------------------------------
-# Setting parameters on scenario data
-# ---------------------------------------------------------------------------------------------
-def matching_paths(data: dict, pattern: str, exclude: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    """Key paths in ``data`` matching a dotted pattern where ``*`` matches one key."""
-    parts = pattern.split(".")
-    found: list[tuple[str, ...]] = []
-
-    def walk(node, i, prefix):
-        if i == len(parts):
-            found.append(prefix)
-            return
-        if not isinstance(node, dict):
-            return
-        for key in node:
-            if fnmatch.fnmatchcase(str(key), parts[i]):
-                if prefix == ("municipalities",) and key in exclude:
-                    continue
-                walk(node[key], i + 1, (*prefix, str(key)))
-
-    walk(data, 0, ())
-    return found
-
-
-def _get(data: dict, path: tuple[str, ...]):
-    for key in path:
-        data = data[key]
-    return data
-
-
-def _set(data: dict, path: tuple[str, ...], value) -> None:
-    for key in path[:-1]:
-        data = data[key]
-    data[path[-1]] = value
-
-
-def apply_parameters(data: dict, params: tuple[CalParameter, ...] | list[CalParameter],
-                     values: np.ndarray) -> dict:
-    """A copy of scenario data with each parameter set (or scaled) to its value."""
-    out = copy.deepcopy(data)
-    for p, v in zip(params, values):
-        paths = matching_paths(out, p.path, p.exclude)
-        if not paths:
-            raise UserError(f"calibration parameter '{p.name}': no key matches '{p.path}' in the scenario")
-        for path in paths:
-            base = _get(data, path)
-            new = float(v) if p.mode == "set" else float(base) * float(v)
-            if p.integer:
-                new = int(round(new))
-                if p.mode == "scale" and base > 0:
-                    new = max(1, new)
-            _set(out, path, new)
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
-# Simulating candidates
-# ---------------------------------------------------------------------------------------------
 def _simulate_targets(task) -> np.ndarray:
     data, path, seed, rep, keys = task
     scenario = build_scenario(data, path)
@@ -333,71 +273,6 @@ def check_fit(data: dict, path: Path, targets: list[CalTarget], seed: int, reps:
     return rows
 
 
-# ---------------------------------------------------------------------------------------------
-# Writing the calibrated scenario
-# ---------------------------------------------------------------------------------------------
-def _toml_key(key: str) -> str:
-    bare = key.replace("_", "").replace("-", "").isalnum() and key.isascii()
-    return key if bare else '"' + key.replace('"', '\\"') + '"'
-
-
-def _toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return f"{v:.4g}" if abs(v) < 1e4 else f"{v:.1f}"
-    return '"' + str(v).replace('"', '\\"') + '"'
-
-
-def write_calibrated_scenario(out: Path, extends: Path, base: dict, hm: HistoryMatch, seed: int,
-                              fit: list[FitRow], version: str) -> str:
-    """The calibrated scenario as a short file that extends the input and overrides the fitted
-    values, each commented with its prior range and its range over the plausible sets."""
-    best = hm.points[hm.best]
-    fitted = apply_parameters(base, hm.params, best)
-    plaus = hm.points[hm.plausible]
-    comments: dict[tuple, str] = {}
-    for j, p in enumerate(hm.params):
-        lo, hi = plaus[:, j].min(), plaus[:, j].max()
-        what = "x" if p.mode == "scale" else ""
-        note = (f"fitted ({p.name}{', scale' if p.mode == 'scale' else ''}): best {what}{best[j]:.3g}, "
-                f"plausible {what}{lo:.3g}-{what}{hi:.3g}, prior {what}{p.low:g}-{what}{p.high:g}")
-        for path in matching_paths(base, p.path, p.exclude):
-            comments[path] = note
-    tables: dict[tuple, list[str]] = {}
-    for path, note in comments.items():
-        value = _get(fitted, path)
-        tables.setdefault(path[:-1], []).append(f"{_toml_key(path[-1])} = {_toml_value(value)}  # {note}")
-    rel = Path(os.path.relpath(extends, out.parent)).as_posix()
-    community = (base.get("community") or {}).get("name", Community().name)
-    passed = sum(r.passed for r in fit)
-    lines = [
-        f"# Calibrated baseline for {hm.year}, written by `ukp-sim calibrate` (ukp-sim {version}) on "
-        f"{dt.date.today().isoformat()} with seed {seed}.",
-        f"# It extends {extends.name} (read that file for every value not listed here and its source) and",
-        "# overrides the parameters that calibration fitted. Each comment gives the best value, its",
-        "# range over the plausible parameter sets and its prior range. Do not edit by hand: rerun",
-        "# `make calibrate` (calibration/report.md shows the fit).",
-        f"# Fit of the best set ({len(fit[0].values)} replications): {passed} of {len(fit)} targets within tolerance.",
-        "",
-        f'extends = "{rel}"',
-        f'name = "baseline_{hm.year}"',
-        f'description = "{community}, somatics, {hm.year}, calibrated to the {hm.year} figures"',
-        "",
-    ]
-    for table in sorted(tables):
-        lines.append("[" + ".".join(_toml_key(k) for k in table) + "]")
-        lines.extend(tables[table])
-        lines.append("")
-    text = "\n".join(lines)
-    return text
-
-
-# ---------------------------------------------------------------------------------------------
-# The whole calibration: each year, its fit, the held-out check, files and report
-# ---------------------------------------------------------------------------------------------
 @dataclass
 class YearResult:
     year: int
@@ -489,17 +364,3 @@ def _calibrate_years(spec, years, seed, jobs, scenario_override, progress, candi
             res.heldout_from = ys.heldout_from
         results[year] = res
     return results
-
-
-def plausible_table(hm: HistoryMatch):
-    """The plausible parameter sets, best first, with their fit measures (a DataFrame)."""
-    import pandas as pd
-
-    rows = []
-    for rank, i in enumerate(hm.plausible, start=1):
-        row = {"rank": rank, "candidate": int(i), "wave": int(hm.wave[i]), "distance": hm.distance[i],
-               "max_implausibility": hm.max_impl[i]}
-        row.update({p.name: hm.points[i, j] for j, p in enumerate(hm.params)})
-        row.update({f"sim:{t.label}": float(np.nanmean(hm.sims[i, :, k])) for k, t in enumerate(hm.targets)})
-        rows.append(row)
-    return pd.DataFrame(rows)

@@ -30,8 +30,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from ukp_sim.analysis.compare import paired_differences
-from ukp_sim.analysis.lever_question import (CONFIDENCE_RULE, Criterion, Point, Question, period_years,
-                                             prepare)
+from ukp_sim.analysis.lever_question import CONFIDENCE_RULE, Criterion, Point, Question, period_years, prepare
 from ukp_sim.analysis.levers import LEVERS, START_RULE, Lever, LeverSetting
 from ukp_sim.analysis.runner import run_many
 from ukp_sim.base.errors import UserError

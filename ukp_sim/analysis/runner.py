@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ukp_sim.kpi import TOTAL, WHOLE_YEAR, compute_kpis
-from ukp_sim.sim.model import Model
 from ukp_sim.config.scenario import Scenario
 from ukp_sim.config.targets import load_targets, status
+from ukp_sim.kpi import TOTAL, WHOLE_YEAR, compute_kpis
+from ukp_sim.sim.model import Model
 
 KEYS = ["year", "month", "municipality", "kpi"]
 ANNUAL_KPIS = {"ukp_days", "ukp_days_per_1000"}

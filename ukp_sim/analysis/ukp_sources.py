@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ukp_sim.config.scenario import Scenario
 from ukp_sim.sim.model import Model, period_bounds
 from ukp_sim.sim.records import HOME_NEW, HOME_NONE, KORTTID
-from ukp_sim.config.scenario import Scenario
 
 OTHERS = "others"
 DESTINATIONS = {KORTTID: "korttid", HOME_NEW: "home_new_services", HOME_NONE: "home_no_new_services"}

@@ -47,7 +47,8 @@ class Dist:
     """
 
     kind: str = field(default="lognormal", metadata={"choices": KINDS, "doc": "distribution family"})
-    mean: float = field(default=1.0, metadata={"min": 0.0, "max": MAX_MEAN, "doc": "mean duration (days, or hours for `decision_hours`)"})
+    mean: float = field(default=1.0, metadata={"min": 0.0, "max": MAX_MEAN,
+                                               "doc": "mean duration (days, or hours for `decision_hours`)"})
     cv: float = field(default=1.0, metadata={"min": 0.0, "max": MAX_CV, "min_nonzero": MIN_CV,
                                              "doc": "coefficient of variation = standard deviation / mean; "
                                              "ignored by `exponential` (cv is 1) and `fixed` (cv is 0)"})

@@ -39,8 +39,12 @@ def execute(args) -> int:
     import sys
 
     from ukp_sim import __version__
-    from ukp_sim.analysis.calibration import (load_calibration_spec, plausible_table, run_calibration,
-                                              write_calibrated_scenario)
+    from ukp_sim.analysis.calibration import (
+        load_calibration_spec,
+        plausible_table,
+        run_calibration,
+        write_calibrated_scenario,
+    )
     from ukp_sim.analysis.runner import Runner
     from ukp_sim.base.errors import UserError
     from ukp_sim.base.io import write_outputs

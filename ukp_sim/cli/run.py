@@ -11,8 +11,8 @@ from ukp_sim.cli.common import add_output_options, add_replication_options
 def add_parser(sub) -> None:
     run = sub.add_parser(
         "run", help="run a scenario and write its KPIs",
-        description="Run N replications of a scenario (or as many as --precision needs), print each KPI's mean and 95 % confidence "
-        "interval beside its target and status, and write kpis.csv, kpis_monthly.csv, "
+        description="Run N replications of a scenario (or as many as --precision needs), print each "
+        "KPI's mean and 95 % confidence interval beside its target and status, and write kpis.csv, kpis_monthly.csv, "
         "replications.csv and run.json to the output folder (atomically).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="The numbers depend only on the scenario, --seed and --replications (or --precision and its "

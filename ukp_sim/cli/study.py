@@ -131,10 +131,9 @@ def render(run, tables, meta: dict, langs: tuple[str, ...]) -> dict[str, str | b
     from ukp_sim.analysis.study import achieved_half_widths
     from ukp_sim.config.loader import scenario_to_dict
     from ukp_sim.kpi import definitions_for
-    from ukp_sim.report.provenance import definitions_meta, targets_meta
-    from ukp_sim.report.study_figures import caption, figure_path, study_figures
     from ukp_sim.report.context import study_context
-    from ukp_sim.report.study_figures import FIGURES
+    from ukp_sim.report.provenance import definitions_meta, targets_meta
+    from ukp_sim.report.study_figures import FIGURES, caption, figure_path, study_figures
     from ukp_sim.report.study_report import T, build_markdown, to_html
 
     defs = definitions_for(run.spec.scenarios["baseline"])
@@ -227,7 +226,8 @@ def run_main(args, argv: list[str]) -> int:
     status = "interrupted: " if run.interrupted else ""
     if not args.quiet or run.interrupted:
         print(f"{status}wrote {len(files)} files to {out}/ ({len(run.spec.scenarios)} scenarios x "
-              f"{len(run.replications)} replications, seed {run.spec.seed}, {took / 60:.1f} min, ukp-sim {__version__})",
+              f"{len(run.replications)} replications, seed {run.spec.seed}, {took / 60:.1f} min, "
+              f"ukp-sim {__version__})",
               file=sys.stderr if run.interrupted else sys.stdout)
         print(f"report: {out / 'report.html'}" + (f" (English: {out / 'report.en.html'})" if "en" in langs and
                                                   "nb" in langs else ""))

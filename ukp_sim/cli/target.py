@@ -115,8 +115,8 @@ TARGET_WORDS = {
 def target_lines(result, definitions, lang: str = "nb") -> str:
     """The printed answer: one sentence, the KPI at the answer with its CI and bound, the paired
     difference against lever 0, and the search path."""
-    from ukp_sim.kpi import TOTAL
     from ukp_sim.analysis.lever_search import NOT_REACHABLE, REACHED_AT_MIN
+    from ukp_sim.kpi import TOTAL
     from ukp_sim.report.console import fmt, fmt_diff
 
     w = TARGET_WORDS[lang]
@@ -161,8 +161,16 @@ def execute(args) -> int:
 
     from ukp_sim import __version__
     from ukp_sim.analysis.compare import CRN_STATEMENT
-    from ukp_sim.analysis.lever_search import (CONFIDENCE_RULE, SEARCH_RULE, START_RULE, STATUS_TEXT,
-                                               find_smallest, max_evaluations, prepare, search_table)
+    from ukp_sim.analysis.lever_search import (
+        CONFIDENCE_RULE,
+        SEARCH_RULE,
+        START_RULE,
+        STATUS_TEXT,
+        find_smallest,
+        max_evaluations,
+        prepare,
+        search_table,
+    )
     from ukp_sim.analysis.runner import Runner
     from ukp_sim.base.io import write_outputs
     from ukp_sim.cli.common import Progress, files_meta, json_value

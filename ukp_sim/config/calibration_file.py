@@ -59,7 +59,8 @@ class Settings:
     replications_per_candidate: int = _f(2, "replications per candidate (common random numbers)", min=1)
     final_replications: int = _f(30, "replications for the fit report of the best set", min=2)
     max_plausible_sets: int = _f(40, "plausible parameter sets kept", min=1)
-    refine_candidates: int = _f(8, "leading candidates re-simulated with more replications before the best is chosen", min=1)
+    refine_candidates: int = _f(
+        8, "leading candidates re-simulated with more replications before the best is chosen", min=1)
     refine_replications: int = _f(10, "replications for that re-check", min=2)
     local_evaluations: int = _f(
         0, "evaluations of a compass search from the best set (0 = none); it polishes the best "

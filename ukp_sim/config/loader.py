@@ -20,13 +20,13 @@ from pathlib import Path
 
 from ukp_sim.base.dates import parse_month_day, period_bounds
 from ukp_sim.base.errors import ScenarioError
+from ukp_sim.config.hints import syntax_hint
 from ukp_sim.config.scenario import (
     DESTINATIONS,
     KORTTID_OUTCOMES,
     Municipality,
     Scenario,
 )
-from ukp_sim.config.hints import syntax_hint
 from ukp_sim.config.validate import Builder, _describe, did_you_mean
 
 _Builder = Builder  # the old private name, kept for callers outside config

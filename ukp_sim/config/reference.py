@@ -132,7 +132,8 @@ def table(cls: type) -> str:
 
 def reference() -> str:
     """The whole reference page."""
-    classes = {"Dist": Dist, **{n: getattr(schema, n) for n in dir(schema) if dataclasses.is_dataclass(getattr(schema, n))}}
+    classes = {"Dist": Dist,
+               **{n: getattr(schema, n) for n in dir(schema) if dataclasses.is_dataclass(getattr(schema, n))}}
     return re.sub(r"\{\{table:(\w+)\}\}", lambda m: table(classes[m.group(1)]), TEMPLATE.read_text(encoding="utf-8"))
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ukp_sim.base.distributions import Dist
 from ukp_sim.base.fields import MAX_BEDS, MAX_DAYS, MAX_PER_YEAR, MAX_POPULATION, MAX_RELATIVE, _f, _fd, _req
 from ukp_sim.interventions import registry
+
 # The intervention tables' schemas live with their plug-ins; re-exported here for callers.
 from ukp_sim.interventions.bed_sharing import BedSharing  # noqa: F401
 from ukp_sim.interventions.capacity import CapacityWhatIf, ExtraBeds  # noqa: F401

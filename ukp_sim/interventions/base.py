@@ -31,9 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any, ClassVar
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # numpy/simpy load on first use: `ukp-sim validate` must start fast
     import numpy as np

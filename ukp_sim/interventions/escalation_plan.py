@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # numpy/simpy load on first use: `ukp-sim validate` must start fast

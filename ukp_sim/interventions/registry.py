@@ -12,7 +12,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from ukp_sim.interventions import (
-    bed_sharing, capacity, discharge_team, early_assessment, efficient_korttid, escalation_plan, frailty_pathway,
+    bed_sharing,
+    capacity,
+    discharge_team,
+    early_assessment,
+    efficient_korttid,
+    escalation_plan,
+    frailty_pathway,
 )
 from ukp_sim.interventions.base import Intervention
 

@@ -12,10 +12,9 @@ import numpy as np
 import pandas as pd
 
 from ukp_sim.base.vocabulary import TOTAL, WHOLE_YEAR
+from ukp_sim.config.scenario import Community, Scenario
 from ukp_sim.sim.calendar import SimCalendar, period_bounds
 from ukp_sim.sim.records import FROM_INITIAL, KORTTID, Records
-from ukp_sim.config.scenario import Community, Scenario
-
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,8 @@ def _definitions(s: Scenario | None = None) -> dict[str, KpiDefinition]:
         KpiDefinition("beds_held_by_ukp_p95", "Senger holdt av UKP, 95-persentil", "Beds held by UKP, 95th percentile",
                       "beds", "95th percentile over the period's days of the number of UKP in hospital at midnight."),
         KpiDefinition("hospital_occupancy", "Belegg somatikk", "Somatic bed occupancy", "share",
-                      "Mean midnight census of all somatic in-patients divided by the somatic beds (whole community only)."),
+                      "Mean midnight census of all somatic in-patients divided by the somatic beds "
+                      "(whole community only)."),
         KpiDefinition("ukp_stays", "Antall UKP-opphold", "Number of UKP stays", "stays",
                       "UKP stays discharged in the period."),
         KpiDefinition("korttid_beds_occupied", "Belagte korttidsplasser, snitt", "Korttid beds occupied, mean",

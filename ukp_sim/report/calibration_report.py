@@ -17,6 +17,7 @@ from ukp_sim.analysis.calibration import SOURCE_REPLICATIONS, CalibrationSpec, F
 from ukp_sim.report.locale import words  # noqa: E402
 from ukp_sim.report.numbers import format_number, format_percent  # noqa: E402
 
+
 def _fmt(v: float, lang: str) -> str:
     """Whole numbers from 100, three decimals below 1, else two."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -126,7 +127,8 @@ def write_report(spec: CalibrationSpec, results: dict[int, YearResult], out_dir:
              f"## {t['method']}", "", t["method_body"].format(cut=cut, keep=st.max_plausible_sets), "",
              f"## {t['settings']}", "",
              "- " + t["settings_line"].format(
-                 candidates=first.hm.points.shape[0] // max(1, int(first.hm.wave.max())), waves=int(first.hm.wave.max()),
+                 candidates=first.hm.points.shape[0] // max(1, int(first.hm.wave.max())),
+                 waves=int(first.hm.wave.max()),
                  reps=first.hm.sims.shape[1], final=len(first.fit[0].values)),
              "- " + t["cutoff_line"].format(cut=cut, file=Path(spec.file).name), ""]
     for year, res in results.items():
@@ -148,7 +150,8 @@ def write_report(spec: CalibrationSpec, results: dict[int, YearResult], out_dir:
         files[fig] = buf.getvalue()
         lines += [f"![{t['fig_fit'].format(year=year)}]({fig})", ""]
         lines += [f"### {t['params'].format(year=year)}", "",
-                  f"| {t['param']} | {t['prior']} | {t['best']} | {t['plaus']} | {t['meaning']} |", "|---|---|---|---|---|"]
+                  f"| {t['param']} | {t['prior']} | {t['best']} | {t['plaus']} | {t['meaning']} |",
+                  "|---|---|---|---|---|"]
         plaus = hm.points[hm.plausible]
         for j, p in enumerate(hm.params):
             x = "×" if p.mode == "scale" else ""
@@ -162,7 +165,8 @@ def write_report(spec: CalibrationSpec, results: dict[int, YearResult], out_dir:
         lines += ["", f"![{t['fig_params'].format(year=year)}]({fig})", ""]
         lines += [f"{t['runtime']}: {format_number(res.seconds / 60, 1, lang)} min ({jobs} jobs); {hm.cpu_note}.", ""]
         if res.sources is not None:
-            lines += [f"### {t['sources'].format(year=year)}", "", t["sources_body"].format(reps=SOURCE_REPLICATIONS), "",
+            lines += [f"### {t['sources'].format(year=year)}", "",
+                      t["sources_body"].format(reps=SOURCE_REPLICATIONS), "",
                       *_sources_table(res.sources, t, lang), ""]
         if res.heldout is not None:
             lines += [f"## {t['heldout'].format(year=year, src=res.heldout_from)}", "",

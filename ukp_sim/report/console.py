@@ -159,7 +159,8 @@ def compare_table(kpis: pd.DataFrame, differences: pd.DataFrame, definitions: di
                         continue
                     found = True
                     r = r.iloc[0]
-                    cells += [fmt(r["mean"], d.unit, lang), f"{fmt(r['ci_low'], d.unit, lang)} – {fmt(r['ci_high'], d.unit, lang)}"]
+                    cells += [fmt(r["mean"], d.unit, lang),
+                              f"{fmt(r['ci_low'], d.unit, lang)} – {fmt(r['ci_high'], d.unit, lang)}"]
                 for sc in names[1:]:
                     r = dy[(dy["scenario"] == sc) & (dy["kpi"] == kpi) & (dy["municipality"] == place)] \
                         if len(dy) else dy

@@ -13,8 +13,24 @@ from matplotlib.patches import Patch, Rectangle
 from ukp_sim.config.targets import load_targets
 from ukp_sim.report.context import StudyContext
 from ukp_sim.report.figure_style import (
-    STATUS_COLOURS, STATUS_TEXT, STRATEGY_KPIS, YEAR_SHADES, bar_labels, by_effect, error_bars, new_figure, legend_below,
-    no_data, scenario_ticks, value_span, styles_for, wrap, kpi_place, number_formatter, ordered_scenarios, text,
+    STATUS_COLOURS,
+    STATUS_TEXT,
+    STRATEGY_KPIS,
+    YEAR_SHADES,
+    bar_labels,
+    by_effect,
+    error_bars,
+    kpi_place,
+    legend_below,
+    new_figure,
+    no_data,
+    number_formatter,
+    ordered_scenarios,
+    scenario_ticks,
+    styles_for,
+    text,
+    value_span,
+    wrap,
 )
 from ukp_sim.report.locale import kpi_label, status_label
 from ukp_sim.report.numbers import format_number, format_percent
@@ -47,7 +63,8 @@ def effect_ukp_days(s: pd.DataFrame, lang: str, ctx: StudyContext) -> Figure:
         y = centres + (p - 1) / 2 * height - j * height
         colour = YEAR_SHADES[min(j, len(YEAR_SHADES) - 1) if yearly else 2]
         h = ax.barh(y, r["mean"].fillna(0.0), height=height * 0.9, color=colour, zorder=2)
-        ax.errorbar(r["mean"], y, xerr=error_bars(r), fmt="none", ecolor="#222222", elinewidth=1.0, capsize=2.5, zorder=3)
+        ax.errorbar(r["mean"], y, xerr=error_bars(r), fmt="none", ecolor="#222222", elinewidth=1.0, capsize=2.5,
+                    zorder=3)
         bar_labels(ax, y, r["mean"].to_numpy(float), r["ci_low"].to_numpy(float), r["ci_high"].to_numpy(float),
                     [format_number(v, 0, lang) for v in r["mean"]], span)
         handles.append(h)
@@ -89,7 +106,8 @@ def cost_saved(s: pd.DataFrame, lang: str, ctx: StudyContext) -> Figure:
     mill = r[["mean", "ci_low", "ci_high"]] / 1e6
     y = np.arange(n)[::-1].astype(float)
     ax.barh(y, mill["mean"].fillna(0.0), height=0.65, color=[styles[sc].colour for sc in order], zorder=2)
-    ax.errorbar(mill["mean"], y, xerr=error_bars(mill), fmt="none", ecolor="#222222", elinewidth=1.0, capsize=3, zorder=3)
+    ax.errorbar(mill["mean"], y, xerr=error_bars(mill), fmt="none", ecolor="#222222", elinewidth=1.0, capsize=3,
+                zorder=3)
     lo_all, hi_all = value_span(mill["ci_low"], mill["ci_high"], mill["mean"])
     span = (hi_all - lo_all) or 1.0
     bar_labels(ax, y, mill["mean"].to_numpy(float), mill["ci_low"].to_numpy(float), mill["ci_high"].to_numpy(float),

@@ -14,12 +14,24 @@ from ukp_sim.config.targets import load_targets
 from ukp_sim.kpi import DEFINITIONS, TOTAL
 from ukp_sim.report.context import StudyContext
 from ukp_sim.report.figure_style import (
-    GREY, KORTTID_INTERVENTIONS, STRATEGY_KPIS, error_bars, new_figure, legend_below, no_data, Style, styles_for, wrap,
-    kpi_place, number_formatter, ordered_scenarios, percent_formatter, text,
+    GREY,
+    KORTTID_INTERVENTIONS,
+    STRATEGY_KPIS,
+    Style,
+    error_bars,
+    kpi_place,
+    legend_below,
+    new_figure,
+    no_data,
+    number_formatter,
+    ordered_scenarios,
+    percent_formatter,
+    styles_for,
+    text,
+    wrap,
 )
 from ukp_sim.report.locale import SCENARIOS, fill, kpi_label, scenario_label
 from ukp_sim.report.numbers import format_number, format_percent
-
 
 # 1. KPI trajectories ------------------------------------------------------------------------------
 

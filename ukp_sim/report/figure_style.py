@@ -179,16 +179,17 @@ def no_data(ax, lang: str) -> None:
 def legend_below(fig: Figure, handles: list, labels: list[str], ncol: int) -> None:
     fig.legend(handles, labels, loc="outside lower center", ncol=ncol, handlelength=2.6, columnspacing=1.6)
 
+
 def bar_labels(ax, y, mean, lo, hi, texts, span: float) -> None:
     pad = 0.012 * span
-    for yi, mu, l, h, txt in zip(y, mean, lo, hi, texts):
+    for yi, mu, low, h, txt in zip(y, mean, lo, hi, texts):
         if not math.isfinite(mu):
             continue
         if mu >= 0:
             x = max(mu, h if math.isfinite(h) else mu) + pad
             ax.text(x, yi, txt, va="center", ha="left", fontsize=8.5)
         else:
-            x = min(mu, l if math.isfinite(l) else mu) - pad
+            x = min(mu, low if math.isfinite(low) else mu) - pad
             ax.text(x, yi, txt, va="center", ha="right", fontsize=8.5)
 
 

@@ -21,7 +21,14 @@ import pandas as pd
 from ukp_sim.report import figure_bars, figure_lines
 from ukp_sim.report.context import StudyContext, context_from_places
 from ukp_sim.report.figure_style import (  # noqa: F401  (re-exported for callers and tests)
-    LOCK, RC, STRATEGY_KPIS, clean_table, render, number_formatter, ordered_scenarios, percent_formatter,
+    LOCK,
+    RC,
+    STRATEGY_KPIS,
+    clean_table,
+    number_formatter,
+    ordered_scenarios,
+    percent_formatter,
+    render,
 )
 from ukp_sim.report.locale import check_lang, fill, words
 from ukp_sim.report.numbers import format_number, format_percent  # noqa: F401  (re-exported)

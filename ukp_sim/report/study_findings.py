@@ -29,7 +29,8 @@ def findings(kpis: pd.DataFrame, savings: pd.DataFrame, defs: dict, scenarios: l
         c = find_row(kpis, "combined", y_goal, "ukp_days", TOTAL)
         if c is not None:
             met = [k for k in STRATEGY_KPIS
-                   if (r := find_row(kpis, "combined", y_goal, k, place(k, ctx))) is not None and r["status"] == "green"]
+                   if (r := find_row(kpis, "combined", y_goal, k, place(k, ctx))) is not None
+                   and r["status"] == "green"]
             out.append(f["combined"].format(
                 ci=ci_text(c["mean"], c["ci_low"], c["ci_high"], "days", lang), year=y_goal,
                 pct=pct(c["attainment"], lang), status=status_label(c["status"], lang),

@@ -17,7 +17,12 @@ from ukp_sim.report.locale import LANGS, evidence_text, fill, scenario_label, wo
 from ukp_sim.report.study_findings import findings
 from ukp_sim.report.study_html import to_html  # noqa: F401  (part of this module's interface)
 from ukp_sim.report.study_sections import (
-    check_section, differences_section, kpi_section, municipality_section, parameter_table, savings_section,
+    check_section,
+    differences_section,
+    kpi_section,
+    municipality_section,
+    parameter_table,
+    savings_section,
 )
 from ukp_sim.report.study_values import ci_text, md_table, num, value_text  # noqa: F401  (re-exported)
 

@@ -14,7 +14,15 @@ from ukp_sim.report.context import StudyContext
 from ukp_sim.report.locale import kpi_label, scenario_label, words
 from ukp_sim.report.numbers import PERCENT
 from ukp_sim.report.study_values import (
-    ci_text, direction, find_row, md_table, num, pct, range_text, status_cell, value_text,
+    ci_text,
+    direction,
+    find_row,
+    md_table,
+    num,
+    pct,
+    range_text,
+    status_cell,
+    value_text,
 )
 
 STRATEGY_KPIS = ("ukp_days", "zero_day_share", "mean_ukp_stay", "straight_home_share", "readmission_30d_share",

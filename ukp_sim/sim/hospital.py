@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-from ukp_sim.sim.calendar import WEEKDAYS, SimCalendar
 from ukp_sim.config.scenario import Hospital, Scenario
+from ukp_sim.sim.calendar import WEEKDAYS, SimCalendar
 from ukp_sim.sim.streams import Streams
 
 DAYS_PER_YEAR = 365.25

@@ -18,25 +18,52 @@ import math
 import numpy as np
 import simpy
 
-from ukp_sim.sim.calendar import SimCalendar, parse_month_day
-from ukp_sim.sim.calendar import period_bounds as calendar_period_bounds
+from ukp_sim.config.scenario import Scenario
 from ukp_sim.interventions import registry
 from ukp_sim.interventions.base import INF, Episode, Intervention
-from ukp_sim.sim.records import (
-    END_DEATH, END_LONG_TERM, END_READMISSION, FROM_HOME, FROM_HOSPITAL, FROM_INITIAL, HOME_NONE, KORTTID, Records,
-)
-from ukp_sim.config.scenario import Scenario
-from ukp_sim.sim.streams import Streams
+from ukp_sim.sim.calendar import SimCalendar, parse_month_day
+from ukp_sim.sim.calendar import period_bounds as calendar_period_bounds
 from ukp_sim.sim.hospital import (
-    DAYS_PER_YEAR, Declaration, background_stays, base_odds, municipality_weights,
-    poisson_arrivals, prob_from_odds, tracked_rate_per_year,
+    DAYS_PER_YEAR,
+    Declaration,
+    background_stays,
+    base_odds,
+    municipality_weights,
+    poisson_arrivals,
+    prob_from_odds,
+    tracked_rate_per_year,
 )
+from ukp_sim.sim.initial_state import InitialState
 from ukp_sim.sim.municipality import KorttidUnit, MunicipalityState
 from ukp_sim.sim.patient import (
-    U_CLOCK, U_COMPLEX, U_COMPLEX_DAYS, U_DECISION, U_DESTINATION, U_KORTTID_LOS, U_KORTTID_OUTCOME,
-    N_BASE_QUANTITIES, U_OFF_DAY, U_READMISSION, U_READMISSION_DELAY, U_READMISSION_NEEDS, U_TREATMENT, Patient,
-    StayDraws, draw_patient_attributes,
+    N_BASE_QUANTITIES,
+    U_CLOCK,
+    U_COMPLEX,
+    U_COMPLEX_DAYS,
+    U_DECISION,
+    U_DESTINATION,
+    U_KORTTID_LOS,
+    U_KORTTID_OUTCOME,
+    U_OFF_DAY,
+    U_READMISSION,
+    U_READMISSION_DELAY,
+    U_READMISSION_NEEDS,
+    U_TREATMENT,
+    Patient,
+    StayDraws,
+    draw_patient_attributes,
 )
+from ukp_sim.sim.records import (
+    END_DEATH,
+    END_LONG_TERM,
+    END_READMISSION,
+    FROM_HOME,
+    FROM_HOSPITAL,
+    HOME_NONE,
+    KORTTID,
+    Records,
+)
+from ukp_sim.sim.streams import Streams
 
 
 def period_bounds(s: Scenario) -> tuple[dt.date, dt.date, dt.date]:
@@ -54,7 +81,7 @@ def build_calendar(s: Scenario) -> SimCalendar:
     return SimCalendar.build(origin, n_days, periods)
 
 
-class Model:
+class Model(InitialState):
     """One replication of one scenario. ``run()`` returns the finished ``Records``."""
 
     def __init__(self, scenario: Scenario, seed: int, replication: int):
@@ -396,47 +423,3 @@ class Model:
             for unit, cap in zip(units, caps):
                 if unit.capacity != cap[day]:
                     m.pool.set_capacity(unit, int(cap[day]))
-
-    # ---- a run that starts from an observed state --------------------------------------------
-    def _start_initial_state(self):
-        for name, init in self.s.initial_state.items():
-            m = next(x for x in self.munis if x.name == name)
-            if init.korttid_occupied:
-                self._initial_korttid(m, init.korttid_occupied)
-            if init.ukp_waiting:
-                self._initial_ukp(m, init.ukp_waiting)
-
-    def _initial_korttid(self, m: MunicipalityState, n: int):
-        """Residents at the start, each with a residual stay drawn from the stationary
-        (length-biased) residual distribution of the length of stay of the unit they are in.
-        Beds are taken now, before the day-0 holiday capacity applies."""
-        rng = self.streams(f"initial/korttid/{m.name}")
-        for _ in range(n):
-            bed = m.pool.request()
-            self.env.process(self._initial_korttid_stay(m, bed, rng.random(64), rng.random(3).tolist()))
-
-    def _initial_korttid_stay(self, m: MunicipalityState, bed, u_candidates: np.ndarray, u: list[float]):
-        unit = yield bed
-        cand = unit.los.from_uniform_array(u_candidates)
-        total = cand.sum()
-        if total > 0:  # pick a stay with probability proportional to its length
-            pick = cand[min(int(np.searchsorted(np.cumsum(cand) / total, u[0])), cand.size - 1)]
-        else:
-            pick = 0.0
-        residual = float(pick * u[1])
-        yield from self._korttid_stay(None, m, unit, FROM_INITIAL, residual, u[2], INF, 1.0)
-
-    def _initial_ukp(self, m: MunicipalityState, n: int):
-        """UKP waiting at the start: declared, decided, waiting for a korttidsplass."""
-        attrs = self._attributes("initial", m, n)
-        draws = StayDraws(self.streams, "initial", m.name, block=n, extra=self.extra_uniforms).take(n)
-        for i in range(n):
-            p = self._new_patient(m.index, attrs, i)
-            p.stays = 1
-            row = self.records.add_stay(p.pid, m.index, p.frail, p.new_to_services, 1, True, 0.0, True)
-            self.env.process(self._initial_ukp_episode(p, row, draws[i]))
-
-    def _initial_ukp_episode(self, p, row, u):
-        u = list(u)
-        u[U_DESTINATION] = 0.0  # waiting for a korttidsplass
-        yield from self._ukp_episode(p, row, u, decided=True)

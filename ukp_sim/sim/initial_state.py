@@ -1,0 +1,58 @@
+"""A run that starts from an observed state: korttid residents and UKP already waiting at the
+start. A mixin of ``Model`` (kept apart so the model module stays one screenful of flow); it uses
+the model's streams, records and episode processes."""
+from __future__ import annotations
+
+import numpy as np
+
+from ukp_sim.interventions.base import INF
+from ukp_sim.sim.municipality import MunicipalityState
+from ukp_sim.sim.patient import U_DESTINATION, StayDraws
+from ukp_sim.sim.records import FROM_INITIAL
+
+
+class InitialState:
+    """Places the scenario's ``initial_state`` before the run's day-0 capacity applies."""
+
+    def _start_initial_state(self):
+        for name, init in self.s.initial_state.items():
+            m = next(x for x in self.munis if x.name == name)
+            if init.korttid_occupied:
+                self._initial_korttid(m, init.korttid_occupied)
+            if init.ukp_waiting:
+                self._initial_ukp(m, init.ukp_waiting)
+
+    def _initial_korttid(self, m: MunicipalityState, n: int):
+        """Residents at the start, each with a residual stay drawn from the stationary
+        (length-biased) residual distribution of the length of stay of the unit they are in.
+        Beds are taken now, before the day-0 holiday capacity applies."""
+        rng = self.streams(f"initial/korttid/{m.name}")
+        for _ in range(n):
+            bed = m.pool.request()
+            self.env.process(self._initial_korttid_stay(m, bed, rng.random(64), rng.random(3).tolist()))
+
+    def _initial_korttid_stay(self, m: MunicipalityState, bed, u_candidates: np.ndarray, u: list[float]):
+        unit = yield bed
+        cand = unit.los.from_uniform_array(u_candidates)
+        total = cand.sum()
+        if total > 0:  # pick a stay with probability proportional to its length
+            pick = cand[min(int(np.searchsorted(np.cumsum(cand) / total, u[0])), cand.size - 1)]
+        else:
+            pick = 0.0
+        residual = float(pick * u[1])
+        yield from self._korttid_stay(None, m, unit, FROM_INITIAL, residual, u[2], INF, 1.0)
+
+    def _initial_ukp(self, m: MunicipalityState, n: int):
+        """UKP waiting at the start: declared, decided, waiting for a korttidsplass."""
+        attrs = self._attributes("initial", m, n)
+        draws = StayDraws(self.streams, "initial", m.name, block=n, extra=self.extra_uniforms).take(n)
+        for i in range(n):
+            p = self._new_patient(m.index, attrs, i)
+            p.stays = 1
+            row = self.records.add_stay(p.pid, m.index, p.frail, p.new_to_services, 1, True, 0.0, True)
+            self.env.process(self._initial_ukp_episode(p, row, draws[i]))
+
+    def _initial_ukp_episode(self, p, row, u):
+        u = list(u)
+        u[U_DESTINATION] = 0.0  # waiting for a korttidsplass
+        yield from self._ukp_episode(p, row, u, decided=True)
