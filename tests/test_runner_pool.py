@@ -69,6 +69,7 @@ def test_batches_on_a_shared_runner_equal_one_batch_in_one_process(counting_pool
     pd.testing.assert_frame_equal(pd.concat([a, b], ignore_index=True), one)
 
 
+@pytest.mark.slow  # a small calibration twice (about 4 CPU-s)
 def test_a_calibration_uses_one_pool_for_every_sweep_and_gets_the_same_numbers(tmp_path, counting_pool, capsys):
     """The tiny end-to-end calibration of test_calibration.py, with 2 jobs: one pool serves the
     waves, the re-check, the local search and the fit, and every output equals the 1-job run's."""

@@ -178,6 +178,7 @@ def test_the_same_study_gives_the_same_numbers_with_two_processes(tmp_path, smal
 # ---------------------------------------------------------------------------------------------
 # The command: outputs, languages, errors, interruption
 # ---------------------------------------------------------------------------------------------
+@pytest.mark.slow  # the whole study command end to end (about 10 CPU-s)
 def test_the_command_writes_tables_figures_and_reports_in_both_languages(tmp_path, capsys):
     study = write_study(tmp_path, replications=3)
     out = tmp_path / "out"

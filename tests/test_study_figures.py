@@ -101,6 +101,7 @@ def _svg_text(data: bytes) -> str:
     return " ".join(t for el in root.iter() for t in (el.text,) if t)
 
 
+@pytest.mark.slow  # renders the six figures in both languages (about 10 CPU-s, shared fixture)
 def test_every_figure_in_both_formats_and_languages(rendered):
     for lang in ("nb", "en"):
         out = rendered[lang]
@@ -138,6 +139,7 @@ def test_output_is_byte_identical_across_calls(tables, rendered):
     assert dict(matplotlib.rcParams) == before  # the figure settings do not leak into the caller's
 
 
+@pytest.mark.slow  # renders the six figures in both languages (about 10 CPU-s, shared fixture)
 def test_norwegian_and_english_text(rendered):
     nb = {name: _svg_text(data) for name, data in rendered["nb"].items() if name.endswith(".svg")}
     en = {name: _svg_text(data) for name, data in rendered["en"].items() if name.endswith(".svg")}
@@ -199,6 +201,7 @@ def test_nan_confidence_intervals_and_missing_tables():
     assert "Ingen data" in _svg_text(out["figures/cost_saved.svg"])
 
 
+@pytest.mark.slow  # renders the six figures in both languages (about 10 CPU-s, shared fixture)
 def test_attainment_cells_show_percent_and_status(rendered):
     text = _svg_text(rendered["nb"]["figures/attainment_2025.svg"])
     k, _, _ = make_tables()
