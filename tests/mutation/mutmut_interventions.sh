@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Mutation testing of the episode plug-ins (discharge team, early assessment, frailty pathway:
+# planning time, destination, readmission risk) with mutmut 3.
+#
+#   tests/mutation/mutmut_interventions.sh [scratch-dir]      (default: /tmp/ukp-mutmut-iv)
+#
+# Runs in a scratch copy of the committed tree like mutmut_kpi.sh; the runner is the tests that
+# pin these plug-ins' effects through scenario files: the readmission risk ratio tests, the toy
+# plug-in test and the fast intervention tests. Needs `pip install mutmut` (3.x) in .venv.
+set -euo pipefail
+repo=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
+scratch=${1:-/tmp/ukp-mutmut-iv}
+py="$repo/.venv/bin"
+rm -rf "$scratch" && mkdir -p "$scratch"
+git -C "$repo" archive HEAD | tar -x -C "$scratch"
+cat > "$scratch/setup.cfg" <<'CFG'
+[mutmut]
+source_paths = ukp_sim
+only_mutate =
+    ukp_sim/interventions/discharge_team.py
+    ukp_sim/interventions/early_assessment.py
+    ukp_sim/interventions/frailty_pathway.py
+pytest_add_cli_args_test_selection =
+    tests/test_readmission_risk_ratio.py
+    tests/test_plugin_toy.py
+    tests/test_interventions.py
+pytest_add_cli_args =
+    -m
+    not slow
+also_copy =
+    tests
+    scenarios
+CFG
+cd "$scratch"
+"$py/mutmut" run --max-children 2 || true
+"$py/mutmut" results --all true > mutmut_results.txt 2>&1 || "$py/mutmut" results > mutmut_results.txt 2>&1 || true
+awk -F': ' 'NF == 2 {print $2}' mutmut_results.txt | sort | uniq -c
