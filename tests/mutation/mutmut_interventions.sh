@@ -5,7 +5,7 @@
 #   tests/mutation/mutmut_interventions.sh [scratch-dir]      (default: /tmp/ukp-mutmut-iv)
 #
 # Runs in a scratch copy of the committed tree like mutmut_kpi.sh; the runner is the tests that
-# pin these plug-ins' effects through scenario files: the readmission risk ratio tests, the toy
+# pin these plug-ins' effects through scenario files: the readmission risk ratio and eligibility tests, the toy
 # plug-in test and the fast intervention tests. Needs `pip install mutmut` (3.x) in .venv.
 set -euo pipefail
 repo=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
@@ -22,6 +22,7 @@ only_mutate =
     ukp_sim/interventions/frailty_pathway.py
 pytest_add_cli_args_test_selection =
     tests/test_readmission_risk_ratio.py
+    tests/test_intervention_eligibility.py
     tests/test_plugin_toy.py
     tests/test_interventions.py
 pytest_add_cli_args =
