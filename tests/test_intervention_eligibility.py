@@ -77,3 +77,30 @@ def test_each_plug_in_adds_its_flag_to_the_others(write_scenario):
     flags, _ = declared_stays(write_scenario, body)
     every = FLAG_TEAM | FLAG_EARLY_ASSESSMENT | FLAG_FRAILTY
     assert ((flags & every) == every).all()  # everyone eligible and covered by all three
+
+
+def test_team_places_limit_who_is_followed(write_scenario):
+    """A team with no places follows nobody; one place follows some, fewer than an endless team."""
+    counts = {}
+    for capacity in (0, 1, 100000):
+        body = TEAM.format(cfs_min=1, new="true").replace("capacity = 100000", f"capacity = {capacity}")
+        flags, _ = declared_stays(write_scenario, body)
+        counts[capacity] = int(((flags & FLAG_TEAM) > 0).sum())
+    assert counts[0] == 0 < counts[1] < counts[100000] == flags.size
+
+
+def test_team_takes_only_the_municipalities_it_covers():
+    """``municipalities = ["Melhus"]``: only Melhus' UKP are followed (on the 2023 baseline)."""
+    import dataclasses
+    from pathlib import Path
+
+    base = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "baseline_2023.toml")
+    iv = base.interventions
+    team = dataclasses.replace(iv.discharge_team, enabled=True, start=base.period.start, capacity=100000,
+                               cfs_min=1, coverage=1.0, municipalities=("Melhus",))
+    s = dataclasses.replace(base, interventions=dataclasses.replace(iv, discharge_team=team))
+    st = Model(s, SEED, 0).run().stays
+    followed = (np.asarray(st["intervention_flags"]) & FLAG_TEAM) > 0
+    muni = np.asarray(st["municipality"])
+    melhus = list(s.municipalities).index("Melhus")
+    assert followed.sum() > 20 and set(muni[followed].tolist()) == {melhus}
