@@ -3,6 +3,7 @@
 # planning time, destination, readmission risk) with mutmut 3.
 #
 #   tests/mutation/mutmut_interventions.sh [scratch-dir]      (default: /tmp/ukp-mutmut-iv)
+#   ALL=1 tests/mutation/mutmut_interventions.sh              (every plug-in module, not only these)
 #
 # Runs in a scratch copy of the committed tree like mutmut_kpi.sh; the runner is the tests that
 # pin these plug-ins' effects through scenario files: the readmission risk ratio and eligibility tests, the toy
@@ -13,13 +14,16 @@ scratch=${1:-/tmp/ukp-mutmut-iv}
 py="$repo/.venv/bin"
 rm -rf "$scratch" && mkdir -p "$scratch"
 git -C "$repo" archive HEAD | tar -x -C "$scratch"
-cat > "$scratch/setup.cfg" <<'CFG'
+if [ "${ALL:-0}" = 1 ]; then
+  modules=$(cd "$scratch" && ls ukp_sim/interventions/*.py | grep -v -e __init__ -e registry | sed 's/^/    /')
+else
+  modules=$(printf '    ukp_sim/interventions/%s.py\n' discharge_team early_assessment frailty_pathway)
+fi
+cat > "$scratch/setup.cfg" <<CFG
 [mutmut]
 source_paths = ukp_sim
 only_mutate =
-    ukp_sim/interventions/discharge_team.py
-    ukp_sim/interventions/early_assessment.py
-    ukp_sim/interventions/frailty_pathway.py
+$modules
 pytest_add_cli_args_test_selection =
     tests/test_readmission_risk_ratio.py
     tests/test_intervention_eligibility.py
