@@ -26,6 +26,22 @@ SMALL_PATH = TESTS / "scenarios" / "one_municipality.toml"      # one municipali
 SMALL_SEED = 20240
 
 
+def pytest_configure(config):
+    """Commands run by module- or session-scoped fixtures use a cache folder of the session, never
+    the repository's results/.cache (the per-test fixture below narrows it to the test)."""
+    import os
+    import tempfile
+
+    os.environ["UKP_SIM_CACHE_DIR"] = tempfile.mkdtemp(prefix="ukp-test-cache-")
+
+
+@pytest.fixture(autouse=True)
+def _own_result_cache(tmp_path, monkeypatch):
+    """Every test gets an empty result cache of its own: a command run by a test never reads what
+    another test left, and nothing is written under the repository's results/."""
+    monkeypatch.setenv("UKP_SIM_CACHE_DIR", str(tmp_path / "ukp-cache"))
+
+
 @pytest.fixture(scope="session")
 def baseline_path() -> Path:
     return BASELINE_PATH

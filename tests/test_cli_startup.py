@@ -60,7 +60,7 @@ def test_help_examples_build_on_the_calibrated_baseline():
 def test_one_module_per_command_each_under_400_lines():
     from ukp_sim.cli.main import COMMANDS
 
-    assert set(COMMANDS) == {"run", "compare", "target", "validate", "calibrate", "study"}
+    assert set(COMMANDS) == {"run", "compare", "target", "validate", "calibrate", "study", "cache"}
     for name, module in COMMANDS.items():
         assert module.__name__ == f"ukp_sim.cli.{name}"
     for path in (ROOT / "ukp_sim" / "cli").glob("*.py"):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import ukp_sim.analysis.runner as runner_module
+import ukp_sim.analysis.backends as runner_module
 from ukp_sim.analysis.runner import Runner, run_many
 from ukp_sim.config.loader import load_scenario
 
@@ -41,10 +41,10 @@ def _square(x: int) -> tuple[int, int]:
 def test_a_runner_keeps_one_pool_for_all_its_batches_and_closes_it(counting_pool):
     with Runner(2) as runner:
         first = dict(runner.imap(_square, list(range(6))))
-        pool = runner._pool
+        pool = runner._backend._pool
         second = dict(runner.imap(_square, list(range(6, 10))))
-        assert runner._pool is pool and pool is not None
-    assert runner._pool is None
+        assert runner._backend._pool is pool and pool is not None
+    assert runner._backend is None
     assert counting_pool.created == 1
     squares = {i: v for i, (v, _) in first.items()} | {i + 6: v for i, (v, _) in second.items()}
     assert squares == {i: i * i for i in range(10)}

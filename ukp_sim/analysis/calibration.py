@@ -26,7 +26,7 @@ from scipy.stats import qmc
 
 from ukp_sim.analysis.calibration_output import plausible_table, write_calibrated_scenario  # noqa: F401  (re-exported)
 from ukp_sim.analysis.calibration_params import apply_parameters, matching_paths  # noqa: F401  (re-exported)
-from ukp_sim.analysis.runner import Runner, mean_ci, runner_for, single_run
+from ukp_sim.analysis.runner import Runner, mean_ci, runner_for
 from ukp_sim.analysis.ukp_sources import ukp_day_sources
 from ukp_sim.base.errors import UserError
 from ukp_sim.config.calibration_file import (  # noqa: F401  (CalTarget etc. re-exported for callers)
@@ -40,11 +40,8 @@ from ukp_sim.config.calibration_file import (  # noqa: F401  (CalTarget etc. re-
 from ukp_sim.config.loader import build_scenario, load_scenario_data
 
 
-def _simulate_targets(task) -> np.ndarray:
-    data, path, seed, rep, keys = task
-    scenario = build_scenario(data, path)
-    df = single_run(scenario, seed, rep)
-    yearly = df[df["month"] == 0]
+def _target_values(table, keys) -> np.ndarray:
+    yearly = table[table["month"] == 0]
     lookup = dict(zip(zip(yearly["year"], yearly["municipality"], yearly["kpi"]), yearly["value"]))
     return np.array([lookup.get(k, math.nan) for k in keys], dtype=float)
 
@@ -53,13 +50,15 @@ def simulate_candidates(candidates: list[dict], path: Path, targets: list[CalTar
                         reps: int, jobs: int | Runner, progress: Callable[[int], None] | None = None) -> np.ndarray:
     """Target values for every candidate and replication: array [candidate, replication, target].
     Replication r uses the same seeds for every candidate (common random numbers). ``jobs`` is
-    the calibration's Runner (or a worker count for a pool of this call's own)."""
+    the calibration's Runner (or a worker count for a pool of this call's own); through it,
+    replications already in its cache are read, not simulated."""
     keys = [(t.year, t.municipality, t.kpi) for t in targets]
-    tasks = [(c, path, seed, r, keys) for c in candidates for r in range(reps)]
+    scenarios = [build_scenario(c, path) for c in candidates]
+    work = [(sc, seed, r) for sc in scenarios for r in range(reps)]
     out = np.empty((len(candidates), reps, len(targets)))
     with runner_for(jobs) as runner:
-        for i, res in runner.imap(_simulate_targets, tasks, progress):
-            out[i // reps, i % reps] = res
+        for i, table in runner.replications(work, progress):
+            out[i // reps, i % reps] = _target_values(table, keys)
     return out
 
 

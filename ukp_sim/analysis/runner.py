@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ukp_sim.analysis.backends import InlineBackend, make_backend
 from ukp_sim.config.scenario import Scenario
 from ukp_sim.config.targets import load_targets, status
 from ukp_sim.kpi import TOTAL, WHOLE_YEAR, compute_kpis
@@ -37,23 +37,41 @@ def single_run(scenario: Scenario, seed: int, replication: int) -> pd.DataFrame:
     return df
 
 
-def _run_task(args: tuple[Scenario, int, int]) -> pd.DataFrame:
-    return single_run(*args)
+Work = tuple[Scenario, int, int]  # (scenario, seed, replication)
+
+
+def _run_batch(batch: Sequence[Work]) -> list[pd.DataFrame]:
+    return [single_run(*work) for work in batch]
+
+
+MAX_BATCH = 4  # replications per task: small, so Ctrl-C loses little and the workers stay balanced
+
+
+def batch_size(tasks: int, workers: int) -> int:
+    """Replications per task: about eight tasks per worker, at most MAX_BATCH (one replication of
+    a community-year takes ~0.5 CPU-s, so sending a task costs well under 1 % of it)."""
+    return max(1, min(MAX_BATCH, tasks // (8 * max(1, workers))))
 
 
 class Runner:
-    """One process pool for a command's lifetime: every batch of tasks (replications of run,
-    compare, study and target; candidates of calibrate) goes through ``imap``.
+    """One backend for a command's lifetime: every batch of replications (run, compare, study,
+    target; a calibration's candidates) goes through ``replications``, which reads what the cache
+    holds and sends the rest, in batches, to the backend: this process (one job), a pool of
+    worker processes (``jobs`` > 1), or a Dask cluster (``cluster``, e.g. ``local:2``).
 
-    The pool starts with the first batch that can use it and is reused by the next ones, so a
-    calibration's many sweeps or a lever search's many points do not start a pool each. With one
-    job (or one task) the tasks run in this process. Which process runs a task never changes its
-    result: a task's random numbers come from its (seed, replication) alone.
+    The backend starts with the first batch that can use it and is reused by the next ones, so a
+    calibration's many sweeps or a lever search's many points do not start a pool each. Which
+    worker runs a task never changes its result: a task's random numbers come from its
+    (seed, replication) alone.
     """
 
-    def __init__(self, jobs: int = 1):
+    def __init__(self, jobs: int = 1, cluster: str | None = None, cache=None):
         self.jobs = max(1, min(int(jobs), os.cpu_count() or 1))
-        self._pool: ProcessPoolExecutor | None = None
+        self.cluster = cluster
+        self.cache = cache  # a ResultCache, or None
+        self.requested = 0  # replications asked for, cached or not
+        self._backend = None
+        self._described: dict | None = None
 
     def __enter__(self) -> Runner:
         return self
@@ -62,36 +80,65 @@ class Runner:
         self.close()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        if self._backend is not None:
+            self._described = self._backend.describe()
+            self._backend.close()
+            self._backend = None
+
+    @property
+    def backend(self):
+        if self._backend is None:
+            self._backend = make_backend(self.jobs, self.cluster)
+        return self._backend
+
+    def describe(self) -> dict:
+        """For run.json: where the replications ran."""
+        if self._backend is not None:
+            return self._backend.describe()
+        if self._described is not None:
+            return self._described
+        if self.cluster:
+            return {"backend": "dask", "cluster": self.cluster}
+        return {"backend": "processes" if self.jobs > 1 else "inline", "workers": self.jobs}
 
     def imap(self, fn: Callable, tasks: Sequence, progress: Callable[[int], None] | None = None) -> Iterator:
         """Yield ``(i, fn(tasks[i]))`` as the tasks finish (in task order with one job).
-        ``progress(1)`` after each. Ctrl-C cancels what has not started and closes the pool
-        (the next batch starts a new one) before the KeyboardInterrupt goes on."""
-        if self.jobs == 1 or len(tasks) <= 1:
-            for i, task in enumerate(tasks):
-                yield i, fn(task)
-                if progress:
-                    progress(1)
+        ``progress(1)`` after each. Ctrl-C stops the workers (the next batch starts new ones)
+        before the KeyboardInterrupt goes on."""
+        inline = self.cluster is None and (self.jobs == 1 or len(tasks) <= 1)
+        for i, result in (InlineBackend() if inline else self.backend).map(fn, tasks):
+            yield i, result
+            if progress:
+                progress(1)
+
+    def replications(self, work: Sequence[Work], progress: Callable[[int], None] | None = None,
+                     ) -> Iterator[tuple[int, pd.DataFrame]]:
+        """Yield ``(i, KPI table of work[i])``: first those the cache holds, then the others as
+        their batches finish, each stored in the cache as it arrives (so Ctrl-C loses only the
+        batches in flight). ``progress(k)`` after every k replications."""
+        self.requested += len(work)
+        missing = []
+        for i, (scenario, seed, rep) in enumerate(work):
+            table = self.cache.get(scenario, seed, rep) if self.cache is not None else None
+            if table is None:
+                missing.append(i)
+                continue
+            yield i, table
+            if progress:
+                progress(1)
+        if not missing:
             return
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs)
-        pending = {self._pool.submit(fn, task): i for i, task in enumerate(tasks)}
-        try:
-            while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    i = pending.pop(fut)
-                    yield i, fut.result()
-                    if progress:
-                        progress(1)
-        except BaseException:
-            for fut in pending:
-                fut.cancel()
-            self.close()
-            raise
+        size = batch_size(len(missing), 1 if self.cluster is None and self.jobs == 1 else self.backend.workers)
+        groups = [missing[k:k + size] for k in range(0, len(missing), size)]
+        batches = [[work[i] for i in group] for group in groups]
+        for b, tables in self.imap(_run_batch, batches):
+            for i, table in zip(groups[b], tables):
+                if self.cache is not None:
+                    scenario, seed, rep = work[i]
+                    self.cache.put(scenario, seed, rep, table)
+                yield i, table
+            if progress:
+                progress(len(groups[b]))
 
 
 @contextmanager
@@ -135,7 +182,7 @@ def run_many(
     try:
         with runner_for(jobs) as runner:
             work = [(scenarios[key], seed, rep) for key, rep in tasks]
-            for i, table in runner.imap(_run_task, work, progress):
+            for i, table in runner.replications(work, progress):
                 done[tasks[i]] = table
     except KeyboardInterrupt:
         interrupted = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ukp_sim.cli.common import positive_int, seed_int
+from ukp_sim.cli.common import add_engine_options, positive_int, seed_int
 
 
 def add_parser(sub) -> None:
@@ -24,6 +24,7 @@ def add_parser(sub) -> None:
                      help="year to calibrate (repeatable; default: every year in the targets file)")
     cal.add_argument("--seed", "-s", type=seed_int, default=2022, help="seed (default 2022)")
     cal.add_argument("--jobs", "-j", type=positive_int, default=1, help="worker processes (default 1)")
+    add_engine_options(cal)
     cal.add_argument("--out-dir", type=Path, default=None,
                      help="folder for the report and plausible sets (default: the targets file's folder)")
     cal.add_argument("--candidates", type=positive_int, default=None, help="candidates per wave (default: file)")
@@ -45,10 +46,9 @@ def execute(args) -> int:
         run_calibration,
         write_calibrated_scenario,
     )
-    from ukp_sim.analysis.runner import Runner
     from ukp_sim.base.errors import UserError
     from ukp_sim.base.io import write_outputs
-    from ukp_sim.cli.common import console_command
+    from ukp_sim.cli.common import console_command, make_runner, report_cache
     from ukp_sim.report.calibration_report import target_conflicts, write_report
 
     spec = load_calibration_spec(args.targets)
@@ -71,13 +71,14 @@ def execute(args) -> int:
                 state["label"] = label
             bar.update(k)
     try:
-        with Runner(args.jobs) as runner:  # one pool for every sweep of every year
+        with make_runner(args) as runner:  # one backend for every sweep of every year
             results = run_calibration(spec, years, args.seed, runner, args.scenario, progress,
                                       args.candidates, args.waves, args.reps, args.final_reps,
                                       previous_dir=args.out_dir)
     finally:
         if bar is not None:
             bar.close()
+    report_cache(args, runner)
     out_dir = args.out_dir or Path(spec.file).parent
     command = shlex.join([*console_command(), *args.argv])  # works as printed, e.g. .venv/bin/ukp-sim
     files: dict[str, str | bytes] = {}

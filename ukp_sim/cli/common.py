@@ -144,10 +144,65 @@ def add_output_options(p: argparse.ArgumentParser, out_default: Path | None, out
     p.add_argument("--seed", "-s", type=seed_int, default=20231, help="run seed (default 20231)")
     p.add_argument("--jobs", "-j", type=positive_int, default=1,
                    help="worker processes (default 1; results are identical for any value)")
+    add_engine_options(p)
     p.add_argument("--out", "-o", type=Path, default=out_default, help=out_help)
     p.add_argument("--lang", choices=("nb", "en"), default="nb",
                    help=f"language of the printed {printed}: nb (bokmål, default) or en")
     p.add_argument("--quiet", "-q", action="store_true", help=f"no progress bar and no {printed}")
+
+
+def add_engine_options(p: argparse.ArgumentParser) -> None:
+    """--cluster, --cache-dir and --no-cache: where replications run and where finished ones are kept."""
+    p.add_argument("--cluster", metavar="ADDRESS", default=None,
+                   help="run on Dask instead of --jobs: local:N starts N local worker processes, tcp://HOST:PORT "
+                   "uses a running scheduler (needs pip install 'ukp-sim[dask]'; results are identical)")
+    p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
+                   help="where finished replications are kept, so an interrupted or repeated command simulates "
+                   "only what is missing (default results/.cache, or $UKP_SIM_CACHE_DIR)")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
+
+
+def make_runner(args):
+    """The command's Runner: its backend (--jobs or --cluster) and its result cache."""
+    from ukp_sim.analysis.backends import check_cluster
+    from ukp_sim.analysis.cache import ResultCache
+    from ukp_sim.analysis.runner import Runner
+
+    cluster = check_cluster(args.cluster) if getattr(args, "cluster", None) else None
+    cache = None
+    if not getattr(args, "no_cache", False):
+        cache = ResultCache(getattr(args, "cache_dir", None), warn=lambda m: print(f"warning: {m}", file=sys.stderr))
+    return Runner(args.jobs, cluster=cluster, cache=cache)
+
+
+def engine_meta(runner) -> dict:
+    """For run.json: where the replications ran and what came from the cache."""
+    meta = {"engine": runner.describe()}
+    if runner.cache is None:
+        meta["cache"] = None
+    else:
+        st = runner.cache.stats
+        meta["cache"] = {"dir": str(runner.cache.dir), "model": runner.cache.model[:16], "read": st.read,
+                         "written": st.written, "damaged_recomputed": st.corrupt}
+    return meta
+
+
+def report_cache(args, runner) -> None:
+    """Say how many replications came from the cache (not with --quiet; damaged entries are warned
+    about as they are found)."""
+    if runner.cache is None or runner.requested == 0 or args.quiet:
+        return
+    from ukp_sim.analysis.cache import describe
+
+    print(describe(runner.cache.stats, runner.requested, runner.cache.dir), file=sys.stderr)
+
+
+def kept_in_cache(runner) -> str:
+    """The sentence for an interrupted command: where its finished replications are."""
+    if runner.cache is None:
+        return "the finished replications are not kept (--no-cache)"
+    return (f"the finished replications are kept in the cache ({runner.cache.dir}); run the same command "
+            "again to simulate only what is missing")
 
 
 class Progress:

@@ -59,9 +59,18 @@ def execute(args) -> int:
 
     from ukp_sim import __version__
     from ukp_sim.analysis.compare import CRN_STATEMENT, paired_differences, savings
-    from ukp_sim.analysis.runner import Runner, summarise
+    from ukp_sim.analysis.runner import summarise
     from ukp_sim.base.io import write_outputs
-    from ukp_sim.cli.common import files_meta, json_value, resolve_replications, run_scenarios
+    from ukp_sim.cli.common import (
+        engine_meta,
+        files_meta,
+        json_value,
+        kept_in_cache,
+        make_runner,
+        report_cache,
+        resolve_replications,
+        run_scenarios,
+    )
     from ukp_sim.config.loader import scenario_to_dict
     from ukp_sim.kpi import definitions_for
     from ukp_sim.report.console import compare_table, precision_lines, savings_lines
@@ -73,10 +82,12 @@ def execute(args) -> int:
     base = names[0]
     scenarios = {name: sc for name, (_, sc) in loaded.items()}
     started = time.time()
-    with Runner(args.jobs) as runner:
+    with make_runner(args) as runner:
         results, pres = run_scenarios(args, runner, scenarios, "compare")
+    report_cache(args, runner)
     if any(r.interrupted for r in results.values()):
-        print("interrupted: nothing written (a comparison needs every scenario's replications)", file=sys.stderr)
+        print(f"interrupted: nothing written (a comparison needs every scenario's replications); "
+              f"{kept_in_cache(runner)}", file=sys.stderr)
         return 130
     n = len(results[base].completed)
     summaries, diffs, reps, saved = [], [], [], {}
@@ -109,6 +120,7 @@ def execute(args) -> int:
         "seed": args.seed,
         "replications": n,
         "jobs": args.jobs,
+        **engine_meta(runner),
         "precision": None if pres is None else pres.to_dict(),
         "common_random_numbers": True,
         "comparison": CRN_STATEMENT,

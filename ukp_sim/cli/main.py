@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ukp_sim.cli import calibrate, compare, run, study, target, validate
+from ukp_sim.cli import cache, calibrate, compare, run, study, target, validate
 from ukp_sim.cli.common import Parser, VersionAction
 
 EPILOG = """examples (each builds on the calibrated 2023 baseline, scenarios/baseline_2023.toml):
@@ -19,14 +19,17 @@ EPILOG = """examples (each builds on the calibrated 2023 baseline, scenarios/bas
   ukp-sim compare scenarios/interventions/reference.toml scenarios/interventions/discharge_team.toml --replications 20
   ukp-sim target scenarios/baseline_2023.toml --lever korttid_beds --municipality Trondheim --max 40
   ukp-sim study --jobs 2
+  ukp-sim run scenarios/baseline_2023.toml -n 40 --cluster local:2    # on Dask (pip install 'ukp-sim[dask]')
+  ukp-sim cache info                 # finished replications kept for interrupted or repeated runs
   ukp-sim validate my_whatif.toml    # a what-if: extends = "scenarios/baseline_2023.toml" (path from the file)
 
 Exit codes: 0 success, 1 unexpected failure, 2 a problem with the input (the message says which
-file, which key and how to fix it), 130 interrupted (finished replications are kept)."""
+file, which key and how to fix it), 130 interrupted (finished replications are kept in the result cache: run the same
+command again to simulate only what is missing)."""
 
 # In the order `--help` lists them.
 COMMANDS = {"run": run, "compare": compare, "calibrate": calibrate, "target": target, "study": study,
-            "validate": validate}
+            "validate": validate, "cache": cache}
 
 
 def build_parser() -> argparse.ArgumentParser:

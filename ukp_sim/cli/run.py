@@ -29,9 +29,18 @@ def execute(args) -> int:
     import time
 
     from ukp_sim import __version__
-    from ukp_sim.analysis.runner import Runner, run_replications, summarise
+    from ukp_sim.analysis.runner import run_replications, summarise
     from ukp_sim.base.io import write_outputs
-    from ukp_sim.cli.common import Progress, files_meta, resolve_replications, run_scenarios
+    from ukp_sim.cli.common import (
+        Progress,
+        engine_meta,
+        files_meta,
+        kept_in_cache,
+        make_runner,
+        report_cache,
+        resolve_replications,
+        run_scenarios,
+    )
     from ukp_sim.config.loader import load_scenario, scenario_to_dict
     from ukp_sim.kpi import definitions_for
     from ukp_sim.report.console import kpi_table, precision_lines
@@ -41,7 +50,7 @@ def execute(args) -> int:
     scenario = load_scenario(args.scenario)
     out = args.out or Path("results") / scenario.name
     started = time.time()
-    with Runner(args.jobs) as runner:
+    with make_runner(args) as runner:
         if args.precision is None:
             bar = Progress(args.quiet, scenario.name)
             bar.set_replications(args.replications)
@@ -53,8 +62,10 @@ def execute(args) -> int:
         else:
             results, pres = run_scenarios(args, runner, {scenario.name: scenario}, scenario.name)
             result = results[scenario.name]
+    report_cache(args, runner)
     if not result.completed:
-        print("interrupted before any replication finished; nothing written", file=sys.stderr)
+        print(f"interrupted before any replication finished; nothing written ({kept_in_cache(runner)})",
+              file=sys.stderr)
         return 130
     table = result.table
     summary = summarise(table, scenario.name)
@@ -74,6 +85,7 @@ def execute(args) -> int:
         "replications_completed": len(result.completed),
         "interrupted": result.interrupted,
         "jobs": args.jobs,
+        **engine_meta(runner),
         "precision": None if pres is None else pres.to_dict(),
         **provenance(args, started),
         "confidence_intervals": "95 % t-interval of the mean over replications",
@@ -95,7 +107,7 @@ def execute(args) -> int:
             print()
     done = f"{len(result.completed)} of {result.requested} replications"
     if result.interrupted:
-        print(f"interrupted: wrote the {done} that finished to {out}/", file=sys.stderr)
+        print(f"interrupted: wrote the {done} that finished to {out}/; {kept_in_cache(runner)}", file=sys.stderr)
         return 130
     if not args.quiet:
         print(f"wrote {', '.join(files)} to {out}/ ({done}, seed {args.seed}, ukp-sim {__version__})")

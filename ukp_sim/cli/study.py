@@ -40,12 +40,15 @@ def execute(args) -> int:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from ukp_sim.cli.common import add_engine_options
+
     p.add_argument("study", type=Path, nargs="?", default=None,
                    help="study file (TOML; default: the built-in standard study, experiments/standard_study.toml)")
     p.add_argument("--replications", "-n", type=int, default=None,
                    help="replications per scenario (default: the study file's, 30)")
     p.add_argument("--seed", "-s", type=int, default=None, help="seed (default: the study file's)")
     p.add_argument("--jobs", "-j", type=int, default=2, help="worker processes (default 2; results identical)")
+    add_engine_options(p)
     p.add_argument("--only", default=None,
                    help="comma-separated scenario ids to run besides the baseline (default: all)")
     p.add_argument("--out", "-o", type=Path, default=None, help="output folder (default results/<study name>)")
@@ -176,10 +179,10 @@ def run_main(args, argv: list[str]) -> int:
     """Run the study ``args`` describe; ``argv`` (the arguments after the command) goes into the
     reproduce command."""
     from ukp_sim import __version__
-    from ukp_sim.analysis.runner import Runner
     from ukp_sim.analysis.study import load_study, run_study, study_tables
     from ukp_sim.base.errors import UserError
     from ukp_sim.base.io import write_outputs
+    from ukp_sim.cli.common import engine_meta, kept_in_cache, make_runner, report_cache
     from ukp_sim.report.labels import LANGS
 
     try:
@@ -199,21 +202,24 @@ def run_main(args, argv: list[str]) -> int:
                        leave=False)
         started = time.time()
         try:
-            with Runner(args.jobs) as runner:  # one pool for every batch (--precision runs several)
+            runner = make_runner(args)
+            with runner:  # one backend for every batch (--precision runs several)
                 run = run_study(spec, runner, args.replications, bar.update if bar else None,
                                 (lambda k: setattr(bar, "total", k * len(spec.scenarios))) if bar else None)
         finally:
             if bar:
                 bar.close()
+        report_cache(args, runner)
         if not run.replications:
-            print("interrupted before any replication finished in every scenario; nothing written", file=sys.stderr)
+            print(f"interrupted before any replication finished in every scenario; nothing written; "
+                  f"{kept_in_cache(runner)}", file=sys.stderr)
             return 130
         if len(run.replications) < 2:
-            print("interrupted after one replication: a confidence interval needs two; nothing written",
-                  file=sys.stderr)
+            print(f"interrupted after one replication: a confidence interval needs two; nothing written; "
+                  f"{kept_in_cache(runner)}", file=sys.stderr)
             return 130
         tables = study_tables(run)
-        meta = _meta(run, args, argv)
+        meta = {**_meta(run, args, argv), **engine_meta(runner)}
         files = render(run, tables, meta, langs)
         write_outputs(out, files)
     except UserError as exc:

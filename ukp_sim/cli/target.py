@@ -171,9 +171,8 @@ def execute(args) -> int:
         prepare,
         search_table,
     )
-    from ukp_sim.analysis.runner import Runner
     from ukp_sim.base.io import write_outputs
-    from ukp_sim.cli.common import Progress, files_meta, json_value
+    from ukp_sim.cli.common import Progress, engine_meta, files_meta, json_value, make_runner, report_cache
     from ukp_sim.config.loader import load_scenario, scenario_to_dict
     from ukp_sim.kpi import definitions_for
     from ukp_sim.report.provenance import definitions_meta, provenance, targets_meta
@@ -187,10 +186,11 @@ def execute(args) -> int:
     bar = Progress(args.quiet, f"target {q.setting.lever.name}")
     bar.set_replications(args.replications * (max_evaluations(q.lo, q.hi, q.step) + (q.lo > 0)))
     try:
-        with Runner(args.jobs) as runner:  # one pool for every lever value searched
+        with make_runner(args) as runner:  # one backend for every lever value searched
             result = find_smallest(q, args.replications, args.seed, runner, bar.update)
     finally:
         bar.close()
+    report_cache(args, runner)
     c, search = q.criterion, result.search
     shown = search.shown
     definitions = definitions_for(scenario)
@@ -216,6 +216,7 @@ def execute(args) -> int:
         "seed": args.seed,
         "replications": args.replications,
         "jobs": args.jobs,
+        **engine_meta(runner),
         "common_random_numbers": True,
         "confidence_rule": CONFIDENCE_RULE,
         "search_rule": SEARCH_RULE,
