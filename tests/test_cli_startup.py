@@ -36,7 +36,7 @@ def test_help_texts_that_need_the_analysis_layer_are_filled_in_when_shown():
     """The lever list and the default precision KPIs come from the analysis layer, loaded only for
     --help; they must still be in the help."""
     from ukp_sim.analysis.lever_search import LEVERS
-    from ukp_sim.analysis.runner import DEFAULT_PRECISION_KPIS
+    from ukp_sim.analysis.precision import DEFAULT_PRECISION_KPIS
     from ukp_sim.cli.main import build_parser
 
     sub = next(a for a in build_parser()._actions if a.dest == "command").choices

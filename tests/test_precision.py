@@ -18,19 +18,21 @@ import pytest
 from scipy import stats
 
 import ukp_sim.analysis.runner as experiment
-from ukp_sim.analysis.runner import (
+from ukp_sim.analysis.precision import (
     DEFAULT_PRECISION_KPIS,
+    difference_check,
     precision_check,
     replications_needed,
-    run_replications,
     run_to_precision,
 )
+from ukp_sim.analysis.runner import run_replications
 from ukp_sim.cli.main import main
 from ukp_sim.config.loader import load_scenario
 from ukp_sim.kpi import TOTAL, WHOLE_YEAR
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "prior" / "baseline_prior.toml"
 SEED = 5
+SMALL = Path(__file__).parent / "scenarios" / "one_municipality.toml"
 
 
 def table_of(values: dict[str, list[float]], year: int = 2022) -> pd.DataFrame:
@@ -317,3 +319,103 @@ def test_run_help_mentions_the_precision_options(capsys):
     text = capsys.readouterr().out
     for option in ("--precision", "--precision-kpis", "--min-replications", "--max-replications", "-n"):
         assert option in text, option
+
+
+# --------------------------------------------------------------------------------------------
+# --precision-diff: the half-width of paired differences, in the KPI's units
+# --------------------------------------------------------------------------------------------
+def _table(values: dict[int, float], kpi: str = "ukp_days", year: int = 2022) -> pd.DataFrame:
+    return pd.DataFrame([{"replication": r, "year": year, "month": WHOLE_YEAR, "municipality": TOTAL, "kpi": kpi,
+                          "value": v} for r, v in values.items()])
+
+
+def test_difference_check_pairs_by_replication_and_uses_the_t_interval():
+    base = _table({0: 1000.0, 1: 1100.0, 2: 900.0, 3: 1050.0})
+    other = _table({3: 1010.0, 2: 880.0, 1: 1030.0, 0: 990.0})  # other order: pairing is by number
+    d = np.array([990 - 1000, 1030 - 1100, 880 - 900, 1010 - 1050], dtype=float)
+    half = stats.t.ppf(0.975, 3) * d.std(ddof=1) / 2
+    got = difference_check(other, base, width=half + 1e-9, kpis=("ukp_days",)).iloc[0]
+    assert got["n"] == 4 and got["mean"] == pytest.approx(d.mean())
+    assert got["half_width"] == pytest.approx(half, rel=1e-12)
+    assert bool(got["met"]) is True
+    assert not difference_check(other, base, width=half * 0.999, kpis=("ukp_days",)).iloc[0]["met"]
+    # needed: the smallest n whose t-interval at the current spread is within the width
+    needed = difference_check(other, base, width=5.0, kpis=("ukp_days",)).iloc[0]["needed"]
+    sd = d.std(ddof=1)
+    n = int(needed)
+    assert stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n) <= 5.0 < stats.t.ppf(0.975, n - 2) * sd / np.sqrt(n - 1)
+
+
+@pytest.fixture
+def fake_pair(monkeypatch):
+    """Two scenarios: the base draws normal(1000, 100); the other the same draw (common random
+    numbers) plus an effect of -50 with its own noise normal(0, 40), so the paired difference has
+    sd 40 while each level has sd ~100."""
+    calls = []
+
+    def fake(scenario, seed, replication):
+        calls.append((scenario.name, replication))
+        rng = np.random.default_rng([seed, replication])
+        level, noise = rng.normal(1000, 100), rng.normal(0, 40)
+        value = level + (0.0 if scenario.name == "base" else -50.0 + noise)
+        return _table({replication: float(value)})
+
+    monkeypatch.setattr(experiment, "single_run", fake)
+    return calls
+
+
+def _named(name: str):
+    from dataclasses import replace
+
+    return replace(load_scenario(SMALL), name=name)
+
+
+def test_precision_diff_runs_until_every_difference_is_within_d_and_no_further(fake_pair):
+    scenarios = {"base": _named("base"), "other": _named("other")}
+    res = run_to_precision(scenarios, SEED, kpis=("ukp_days",), min_replications=3, max_replications=400,
+                           difference=20.0)
+    assert res.met and res.reference == "base" and res.difference == 20.0
+    assert list(res.achieved["scenario"].unique()) == ["other"]  # no difference of the base with itself
+    # sd 40, D 20: about (1.96 * 40 / 20)^2 = 15 pairs; a 5 % precision of the means would stop near 16
+    # too, but with a half-width of ~50 UKP-days, i.e. the same size as the effect
+    assert 10 <= res.replications <= 30
+    base, other = res.results["base"].table, res.results["other"].table
+    for n in res.batches[:-1]:  # every earlier batch was not yet precise enough
+        sub = difference_check(other[other["replication"] < n], base[base["replication"] < n], 20.0, ("ukp_days",))
+        assert not sub["met"].all()
+    assert (res.achieved["half_width"] <= 20.0).all()
+    d = res.to_dict()
+    assert d["difference_half_width_wanted"] == 20.0 and d["differences_against"] == "base"
+    assert "paired difference" in d["rule"] and "relative_half_width_wanted" not in d
+
+
+@pytest.mark.parametrize("kwargs", [dict(difference=0.0), dict(difference=-5.0), dict(difference=10.0, reference="x")])
+def test_bad_difference_settings(kwargs, fake_pair):
+    scenarios = {"base": _named("base"), "other": _named("other")}
+    with pytest.raises(ValueError):
+        run_to_precision(scenarios, SEED, **kwargs)
+    with pytest.raises(ValueError, match="two scenarios"):
+        run_to_precision({"base": scenarios["base"]}, SEED, difference=10.0)
+    assert fake_pair == []
+
+
+def test_compare_precision_diff_on_the_command_line(tmp_path, small_path, capsys):
+    import json
+
+    other = tmp_path / "other.toml"
+    other.write_text(f'extends = "{small_path}"\nname = "other"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["compare", str(small_path), str(other), "--precision-diff", "1000", "--min-replications", "3",
+                 "--out", str(out), "--lang", "en"]) == 0
+    printed = capsys.readouterr().out
+    assert "paired difference against" in printed
+    precision = json.loads((out / "run.json").read_text())["precision"]
+    assert precision["difference_half_width_wanted"] == 1000 and precision["kpis"] == ["ukp_days"]
+    for wrong in (["compare", str(small_path), str(other), "--precision-diff", "0"],
+                  ["compare", str(small_path), str(other), "--precision-diff", "5", "-n", "3"],
+                  ["compare", str(small_path), str(other), "--precision-diff", "5", "--precision", "0.05"],
+                  ["run", str(small_path), "--precision-diff", "5"]):  # one scenario has no difference
+        with pytest.raises(SystemExit) as exit_:
+            main([*wrong, "--out", str(tmp_path / "never")])
+        assert exit_.value.code == 2
+    assert not (tmp_path / "never").exists()

@@ -17,14 +17,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ukp_sim.analysis.compare import paired_differences
-from ukp_sim.analysis.runner import (
-    DEFAULT_PRECISION_KPIS,
-    ReplicationResult,
-    mean_ci,
-    run_many,
-    run_to_precision,
-    summarise,
-)
+from ukp_sim.analysis.precision import DEFAULT_PRECISION_KPIS, run_to_precision
+from ukp_sim.analysis.runner import ReplicationResult, mean_ci, run_many, summarise
 from ukp_sim.base.vocabulary import REPORT_ORDER as SCENARIOS
 from ukp_sim.config.study_file import BASELINE, StudySpec, load_study, load_with_period  # noqa: F401  (re-exported)
 from ukp_sim.kpi import TOTAL, WHOLE_YEAR

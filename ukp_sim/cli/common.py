@@ -95,19 +95,26 @@ def kpi_list(text: str) -> tuple[str, ...]:
 
 
 def _precision_kpis_help() -> str:
-    from ukp_sim.analysis.runner import DEFAULT_PRECISION_KPIS
+    from ukp_sim.analysis.precision import DEFAULT_PRECISION_KPIS
 
     return ("KPIs the precision applies to, whole community and whole years (default "
             f"{','.join(DEFAULT_PRECISION_KPIS)})")
 
 
-def add_replication_options(p: argparse.ArgumentParser) -> None:
+def add_replication_options(p: argparse.ArgumentParser, differences: bool = False) -> None:
+    """--replications, or --precision (a share of each KPI's mean) and, with ``differences`` (compare),
+    --precision-diff (a half-width of each paired difference, in the KPI's units), with their limits."""
     how = p.add_mutually_exclusive_group()
     how.add_argument("--replications", "-n", type=positive_int, default=None,
                      help="independent replications (default 10); not with --precision")
     how.add_argument("--precision", "-p", type=precision_share, default=None, metavar="P",
                      help="choose the replications so that the 95 %% CI half-width of the --precision-kpis is "
                      "within P of the mean (e.g. 0.05 = 5 %%); not with --replications")
+    if differences:
+        how.add_argument("--precision-diff", type=positive_number, default=None, metavar="D",
+                         help="choose the replications so that the 95 %% CI half-width of every scenario's paired "
+                         "difference against the baseline is at most D in the KPI's units (e.g. 100 UKP-days); "
+                         "for a comparison this is the rule to use: see the README")
     kpis = p.add_argument("--precision-kpis", type=kpi_list, default=None, metavar="KPI,KPI",
                           help="KPIs the precision applies to, whole community and whole years")
     help_when_shown(kpis, _precision_kpis_help)
@@ -117,19 +124,34 @@ def add_replication_options(p: argparse.ArgumentParser) -> None:
                    help="with --precision: most replications to run (default 100)")
 
 
+def positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number (e.g. 100)") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
+
+
 def resolve_replications(args) -> None:
     """Fill in the defaults of the replication options and check that they fit together."""
-    from ukp_sim.analysis.runner import DEFAULT_PRECISION_KPIS
+    from ukp_sim.analysis.precision import DEFAULT_PRECISION_KPIS, DIFFERENCE_KPIS
     from ukp_sim.base.errors import UserError
 
-    if args.precision is None:
+    what = "--precision or --precision-diff" if hasattr(args, "precision_diff") else "--precision"
+    if not hasattr(args, "precision_diff"):
+        args.precision_diff = None
+    if args.precision is None and args.precision_diff is None:
         for opt in ("precision_kpis", "min_replications", "max_replications"):
             if getattr(args, opt) is not None:
-                raise UserError(f"--{opt.replace('_', '-')} needs --precision (or leave it out)")
+                raise UserError(f"--{opt.replace('_', '-')} needs {what} (or leave it out)")
         if args.replications is None:
             args.replications = 10
         return
-    args.precision_kpis = args.precision_kpis or DEFAULT_PRECISION_KPIS
+    # one D in the KPI's own units: by default UKP-days alone (D = 100 would say nothing of a share)
+    default = DIFFERENCE_KPIS if args.precision_diff is not None else DEFAULT_PRECISION_KPIS
+    args.precision_kpis = args.precision_kpis or default
     args.min_replications = 5 if args.min_replications is None else args.min_replications
     args.max_replications = 100 if args.max_replications is None else args.max_replications
     if args.min_replications < 2:
@@ -233,15 +255,17 @@ class Progress:
 def run_scenarios(args, runner, scenarios: dict, desc: str):
     """Run the scenarios (by name) with --replications or to --precision on ``runner``. Returns
     the results by name and the PrecisionResult (None with --replications)."""
-    from ukp_sim.analysis.runner import run_many, run_to_precision
+    from ukp_sim.analysis.precision import run_to_precision
+    from ukp_sim.analysis.runner import run_many
 
     bar = Progress(args.quiet, desc, per_batch=len(scenarios))
     try:
-        if args.precision is None:
+        if args.precision is None and getattr(args, "precision_diff", None) is None:
             bar.set_replications(args.replications)
             return run_many(scenarios, range(args.replications), args.seed, runner, bar.update), None
-        pres = run_to_precision(scenarios, args.seed, args.precision, args.precision_kpis, args.min_replications,
-                                args.max_replications, runner, bar.update, bar.set_replications)
+        pres = run_to_precision(scenarios, args.seed, args.precision or 0.05, args.precision_kpis,
+                                args.min_replications, args.max_replications, runner, bar.update,
+                                bar.set_replications, difference=getattr(args, "precision_diff", None))
         return pres.results, pres
     finally:
         bar.close()

@@ -23,13 +23,14 @@ def add_parser(sub) -> None:
         "run.json to the output folder (atomically).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="The first file is the baseline. Scenario names (`name` in each file) must differ. Every file "
-        "is checked before anything runs.\nexample: ukp-sim compare scenarios/baseline_2023.toml "
-        "scenarios/example_more_korttid_melhus.toml --precision 0.05 --jobs 2",
+        "is checked before anything runs.\n--precision-diff D runs until every difference is known to ±D (the rule "
+        "for a decision); --precision P until every mean is known to ±P of itself.\nexample: ukp-sim compare "
+        "scenarios/baseline_2023.toml scenarios/example_more_korttid_melhus.toml --precision-diff 100 --jobs 2",
     )
     cmp.add_argument("baseline", type=Path, help="the baseline scenario file (TOML)")
     cmp.add_argument("scenarios", type=Path, nargs="+", metavar="scenario",
                      help="scenario files to compare with the baseline (TOML)")
-    add_replication_options(cmp)
+    add_replication_options(cmp, differences=True)
     add_output_options(cmp, Path("results") / "compare", "output folder (default results/compare)", "tables")
 
 

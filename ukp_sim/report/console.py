@@ -206,7 +206,8 @@ def savings_lines(savings_by_scenario: dict[str, pd.DataFrame], base: str, lang:
 
 
 def precision_lines(precision, definitions: dict[str, KpiDefinition], lang: str = "nb") -> str:
-    """What a run to a wanted precision achieved (a ``ukp_sim.experiment.PrecisionResult``)."""
+    """What a run to a wanted precision achieved (a ``ukp_sim.analysis.precision.PrecisionResult``):
+    of the means (--precision) or of the paired differences (--precision-diff)."""
     w = words(lang, "precision")
     if precision.met:
         verdict = w["met"]
@@ -215,14 +216,27 @@ def precision_lines(precision, definitions: dict[str, KpiDefinition], lang: str 
     else:
         verdict = f"{w['not_met']} ({w['max'].format(m=precision.max_replications)})"
     kpis = ", ".join(kpi_label(k, lang, definitions) for k in precision.kpis)
-    lines = [w["head"].format(p=format_percent(precision.precision, None, lang), kpis=kpis, n=precision.replications,
-                              batches=" → ".join(str(b) for b in precision.batches), verdict=verdict)]
+    batches = " → ".join(str(b) for b in precision.batches)
+    if precision.difference is None:
+        head = w["head"].format(p=format_percent(precision.precision, None, lang), kpis=kpis, n=precision.replications,
+                                batches=batches, verdict=verdict)
+    else:
+        d = fmt(precision.difference, definitions[precision.kpis[0]].unit, lang) if len(precision.kpis) == 1 \
+            else f"{precision.difference:g}"
+        head = w["head_diff"].format(d=d, kpis=kpis, base=precision.reference, n=precision.replications,
+                                     batches=batches, verdict=verdict)
+    lines = [head]
     ach = precision.achieved
     for (sc, year), grp in ach.groupby(["scenario", "year"], sort=False):
         parts = []
         for r in grp.itertuples():
             label = kpi_label(r.kpi, lang, definitions)
-            rel = "–" if math.isnan(r.relative_half_width) else "±" + format_percent(r.relative_half_width, 1, lang)
+            if precision.difference is None:
+                rel = "–" if math.isnan(r.relative_half_width) else "±" + format_percent(r.relative_half_width, 1, lang)
+            else:
+                unit = definitions[r.kpi].unit
+                rel = ("–" if math.isnan(r.half_width)
+                       else f"{fmt_diff(r.mean, unit, lang)} ±{fmt(r.half_width, unit, lang)}")
             parts.append(f"{label} {rel}" + ("" if r.met else f" ({w['kpi_not_met']})"))
         lines.append(f"  {sc + ' ' if sc else ''}{year}: " + ", ".join(parts))
     return "\n".join(lines)
