@@ -16,6 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from ukp_sim.base.errors import UserError
 
+WAIT_FOR_WORKERS_S = 300  # a batch system may take minutes to start the first worker job
 _LOCAL = re.compile(r"local:(\d+)")
 _REMOTE = re.compile(r"(tcp|tls|ucx|inproc)://\S+")
 
@@ -122,7 +123,13 @@ class DaskBackend:
                 raise UserError(f"--cluster {address}: cannot reach the Dask scheduler ({exc}) (fix: start "
                                 "one with `dask scheduler` and workers with `dask worker ADDRESS`, or use "
                                 "--cluster local:N)") from None
-        self._check_versions()
+            try:
+                self._client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS_S)
+            except TimeoutError:
+                self.close()
+                raise UserError(f"--cluster {address}: no worker joined the scheduler within "
+                                f"{WAIT_FOR_WORKERS_S} s (fix: start workers with `dask worker {address}`)") from None
+        self._check_versions()  # the workers present now; later ones run the same environment in practice
         self.workers = max(1, sum(self._client.nthreads().values()))
 
     def _check_versions(self) -> None:
