@@ -154,3 +154,40 @@ def test_the_run_command_says_what_it_read_from_the_cache(tmp_path, small_path, 
     assert main([*args[:-2], "--no-cache", "--out", str(tmp_path / "n")]) == 0
     assert "cache:" not in capsys.readouterr().err
     assert (tmp_path / "n" / "kpis.csv").read_bytes() == (tmp_path / "a" / "kpis.csv").read_bytes()
+
+
+def _stop_after(monkeypatch, finished: int) -> list:
+    """single_run that raises KeyboardInterrupt (Ctrl-C) once ``finished`` replications are done."""
+    real = single_run  # the module's own, whatever an earlier patch left in place
+    calls: list = []
+
+    def run(scenario, seed, rep):
+        if len(calls) == finished:
+            raise KeyboardInterrupt
+        calls.append((scenario.name, rep))
+        return real(scenario, seed, rep)
+
+    monkeypatch.setattr(runner_module, "single_run", run)
+    return calls
+
+
+def test_an_interrupted_compare_keeps_what_finished_and_resumes_to_the_same_outputs(tmp_path, small_path,
+                                                                                    monkeypatch, capsys):
+    other = tmp_path / "other.toml"
+    other.write_text(f'extends = "{small_path}"\nname = "other"\n[municipalities.Testby.korttid.units.korttid]\n'
+                     'beds = 24\n', encoding="utf-8")
+    args = ["compare", str(small_path), str(other), "-n", "3", "--seed", "2", "--cache-dir", str(tmp_path / "c")]
+    assert main([*args, "--no-cache", "--out", str(tmp_path / "full")]) == 0
+    capsys.readouterr()
+
+    _stop_after(monkeypatch, 4)  # 4 of the 6 (2 scenarios x 3) finish, then Ctrl-C
+    assert main([*args, "--out", str(tmp_path / "part")]) == 130
+    err = capsys.readouterr().err
+    assert "kept in the cache" in err and not (tmp_path / "part").exists()
+
+    calls = _stop_after(monkeypatch, 99)
+    assert main([*args, "--out", str(tmp_path / "part")]) == 0
+    assert "cache: read 4 of 6 replications" in capsys.readouterr().err
+    assert len(calls) == 2  # only the missing ones were simulated
+    for name in ("kpis.csv", "differences.csv", "replications.csv"):
+        assert (tmp_path / "part" / name).read_bytes() == (tmp_path / "full" / name).read_bytes(), name
