@@ -4,7 +4,8 @@
   holidays), precomputed per day so finding the next opening is a couple of array look-ups.
 * ``HomeIntake``: how many new home-service patients it can start per reception day. Patients
   book the first day with a free slot in the order their decisions become ready (FIFO), so no
-  SimPy resource is needed: booking is arithmetic on a per-day counter.
+  SimPy resource is needed: booking is arithmetic on a per-day counter, and full days are
+  skipped by pointers (no day-by-day scan).
 * ``KorttidPool``: the municipality's short-term units and one FIFO queue for them. Beds are held
   until the stay ends (blocking after service: a patient waiting for a long-term place keeps the
   bed). Capacity may change during the run (holiday closures, opening dates, escalation beds).
@@ -84,20 +85,40 @@ class HomeIntake:
         self.capacity = np.diff(np.concatenate(([0.0], cum))).astype(np.int64).tolist()
         self.used = [0] * cal.n_days
         self.reception = reception
+        # A day with a free slot is its own pointer; a full (or closed) one points further on.
+        # Pointers only move forward and are shortened on the way (path compression).
+        self._next = [d if self._free(d) else d + 1 for d in range(cal.n_days)]
+
+    def _free(self, d: int) -> bool:
+        return self.reception.is_open[d] and self.used[d] < self.capacity[d]
+
+    def _first_free(self, d: int) -> int:
+        """The first day >= d with a free slot (n_days if none)."""
+        nxt, n = self._next, len(self._next)
+        first = d
+        while first < n and nxt[first] != first:
+            first = nxt[first]
+        while d < n and nxt[d] != first:  # compress the path just walked
+            nxt[d], d = first, nxt[d]
+        return first
 
     def book(self, t: float) -> float:
         """Reserve the first free slot at or after ``t``; returns the time the patient leaves
-        hospital (inside reception hours), or infinity if none is left in the horizon."""
+        hospital (inside reception hours), or infinity if none is left in the horizon. On the
+        first day the slot counts only before the reception closes."""
         r = self.reception
         d = int(t)
-        n = r.n_days
-        while d < n:
-            if r.is_open[d] and t < d + r.close_at and self.used[d] < self.capacity[d]:
-                self.used[d] += 1
-                return max(t, d + r.open_at)
-            d += 1
+        if d >= r.n_days:
+            return INF
+        if not (t < d + r.close_at and self._free(d)):
+            d = self._first_free(d + 1)
+            if d >= r.n_days:
+                return INF
             t = float(d)
-        return INF
+        self.used[d] += 1
+        if self.used[d] >= self.capacity[d]:
+            self._next[d] = d + 1
+        return max(t, d + r.open_at)
 
 
 @dataclass
