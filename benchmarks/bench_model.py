@@ -115,13 +115,14 @@ def _events_processed(env: simpy.Environment) -> int:
 
 
 def count_events_by_patching(model: Model) -> tuple[int, int]:
-    """Run ``model`` with ``env.schedule`` wrapped on the instance (SimPy's events all call
-    ``self.env.schedule``); returns (events scheduled during ``run()`` per the wrapper, and per
-    ``env._eid``).
-    Used once, untimed, to check that the free ``_eid`` count is right."""
+    """Run ``model`` with ``env.schedule`` (and the model's ``env.call_at``, which writes the
+    schedule's entry itself) wrapped on the instance (SimPy's events all call
+    ``self.env.schedule``); returns (events scheduled during ``run()`` per the wrappers, and per
+    ``env._eid``). Used once, untimed, to check that the free ``_eid`` count is right."""
     env = model.env
     before = next(env._eid)  # events scheduled by the constructor (this read takes one id too)
     original = env.schedule
+    original_at = getattr(env, "call_at", None)
     n = 0
 
     def schedule(event, priority=simpy.core.NORMAL, delay=0):
@@ -129,11 +130,20 @@ def count_events_by_patching(model: Model) -> tuple[int, int]:
         n += 1
         original(event, priority, delay)
 
+    def call_at(t, fn):
+        nonlocal n
+        n += 1
+        original_at(t, fn)
+
     env.schedule = schedule
+    if original_at is not None:
+        env.call_at = call_at
     try:
         model.run()
     finally:
         del env.schedule
+        if original_at is not None:
+            del env.call_at
     return n, next(env._eid) - before - 1
 
 
@@ -183,7 +193,9 @@ def _line(label: str, values: list[float], unit: str, fmt: str = "{:.4f}") -> st
 
 
 def profile_once(scenario, seed: int, replication: int, top: int = 25, label: str = "(a)") -> None:
-    print(f"== cProfile of one {label} replication (construction + run, seed {seed}, replication {replication}) ==")
+    print(f"== cProfile of one {label} replication (construction + run, seed {seed}, replication {replication}), "
+          f"after an unprofiled one (imports, caches) ==")
+    Model(scenario, seed, replication + 1).run()
     prof = cProfile.Profile()
     prof.enable()
     model = Model(scenario, seed, replication)

@@ -13,16 +13,19 @@
   intervention attached one (bed sharing lends and borrows beds between pools this way), through
   public methods only: ``free_unit``, ``occupy``, ``release``, ``waiting_requests``,
   ``take_request``, ``open_beds``.
-* ``LongTermVacancies``: long-term places free up as a Poisson stream; a vacancy nobody in
-  korttid is waiting for goes to someone waiting at home (outside the model).
+* ``LongTermQueue``: long-term places free up as a Poisson stream; a vacancy nobody in korttid is
+  waiting for goes to someone waiting at home (outside the model), so only the vacancies that
+  come while someone waits are scheduled.
 * ``MunicipalityState``: one municipality's live resources in a run, and what an intervention
   may change of them before the run (reception every day, more home-service intake).
 """
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import simpy
@@ -32,6 +35,7 @@ from ukp_sim.config.scenario import Municipality, Scenario
 from ukp_sim.config.scenario import Reception as ReceptionSpec
 from ukp_sim.interventions.base import PoolPolicy
 from ukp_sim.sim.calendar import WEEKDAYS, SimCalendar
+from ukp_sim.sim.flow import Wake
 from ukp_sim.sim.hospital import DAYS_PER_YEAR, base_odds, poisson_arrivals, prob_from_odds
 from ukp_sim.sim.patient import StayDraws
 from ukp_sim.sim.records import END_DEATH, END_HOME, END_LONG_TERM, HOME_NEW, HOME_NONE, KORTTID
@@ -134,6 +138,10 @@ class KorttidUnit:
     occupied: int = 0
     muni: int = -1  # index of the municipality whose unit it is
     pool: "KorttidPool | None" = None  # the pool the unit belongs to
+    los_from_uniform: Callable[[float], float] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        self.los_from_uniform = self.los.inverse()  # ``los.from_uniform``, family chosen once
 
 
 class BedRequest(simpy.Event):
@@ -197,19 +205,28 @@ class KorttidPool:
     def request(self, sharable: bool = False) -> BedRequest:
         """A request that fires with the unit once a bed is assigned to the caller. With no free
         bed at home a ``sharable`` request may get another pool's unit from the pool's policy."""
-        ev = BedRequest(self.env, sharable, self.env.now)
-        unit = None if self.queue else self.free_unit()
+        unit, ev = self.claim(sharable)
         if unit is not None:
-            unit.occupied += 1
+            if ev is None:
+                ev = BedRequest(self.env, sharable, self.env.now)
             ev.succeed(unit)
-            return ev
+        return ev
+
+    def claim(self, sharable: bool = False) -> tuple[KorttidUnit | None, BedRequest | None]:
+        """``request`` without an event when a bed is free now: (the unit, taken for the caller,
+        and the request the policy saw or None), or (None, the queued request)."""
+        if not self.queue:
+            for unit in self.units:
+                if unit.occupied < unit.capacity:
+                    unit.occupied += 1
+                    return unit, None
+        ev = BedRequest(self.env, sharable, self.env.now)
         if sharable and self.policy is not None:
             unit = self.policy.outside_bed(self, ev)
             if unit is not None:
-                ev.succeed(unit)
-                return ev
+                return unit, ev
         self.queue.append(ev)
-        return ev
+        return None, ev
 
     def release(self, unit: KorttidUnit) -> None:
         unit.occupied -= 1
@@ -239,34 +256,53 @@ class LongTermQueue:
     """Long-term places freeing up as a Poisson stream, given FIFO to korttid patients waiting.
 
     A vacancy that frees while nobody in korttid waits goes to someone waiting at home (outside
-    the model). A patient who leaves the queue (readmitted to hospital) gives up their place, so
-    the next vacancy goes to the next in line.
+    the model), so only the next vacancy after the first patient joins the queue is scheduled,
+    and the one after it while patients still wait. A patient who leaves the queue (readmitted
+    to hospital) gives up their place, so the next vacancy goes to the next in line.
+
+    The vacancies come at the times a chain of timeouts from time 0 reaches (each ``now +
+    (t - now)`` from the one before, as a process stepping through them gets), computed here and
+    scheduled exactly (``Environment.call_at``).
     """
 
-    def __init__(self, env: simpy.Environment, vacancy_times: np.ndarray):
+    def __init__(self, env, vacancy_times: np.ndarray):
         self.env = env
-        self.queue: deque[simpy.Event] = deque()
-        self.times = np.sort(np.asarray(vacancy_times, dtype=float)).tolist()
-        if self.times:
-            env.process(self._vacancies())
+        self.queue: deque[Wake] = deque()
+        now, times = 0, []
+        for t in np.sort(np.asarray(vacancy_times, dtype=float)).tolist():
+            now = now + (t - now)
+            times.append(now)
+        self.times = times
+        self._next = 0  # index of the first vacancy not yet come
+        self._scheduled = False  # is the vacancy times[_next] in the schedule?
 
-    def request(self) -> simpy.Event:
-        ev = self.env.event()
-        self.queue.append(ev)
-        return ev
+    def request(self) -> Wake:
+        """Join the queue; the wake fires with True when a place is the caller's."""
+        wake = Wake()
+        self.queue.append(wake)
+        if not self._scheduled:
+            self._next = bisect_right(self.times, self.env.now, self._next)  # those gone went home
+            self._schedule()
+        return wake
 
-    def cancel(self, ev: simpy.Event) -> None:
+    def cancel(self, wake: Wake) -> None:
         try:
-            self.queue.remove(ev)
+            self.queue.remove(wake)
         except ValueError:
             pass
 
-    def _vacancies(self):
-        env = self.env
-        for t in self.times:
-            yield env.timeout(t - env.now)
-            if self.queue:
-                self.queue.popleft().succeed()
+    def _schedule(self) -> None:
+        if self._next < len(self.times):
+            self._scheduled = True
+            self.env.call_at(self.times[self._next], self._vacancy)
+
+    def _vacancy(self, _event) -> None:
+        self._scheduled = False
+        self._next += 1
+        if self.queue:
+            self.queue.popleft().fire(True)
+        if self.queue and not self._scheduled:
+            self._schedule()
 
     @property
     def waiting(self) -> int:
@@ -305,6 +341,10 @@ class MunicipalityState:
         self.home_new_ratio = new_ratio
         o = spec.korttid.outcomes
         self.outcome_cuts = (o.home, o.home + o.long_term)
+        # What planning takes (hours to decide, days if complex), families chosen once.
+        self.decision_hours = spec.decision_hours.inverse()
+        self.complex_share = spec.complex_share
+        self.complex_planning_days = spec.complex_planning_days.inverse()
         self.admission_draws = None  # set by the model
         self.readmission_draws = StayDraws(streams, "readmission", spec.name, extra=extra_uniforms)
 

@@ -1,0 +1,116 @@
+"""A patient's path as a plain generator, resumed by bare scheduled callbacks instead of a SimPy
+process.
+
+A ``simpy.Process`` costs two events beyond the waits themselves (its initialisation and its
+termination) plus a ``Timeout`` object per wait; a replication starts one per UKP episode and per
+korttid stay, and nothing ever waits for those processes to end. ``Flow`` runs the same kind of
+generator with one heap entry per wait and no other event:
+
+* ``yield delay`` (days, a number): resume after ``delay``; scheduled exactly as
+  ``env.timeout(delay)`` would be (``env.schedule`` at ``now + delay``, NORMAL priority), so the
+  order of simultaneous events is the one a ``Timeout`` gives;
+* ``yield event`` (a SimPy event, or a ``Wake``): resume with its value once it is processed (a
+  ``Wake``: once it fires).
+
+``start()`` runs the generator now, in the caller's step (no initialisation event: used where the
+caller acts at a time nothing else can share, a continuous random time); ``start_urgent()``
+schedules the first step as ``env.process`` does (URGENT, now), for the processes set up before
+the run, whose order at time 0 matters.
+
+``Environment`` adds ``call_at``: a callback at an exact time. A time reached by a chain of
+timeouts (``now + (t - now)`` from each previous event) can differ in the last bit from ``t``,
+and some times cannot be reached from a given ``now`` by any delay; ``call_at`` schedules the
+time computed beforehand, so a chain can be replaced by one entry (long-term vacancies).
+"""
+from __future__ import annotations
+
+from heapq import heappush
+
+import simpy
+from simpy.events import NORMAL, URGENT
+
+
+class Call:
+    """A bare scheduled callback: what ``Environment.step`` needs of an event and nothing more."""
+
+    __slots__ = ("callbacks",)
+    _ok = True
+    _value = None
+
+    def __init__(self, fn):
+        self.callbacks = [fn]
+
+
+def call_later(env, delay: float, fn) -> None:
+    """Call ``fn(event)`` after ``delay``, ordered like ``env.timeout(delay)`` made now."""
+    env.schedule(Call(fn), NORMAL, delay)
+
+
+class Environment(simpy.Environment):
+    """``simpy.Environment`` with ``call_at``."""
+
+    def call_at(self, t: float, fn) -> None:
+        """Call ``fn(event)`` at exactly ``t`` (>= now), NORMAL priority, after what is already
+        scheduled for ``t``. Writes the schedule's entry as ``schedule`` does, with the time
+        given instead of ``now + delay`` (simpy 4: ``_queue``, ``_eid``)."""
+        if t < self._now:
+            raise ValueError(f"call_at({t}) is before now ({self._now})")
+        heappush(self._queue, (t, NORMAL, next(self._eid), Call(fn)))
+
+
+class Wake:
+    """A one-shot wake-up with no event in the schedule: the first ``fire(value)`` calls what
+    waits on it, at once; later calls do nothing (the first of two causes wins)."""
+
+    __slots__ = ("callbacks", "_value")
+
+    def __init__(self):
+        self.callbacks = []
+        self._value = None
+
+    def fire(self, value) -> None:
+        callbacks = self.callbacks
+        if callbacks is None:
+            return
+        self.callbacks = None
+        self._value = value
+        for callback in callbacks:
+            callback(self)
+
+
+class Flow:
+    """Runs one generator (see the module docstring for what it may yield)."""
+
+    __slots__ = ("env", "gen")
+
+    def __init__(self, env, gen):
+        self.env = env
+        self.gen = gen
+
+    def start(self) -> None:
+        self._send(None)
+
+    def start_urgent(self) -> None:
+        call = Call(self._resume)
+        self.env.schedule(call, URGENT)
+
+    def _resume(self, event) -> None:
+        self._send(event._value)
+
+    def _send(self, value) -> None:
+        gen = self.gen
+        while True:
+            try:
+                target = gen.send(value)
+            except StopIteration:
+                return
+            if isinstance(target, (float, int)):  # a delay
+                if target < 0:
+                    raise ValueError(f"negative delay {target}")
+                self.env.schedule(Call(self._resume), NORMAL, target)
+                return
+            callbacks = target.callbacks
+            if callbacks is not None:
+                callbacks.append(self._resume)
+                return
+            value = target._value  # already processed: go on at once, as a SimPy process does
