@@ -79,20 +79,27 @@ class Wake:
 
 
 class Flow:
-    """Runs one generator (see the module docstring for what it may yield)."""
+    """Runs one generator (see the module docstring for what it may yield).
 
-    __slots__ = ("env", "gen")
+    A flow waits for one thing at a time, so for a delay it puts itself in the schedule as the
+    event (``Environment.step`` reads ``callbacks`` and ``_ok``), with no object per wait."""
+
+    __slots__ = ("env", "gen", "callbacks", "_on_time")
+    _ok = True
+    _value = None
 
     def __init__(self, env, gen):
         self.env = env
         self.gen = gen
+        self.callbacks = None
+        self._on_time = (self._resume,)  # its callbacks whenever it is in the schedule
 
     def start(self) -> None:
         self._send(None)
 
     def start_urgent(self) -> None:
-        call = Call(self._resume)
-        self.env.schedule(call, URGENT)
+        self.callbacks = self._on_time
+        self.env.schedule(self, URGENT)
 
     def _resume(self, event) -> None:
         self._send(event._value)
@@ -104,10 +111,12 @@ class Flow:
                 target = gen.send(value)
             except StopIteration:
                 return
-            if isinstance(target, (float, int)):  # a delay
+            if isinstance(target, (float, int)):  # a delay: as env.schedule(self, NORMAL, target) would
                 if target < 0:
                     raise ValueError(f"negative delay {target}")
-                self.env.schedule(Call(self._resume), NORMAL, target)
+                env = self.env
+                self.callbacks = self._on_time
+                heappush(env._queue, (env._now + target, NORMAL, next(env._eid), self))
                 return
             callbacks = target.callbacks
             if callbacks is not None:
