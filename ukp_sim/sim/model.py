@@ -46,6 +46,8 @@ from ukp_sim.sim.paths import PatientPaths
 from ukp_sim.sim.patient import (
     N_BASE_QUANTITIES,
     U_CLOCK,
+    U_KORTTID_LOS,
+    U_KORTTID_OUTCOME,
     U_OFF_DAY,
     U_TREATMENT,
     Patient,
@@ -198,14 +200,17 @@ class Model(InitialState, PatientPaths):
             n = t_adm.size
             attrs = self._attributes("admission", m, n)
             draws = StayDraws(self.streams, "admission", m.name, block=n, extra=self.extra_uniforms).take(n)
-            patients = [self._new_patient(m.index, attrs, i) for i in range(n)]
-            first_row = self.records.add_stays(
-                [p.pid for p in patients], [m.index] * n, attrs["frail"].tolist(),
-                attrs["new_to_services"].tolist(), [1] * n, [False] * n, t_adm.tolist(), [True] * n)
+            frail, new = attrs["frail"].tolist(), attrs["new_to_services"].tolist()
+            pid0 = self.next_pid
+            patients = [Patient(pid0 + i, m.index, *a, stays=1)
+                        for i, a in enumerate(zip(attrs["cfs"].tolist(), frail, new, attrs["terminal"].tolist(),
+                                                  attrs["delirium"].tolist()))]
+            self.next_pid += n
+            t_adm = t_adm.tolist()
+            first_row = self.records.add_stays(list(range(pid0, pid0 + n)), [m.index] * n, frail, new, [1] * n,
+                                               [False] * n, t_adm, [True] * n)
             treatment_los, declaration_time = self.treatment_los, self.declaration.time
-            for i, (p, t) in enumerate(zip(patients, t_adm.tolist())):
-                p.stays = 1
-                u = draws[i]
+            for i, (p, t, u) in enumerate(zip(patients, t_adm, draws)):
                 los = treatment_los[p.frail](u[U_TREATMENT])
                 t_decl = declaration_time(t + los, u[U_CLOCK], u[U_OFF_DAY])
                 plan.append((t_decl, first_row + i, p, u))
@@ -227,7 +232,8 @@ class Model(InitialState, PatientPaths):
         rate = m.spec.korttid.direct_admissions_per_year / DAYS_PER_YEAR
         times = poisson_arrivals(self.streams(f"direct/arrivals/{m.name}"), np.full(self.cal.n_days, rate),
                                  self.streams(f"direct/arrival_clock/{m.name}"))
-        draws = StayDraws(self.streams, "direct", m.name, block=max(1, times.size)).take(times.size)
+        draws = StayDraws(self.streams, "direct", m.name, block=max(1, times.size),
+                          only=(U_KORTTID_LOS, U_KORTTID_OUTCOME)).take(times.size)
         for t, u in zip(times.tolist(), draws):
             yield t - env.now
             self._start(self._direct_stay(m, u))

@@ -38,12 +38,18 @@ N_BASE_QUANTITIES = len(STAY_QUANTITIES)
 
 
 class StayDraws:
-    """Per-stay uniforms for one (kind, municipality), served in order, drawn in blocks."""
+    """Per-stay uniforms for one (kind, municipality), served in order, drawn in blocks.
+
+    ``only``: the columns a kind of stay uses (korttid admissions from home use two); the others
+    are NaN and their streams are never made (making a stream costs more than its draws)."""
 
     def __init__(self, streams: Streams, kind: str, municipality: str, block: int = 256,
-                 extra: tuple[str, ...] = ()):
+                 extra: tuple[str, ...] = (), only: tuple[int, ...] | None = None):
         quantities = STAY_QUANTITIES + tuple(extra)
-        self._gens = [streams(f"{kind}/{q}/{municipality}") for q in quantities]
+        self._width = len(quantities)
+        self._only = only
+        cols = range(self._width) if only is None else only
+        self._gens = [streams(f"{kind}/{quantities[i]}/{municipality}") for i in cols]
         self._block = max(1, block)
         self._rows: list[list[float]] = []
         self._i = 0
@@ -64,7 +70,12 @@ class StayDraws:
         return row
 
     def _fill(self, n: int) -> None:
-        block = np.column_stack([g.random(n) for g in self._gens])
+        if self._only is None:
+            block = np.column_stack([g.random(n) for g in self._gens])
+        else:
+            block = np.full((n, self._width), np.nan)
+            for i, g in zip(self._only, self._gens):
+                block[:, i] = g.random(n)
         self._rows = self._rows[self._i:] + block.tolist()
         self._i = 0
 

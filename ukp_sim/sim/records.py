@@ -86,7 +86,16 @@ class Records:
         self.stays["intervention_flags"][row] |= bits
 
     def add_stay(self, patient, municipality, frail, new, episode, initial, t_admitted, needs) -> int:
-        return self.add_stays([patient], [municipality], [frail], [new], [episode], [initial], [t_admitted], [needs])
+        """``add_stays`` for one stay (a readmission: the hot path)."""
+        s = self.stays
+        row = len(s["patient"])
+        for col, v in ((s["patient"], patient), (s["municipality"], municipality), (s["frail"], frail),
+                       (s["new_to_services"], new), (s["episode"], episode), (s["initial"], initial),
+                       (s["t_admitted"], t_admitted), (s["t_declared"], NAN), (s["t_ready"], NAN),
+                       (s["t_discharged"], NAN), (s["destination"], NO_DESTINATION),
+                       (s["needs_services"], needs), (s["intervention_flags"], 0)):
+            col.append(v)
+        return row
 
     # ---- korttid -----------------------------------------------------------------------------
     def start_korttid(self, patient: int, municipality: int, unit: int, source: int, t: float,
