@@ -157,7 +157,11 @@ class BedRequest(simpy.Event):
 
 
 class KorttidPool:
-    """A municipality's short-term units, filled in listed order, with one FIFO queue."""
+    """A municipality's short-term units, filled in listed order, with one FIFO queue.
+
+    ``waiting`` (requests queued) and the open beds are kept as counts, not recounted: a pool
+    policy asks for them of every pool each time a bed frees. So the queue and the units'
+    capacities change through the pool's methods only."""
 
     def __init__(self, env: simpy.Environment, units: list[KorttidUnit]):
         self.env = env
@@ -165,7 +169,9 @@ class KorttidPool:
         for u in units:
             u.capacity = u.beds
             u.pool = self
+        self._open = sum(u.capacity for u in units)
         self.queue: deque[BedRequest] = deque()
+        self.waiting = 0  # len(queue)
         self.policy: PoolPolicy | None = None  # set by attach_policy
 
     def attach_policy(self, policy: PoolPolicy) -> None:
@@ -179,6 +185,7 @@ class KorttidPool:
         unit.capacity = capacity
         unit.pool = self
         self.units.append(unit)
+        self._open += capacity
 
     def free_unit(self) -> KorttidUnit | None:
         """The first unit (in fill order) with a free open bed, or None."""
@@ -192,7 +199,7 @@ class KorttidPool:
         unit.occupied += 1
 
     def open_beds(self) -> int:
-        return sum(u.capacity for u in self.units)
+        return self._open
 
     def waiting_requests(self):
         """The requests waiting in the queue, first come first."""
@@ -201,6 +208,7 @@ class KorttidPool:
     def take_request(self, request: BedRequest) -> None:
         """Remove a waiting request (a policy then assigns it a bed elsewhere)."""
         self.queue.remove(request)
+        self.waiting -= 1
 
     def request(self, sharable: bool = False) -> BedRequest:
         """A request that fires with the unit once a bed is assigned to the caller. With no free
@@ -226,6 +234,7 @@ class KorttidPool:
             if unit is not None:
                 return unit, ev
         self.queue.append(ev)
+        self.waiting += 1
         return None, ev
 
     def release(self, unit: KorttidUnit) -> None:
@@ -234,7 +243,9 @@ class KorttidPool:
 
     def set_capacity(self, unit: KorttidUnit, capacity: int) -> None:
         """Open or close beds; closing never evicts, it only stops new admissions."""
-        unit.capacity = max(0, capacity)
+        capacity = max(0, capacity)
+        self._open += capacity - unit.capacity
+        unit.capacity = capacity
         self._serve()
 
     def _serve(self) -> None:
@@ -243,13 +254,10 @@ class KorttidPool:
             if unit is None:
                 return
             unit.occupied += 1
+            self.waiting -= 1
             self.queue.popleft().succeed(unit)
         if self.policy is not None:  # own queue served: the policy may serve others
             self.policy.after_serve(self)
-
-    @property
-    def waiting(self) -> int:
-        return len(self.queue)
 
 
 class LongTermQueue:
