@@ -102,7 +102,10 @@ class Dist:
                 return lambda u: mean * exp(s * inv_cdf(min(max(u, lo), hi)) - half_s2)
 
             def lognormal(u: float) -> float:
-                u = min(max(u, lo), hi)  # a generator may return exactly 0
+                if u < lo:  # a generator may return exactly 0 (as min(max(u, lo), hi))
+                    u = lo
+                elif u > hi:
+                    u = hi
                 return mean * exp(s * raw(u, 0.0, 1.0) - half_s2)
 
             return lognormal

@@ -95,16 +95,15 @@ class Flow:
         self._on_time = (self._resume,)  # its callbacks whenever it is in the schedule
 
     def start(self) -> None:
-        self._send(None)
+        self._resume(self)
 
     def start_urgent(self) -> None:
         self.callbacks = self._on_time
         self.env.schedule(self, URGENT)
 
     def _resume(self, event) -> None:
-        self._send(event._value)
-
-    def _send(self, value) -> None:
+        """Send the generator ``event``'s value (None for a delay) and schedule what it yields."""
+        value = event._value
         gen = self.gen
         while True:
             try:
