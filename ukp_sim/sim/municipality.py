@@ -34,7 +34,7 @@ from ukp_sim.base.distributions import Dist
 from ukp_sim.config.scenario import Municipality, Scenario
 from ukp_sim.config.scenario import Reception as ReceptionSpec
 from ukp_sim.interventions.base import PoolPolicy
-from ukp_sim.sim.calendar import WEEKDAYS, SimCalendar
+from ukp_sim.sim.calendar import WEEKDAYS, SimCalendar, next_true_day
 from ukp_sim.sim.flow import Wake
 from ukp_sim.sim.hospital import DAYS_PER_YEAR, base_odds, poisson_arrivals, prob_from_odds
 from ukp_sim.sim.patient import StayDraws
@@ -57,12 +57,8 @@ class Reception:
         self.is_open = is_open.tolist()
         self.open_at = spec.open_hour / 24.0
         self.close_at = spec.close_hour / 24.0
-        n = cal.n_days
-        nxt = np.full(n + 1, -1, dtype=np.int64)  # next open day at or after i (-1: none)
-        for i in range(n - 1, -1, -1):
-            nxt[i] = i if is_open[i] else nxt[i + 1]
-        self.next_open_day = nxt.tolist()
-        self.n_days = n
+        self.next_open_day = next_true_day(is_open)  # next open day at or after i (-1: none)
+        self.n_days = cal.n_days
 
     def next_open(self, t: float) -> float:
         """The earliest time >= t at which the municipality receives a patient."""
@@ -91,7 +87,8 @@ class HomeIntake:
         self.reception = reception
         # A day with a free slot is its own pointer; a full (or closed) one points further on.
         # Pointers only move forward and are shortened on the way (path compression).
-        self._next = [d if self._free(d) else d + 1 for d in range(cal.n_days)]
+        day = np.arange(cal.n_days)
+        self._next = np.where(np.asarray(reception.is_open) & (np.asarray(self.capacity) > 0), day, day + 1).tolist()
 
     def _free(self, d: int) -> bool:
         return self.reception.is_open[d] and self.used[d] < self.capacity[d]
