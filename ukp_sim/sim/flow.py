@@ -24,10 +24,11 @@ time computed beforehand, so a chain can be replaced by one entry (long-term vac
 """
 from __future__ import annotations
 
-from heapq import heappush
+from heapq import heappop, heappush
 
 import simpy
-from simpy.events import NORMAL, URGENT
+from simpy.core import EmptySchedule, StopSimulation
+from simpy.events import NORMAL, URGENT, EventPriority
 
 
 class Call:
@@ -47,7 +48,34 @@ def call_later(env, delay: float, fn) -> None:
 
 
 class Environment(simpy.Environment):
-    """``simpy.Environment`` with ``call_at``."""
+    """``simpy.Environment`` with ``call_at``, and ``now`` a plain attribute that ``step`` sets
+    with ``_now`` (SimPy's is a property; a replication reads it some 70,000 times). The same
+    steps in the same order otherwise: ``step`` is SimPy 4's."""
+
+    now = 0  # shadows the property; the instance's value is set in __init__ and by step
+
+    def __init__(self, initial_time=0):
+        super().__init__(initial_time)
+        self.now = self._now
+
+    def step(self) -> None:
+        try:
+            self._now, _, _, event = heappop(self._queue)
+        except IndexError:
+            raise EmptySchedule from None
+        self.now = self._now
+        callbacks, event.callbacks = event.callbacks, None
+        try:
+            for callback in callbacks:
+                callback(event)
+        except StopSimulation:
+            event.callbacks = callbacks[callbacks.index(callback) + 1:]
+            self.schedule(event, EventPriority(-1))
+            raise
+        if not event._ok and not hasattr(event, "_defused"):
+            exc = type(event._value)(*event._value.args)
+            exc.__cause__ = event._value
+            raise exc
 
     def call_at(self, t: float, fn) -> None:
         """Call ``fn(event)`` at exactly ``t`` (>= now), NORMAL priority, after what is already
@@ -109,6 +137,7 @@ class Flow:
             try:
                 target = gen.send(value)
             except StopIteration:
+                self._on_time = None  # the flow and its bound method referred to each other
                 return
             if isinstance(target, (float, int)):  # a delay: as env.schedule(self, NORMAL, target) would
                 if target < 0:
