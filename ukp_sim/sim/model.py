@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from itertools import repeat
 
 import numpy as np
 
@@ -202,9 +203,8 @@ class Model(InitialState, PatientPaths):
             draws = StayDraws(self.streams, "admission", m.name, block=n, extra=self.extra_uniforms).take(n)
             frail, new = attrs["frail"].tolist(), attrs["new_to_services"].tolist()
             pid0 = self.next_pid
-            patients = [Patient(pid0 + i, m.index, *a, stays=1)
-                        for i, a in enumerate(zip(attrs["cfs"].tolist(), frail, new, attrs["terminal"].tolist(),
-                                                  attrs["delirium"].tolist()))]
+            patients = list(map(Patient, range(pid0, pid0 + n), repeat(m.index), attrs["cfs"].tolist(), frail, new,
+                                attrs["terminal"].tolist(), attrs["delirium"].tolist(), repeat(1)))
             self.next_pid += n
             t_adm = t_adm.tolist()
             first_row = self.records.add_stays(list(range(pid0, pid0 + n)), [m.index] * n, frail, new, [1] * n,
@@ -224,7 +224,7 @@ class Model(InitialState, PatientPaths):
                 return
             if t_decl > env.now:
                 yield t_decl - env.now
-            self._start(self._ukp_episode(patient, row, u))
+            Flow(env, self._ukp_episode(patient, row, u)).start()  # now (see paths.py)
 
     # ---- korttid demand from home ------------------------------------------------------------
     def _direct_feeder(self, m: MunicipalityState):
@@ -236,7 +236,7 @@ class Model(InitialState, PatientPaths):
                           only=(U_KORTTID_LOS, U_KORTTID_OUTCOME)).take(times.size)
         for t, u in zip(times.tolist(), draws):
             yield t - env.now
-            self._start(self._direct_stay(m, u))
+            Flow(env, self._direct_stay(m, u)).start()  # now (see paths.py)
 
     # ---- calendar-driven capacity ------------------------------------------------------------
     def _unit_capacity_by_day(self, m: MunicipalityState, unit: KorttidUnit, holidays: bool = True) -> np.ndarray:

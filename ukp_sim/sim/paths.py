@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from ukp_sim.interventions.base import INF, Episode
-from ukp_sim.sim.flow import Flow, call_later
+from ukp_sim.sim.flow import call_later
 from ukp_sim.sim.municipality import KorttidUnit, MunicipalityState
 from ukp_sim.sim.patient import (
     U_CLOCK,
@@ -65,8 +65,11 @@ class PatientPaths:
             if decision > 0.0:
                 yield decision
             if dest == KORTTID:  # the bed may be another municipality's, which then receives the patient
-                hooks = self._on_bed_request
-                sharable = any(hook(patient) for hook in hooks) if hooks else False
+                sharable = False
+                for hook in self._on_bed_request:  # as any(...): the first True decides
+                    if hook(patient):
+                        sharable = True
+                        break
                 if decided:  # at time 0 with the set-up's other events: keep the request's event
                     unit = yield m.pool.request(sharable)
                 else:
@@ -101,8 +104,10 @@ class PatientPaths:
     def _korttid_los(self, unit: KorttidUnit, u: float) -> float:
         """The length of a korttid stay starting now in ``unit``, from the stay's uniform."""
         los = unit.los_from_uniform(u)
-        for hook in self._on_korttid_los:
-            los = hook(unit, los, self.env.now)
+        hooks = self._on_korttid_los
+        if hooks:
+            for hook in hooks:
+                los = hook(unit, los, self.env.now)
         return los
 
     @staticmethod
@@ -193,8 +198,4 @@ class PatientPaths:
             unit = yield request
         los = self._korttid_los(unit, u[U_KORTTID_LOS])
         yield from self._korttid_stay(None, m, unit, FROM_HOME, los, u[U_KORTTID_OUTCOME], INF, 1.0)
-
-    def _start(self, path) -> None:
-        """Run a path from now on, starting in the caller's step (see the module docstring)."""
-        Flow(self.env, path).start()
 

@@ -40,10 +40,13 @@ N_BASE_QUANTITIES = len(STAY_QUANTITIES)
 class StayDraws:
     """Per-stay uniforms for one (kind, municipality), served in order, drawn in blocks.
 
+    Blocks start at ``block`` rows and double as ``next`` uses them up (to 1024): a small
+    municipality has a few dozen readmissions a year. A stream gives the same numbers in blocks
+    of any size, so the block sizes change no draw.
     ``only``: the columns a kind of stay uses (korttid admissions from home use two); the others
     are NaN and their streams are never made (making a stream costs more than its draws)."""
 
-    def __init__(self, streams: Streams, kind: str, municipality: str, block: int = 256,
+    def __init__(self, streams: Streams, kind: str, municipality: str, block: int = 32,
                  extra: tuple[str, ...] = (), only: tuple[int, ...] | None = None):
         quantities = STAY_QUANTITIES + tuple(extra)
         self._width = len(quantities)
@@ -65,6 +68,7 @@ class StayDraws:
     def next(self) -> list[float]:
         if self._i >= len(self._rows):
             self._fill(self._block)
+            self._block = min(2 * self._block, 1024)
         row = self._rows[self._i]
         self._i += 1
         return row
