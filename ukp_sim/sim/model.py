@@ -30,7 +30,7 @@ from ukp_sim.interventions import registry
 from ukp_sim.interventions.base import Intervention
 from ukp_sim.sim.calendar import SimCalendar, parse_month_day
 from ukp_sim.sim.calendar import period_bounds as calendar_period_bounds
-from ukp_sim.sim.flow import Environment, Flow
+from ukp_sim.sim.flow import Environment, Flow, no_cyclic_gc
 from ukp_sim.sim.hospital import (
     DAYS_PER_YEAR,
     Declaration,
@@ -135,6 +135,10 @@ class Model(InitialState, PatientPaths):
 
     # ------------------------------------------------------------------------------------------
     def run(self) -> Records:
+        with no_cyclic_gc():
+            return self._run()
+
+    def _run(self) -> Records:
         s, cal, env = self.s, self.cal, self.env
         factors = cal.daily_rate_factors(s.hospital.season_profile, s.hospital.weekday_profile)
         bg_in, bg_out = background_stays(s, cal, factors, self.streams)
