@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from itertools import repeat
+from operator import itemgetter
 
 import numpy as np
 
@@ -218,7 +219,7 @@ class Model(InitialState, PatientPaths):
                 los = treatment_los[p.frail](u[U_TREATMENT])
                 t_decl = declaration_time(t + los, u[U_CLOCK], u[U_OFF_DAY])
                 plan.append((t_decl, first_row + i, p, u))
-        plan.sort(key=lambda x: x[0])
+        plan.sort(key=itemgetter(0))  # stable: equal times keep this order
         return plan
 
     def _ukp_feeder(self, plan: list[tuple]):
