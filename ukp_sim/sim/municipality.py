@@ -138,7 +138,8 @@ class KorttidUnit:
     los_from_uniform: Callable[[float], float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        self.los_from_uniform = self.los.inverse()  # ``los.from_uniform``, family chosen once
+        # ``los.from_uniform`` with the family chosen once (a unit built without a law has none)
+        self.los_from_uniform = self.los.inverse() if self.los is not None else None
 
 
 class BedRequest(simpy.Event):
