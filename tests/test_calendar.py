@@ -13,6 +13,7 @@ from ukp_sim.sim.calendar import (
     SimCalendar,
     easter_sunday,
     in_period,
+    next_true_day,
     norwegian_public_holidays,
     parse_month_day,
 )
@@ -253,3 +254,11 @@ def test_season_and_weekday_profiles_multiply():
     season_only = cal.daily_rate_factors(BASELINE_SEASON, (1.0,) * 7)
     week_only = cal.daily_rate_factors((1.0,) * 12, BASELINE_WEEKDAY)
     np.testing.assert_allclose(both, season_only * week_only, rtol=1e-12)
+
+
+def test_next_true_day_is_the_first_day_at_or_after_with_the_mask_set():
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        mask = rng.random(int(rng.integers(0, 30))) < rng.random()
+        expected = [next((j for j in range(i, mask.size) if mask[j]), -1) for i in range(mask.size + 1)]
+        assert next_true_day(mask) == expected

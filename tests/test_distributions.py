@@ -117,6 +117,16 @@ def test_scalar_and_vectorised_draws_agree(d):
     np.testing.assert_allclose(scalar, vectorised, rtol=1e-9, atol=0)
 
 
+@pytest.mark.parametrize("d", ALL_KINDS + [Dist("lognormal", 3.0, 0.0), Dist("gamma", 3.0, 0.0),
+                                            Dist("lognormal", 0.0, 1.0), Dist("exponential", 0.0, 1.0)],
+                         ids=lambda d: f"{d.kind}-{d.mean}-{d.cv}")
+def test_the_inverse_function_gives_exactly_the_scalar_draws(d):
+    # the simulation's hot loop draws with d.inverse(): results must not move by a bit
+    f = d.inverse()
+    u = [0.0, 1e-300, 1e-15, 0.5, 1 - 1e-12, 1 - 2**-53] + uniforms(seed=4, n=5000).tolist()
+    assert [f(x) for x in u] == [d.from_uniform(x) for x in u]
+
+
 @pytest.mark.parametrize("d", ALL_KINDS, ids=lambda d: f"{d.kind}-{d.mean}-{d.cv}")
 def test_a_uniform_of_exactly_zero_does_not_crash(d):
     # numpy's random() may return exactly 0.0

@@ -77,3 +77,17 @@ def test_zero_seed_and_replication_are_allowed():
     s = Streams(0, 0)
     assert s.seed == 0 and s.replication == 0
     assert 0.0 <= s("a").random() < 1.0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, 20231, 2**32 - 1, 2**32, 2**40 + 5, 2**130 + 17])
+@pytest.mark.parametrize("replication", [0, 1, 29, 2**32 + 3])
+def test_a_stream_is_numpys_seed_sequence_of_seed_replication_and_name(seed, replication):
+    # Streams makes its generators a faster way; they must be exactly these (same state, same draws)
+    for name in ("a", "admission/treatment_los/Trondheim", "x" * 40):
+        expected = np.random.Generator(np.random.PCG64(
+            np.random.SeedSequence(entropy=seed, spawn_key=(replication, name_key(name)))))
+        got = Streams(seed, replication)(name)
+        assert got.bit_generator.state == expected.bit_generator.state
+        np.testing.assert_array_equal(got.random(10), expected.random(10))
+        assert got.bit_generator.seed_seq.generate_state(3).tolist() == \
+            expected.bit_generator.seed_seq.generate_state(3).tolist()  # the pool, through numpy's own code

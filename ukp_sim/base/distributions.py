@@ -11,10 +11,11 @@ values, and ``ukp-sim validate`` and ``--help`` must start without those librari
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass, field
 from functools import cached_property
 from statistics import NormalDist
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -26,6 +27,10 @@ MAX_MEAN = 10_000.0
 MAX_CV = 10.0
 MIN_CV = 0.001  # a cv is 0 (no spread) or at least this: gamma's shape 1/cv^2 overflows below it
 _STD_NORMAL = NormalDist()
+# What NormalDist.inv_cdf computes after its argument checks (``inverse`` clamps u into (0, 1)):
+# the same function of (p, mu=0.0, sigma=1.0), so the same numbers. Private to the statistics
+# module; ``inverse`` falls back to NormalDist.inv_cdf if it is gone.
+_inv_cdf_raw = getattr(statistics, "_normal_dist_inv_cdf", None)
 _special = None
 
 
@@ -58,7 +63,7 @@ class Dist:
         return math.sqrt(math.log1p(self.cv * self.cv))
 
     def from_uniform(self, u: float) -> float:
-        """The duration whose distribution function value is ``u`` (scalar, for the hot loop)."""
+        """The duration whose distribution function value is ``u`` (scalar; a hot loop uses ``inverse``)."""
         if self.kind == "fixed" or self.mean == 0.0:
             return self.mean
         if self.kind == "exponential":
@@ -74,6 +79,42 @@ class Dist:
             return self.mean
         shape = 1.0 / (self.cv * self.cv)
         return float(_scipy_special().gammaincinv(shape, u)) * self.mean / shape
+
+    def inverse(self) -> Callable[[float], float]:
+        """``from_uniform`` as a function with the choice of family made once: for hot loops that
+        draw many durations of one distribution. Same arithmetic, so the same numbers. Not cached
+        on the instance: scenarios are pickled for worker processes, and a closure is not."""
+        mean, cv = self.mean, self.cv
+        if self.kind == "fixed" or mean == 0.0:
+            return lambda u: mean
+        if self.kind == "exponential":
+            neg_mean = -mean
+            log1p = math.log1p
+            return lambda u: neg_mean * log1p(-u)
+        if cv == 0.0:
+            return lambda u: mean
+        if self.kind == "lognormal":
+            s = self._sigma
+            half_s2 = 0.5 * s * s
+            exp, raw, inv_cdf = math.exp, _inv_cdf_raw, _STD_NORMAL.inv_cdf
+            lo, hi = 1e-15, 1.0 - 1e-15
+            if raw is None:  # pragma: no cover
+                return lambda u: mean * exp(s * inv_cdf(min(max(u, lo), hi)) - half_s2)
+
+            def lognormal(u: float) -> float:
+                if u < lo:  # a generator may return exactly 0 (as min(max(u, lo), hi))
+                    u = lo
+                elif u > hi:
+                    u = hi
+                return mean * exp(s * raw(u, 0.0, 1.0) - half_s2)
+
+            return lognormal
+        shape = 1.0 / (cv * cv)
+
+        def gamma(u: float) -> float:
+            return float(_scipy_special().gammaincinv(shape, u)) * mean / shape
+
+        return gamma
 
     def from_uniform_array(self, u: np.ndarray) -> np.ndarray:
         """Vectorised ``from_uniform`` for pre-drawn blocks."""

@@ -1,6 +1,6 @@
 """``discharge_team`` — forsterket utskrivingsteam (pilot from 1 Sep 2024).
 
-Mechanism: a SimPy resource with ``capacity`` places. At the UKP declaration an eligible patient
+Mechanism: a team with ``capacity`` places (a count). At the UKP declaration an eligible patient
 (CFS >= ``cfs_min``, or new to municipal services) is referred with probability ``coverage``; the
 team takes the patient only if it has a free place (an overloaded team helps fewer patients,
 nobody waits for it) and keeps the place until ``follow_up_days`` after discharge. A followed
@@ -85,14 +85,14 @@ class Plugin(Intervention):
     flags = {"team": FLAG_TEAM, "team_home": FLAG_TEAM_HOME}
 
     def __init__(self, params: DischargeTeam, model):
-        import simpy  # on first use: `ukp-sim validate` must start fast
-
         super().__init__(params, model)
         self.env = model.env
         self.ramp = Ramp.of(params, model.cal.origin)
         self.covers = covered(params.municipalities, [m.name for m in model.munis])
         self.capacity = params.capacity
-        self.resource = simpy.Resource(model.env, capacity=params.capacity) if params.capacity > 0 else None
+        # Places taken now. Nobody waits for the team, so a count does all a SimPy resource did here,
+        # without its request and release events (a hot path of the combined strategy).
+        self.in_use = 0
         self.u_referral = model.uniform_column("team_referral")
         self.u_home = model.uniform_column("team_home")
 
@@ -113,12 +113,15 @@ class Plugin(Intervention):
                     ep.flags |= FLAG_TEAM_HOME
 
     def take(self):
-        """A place on the team if one is free now, else None (nobody waits for the team)."""
-        res = self.resource
-        if res is None or res.count >= self.capacity:
+        """A place on the team (True) if one is free now, else None (nobody waits for the team)."""
+        if self.in_use >= self.capacity:
             return None
-        return res.request()
+        self.in_use += 1
+        return True
 
     def release_after_discharge(self, req) -> None:
-        res = self.resource
-        self.env.timeout(self.params.follow_up_days).callbacks.append(lambda _ev: res.release(req))
+        """The place is free again ``follow_up_days`` after the discharge."""
+        self.env.timeout(self.params.follow_up_days).callbacks.append(self._free_place)
+
+    def _free_place(self, _event) -> None:
+        self.in_use -= 1

@@ -14,8 +14,19 @@ import numpy as np
 
 from ukp_sim.base.dates import WEEKDAYS, add_years, in_period, parse_month_day, period_bounds
 
-__all__ = ["WEEKDAYS", "SimCalendar", "add_years", "easter_sunday", "in_period", "norwegian_public_holidays",
-           "parse_month_day", "period_bounds"]
+__all__ = ["WEEKDAYS", "SimCalendar", "add_years", "easter_sunday", "in_period", "next_true_day",
+           "norwegian_public_holidays", "parse_month_day", "period_bounds"]
+
+
+def next_true_day(mask) -> list[int]:
+    """For each day i of ``mask`` and for i = len(mask): the first day >= i where ``mask`` holds,
+    or -1 if none does. A look-up table, so the next open day is one index in the hot loop."""
+    mask = np.asarray(mask, dtype=bool)
+    n = mask.size
+    first = np.minimum.accumulate(np.where(mask, np.arange(n), n)[::-1])[::-1]
+    out = np.append(first, n)
+    out[out == n] = -1
+    return out.tolist()
 
 
 def easter_sunday(year: int) -> dt.date:

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ukp_sim.config.scenario import Hospital, Scenario
-from ukp_sim.sim.calendar import WEEKDAYS, SimCalendar
+from ukp_sim.sim.calendar import WEEKDAYS, SimCalendar, next_true_day
 from ukp_sim.sim.streams import Streams
 
 DAYS_PER_YEAR = 365.25
@@ -59,13 +59,9 @@ class Declaration:
         self.off_day_share = h.off_day_declaration_share
         days = {WEEKDAYS.index(d) for d in h.declaration_weekdays}
         allowed = np.isin(cal.weekday, list(days))
-        n = cal.n_days
-        nxt = np.full(n + 1, -1, dtype=np.int64)
-        for i in range(n - 1, -1, -1):
-            nxt[i] = i if allowed[i] else nxt[i + 1]
         self.allowed = allowed.tolist()
-        self.next_day = nxt.tolist()
-        self.n = n
+        self.next_day = next_true_day(allowed)  # next declaring day at or after i (-1: none)
+        self.n = cal.n_days
 
     def time(self, t_ready: float, u_clock: float, u_off_day: float = 1.0) -> float:
         d = int(t_ready)

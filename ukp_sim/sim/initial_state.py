@@ -1,18 +1,23 @@
 """A run that starts from an observed state: korttid residents and UKP already waiting at the
 start. A mixin of ``Model`` (kept apart so the model module stays one screenful of flow); it uses
-the model's streams, records and episode processes."""
+the model's streams, records and patient paths."""
 from __future__ import annotations
 
 import numpy as np
 
 from ukp_sim.interventions.base import INF
+from ukp_sim.sim.flow import Flow
 from ukp_sim.sim.municipality import MunicipalityState
 from ukp_sim.sim.patient import U_DESTINATION, StayDraws
 from ukp_sim.sim.records import FROM_INITIAL
 
 
 class InitialState:
-    """Places the scenario's ``initial_state`` before the run's day-0 capacity applies."""
+    """Places the scenario's ``initial_state`` before the run's day-0 capacity applies.
+
+    Its paths start as SimPy processes would (URGENT events at time 0, ``Flow.start_urgent``) and
+    take their beds through the requests' events: at time 0 much happens at once, in the order
+    the set-up makes."""
 
     def _start_initial_state(self):
         for name, init in self.s.initial_state.items():
@@ -29,7 +34,7 @@ class InitialState:
         rng = self.streams(f"initial/korttid/{m.name}")
         for _ in range(n):
             bed = m.pool.request()
-            self.env.process(self._initial_korttid_stay(m, bed, rng.random(64), rng.random(3).tolist()))
+            Flow(self.env, self._initial_korttid_stay(m, bed, rng.random(64), rng.random(3).tolist())).start_urgent()
 
     def _initial_korttid_stay(self, m: MunicipalityState, bed, u_candidates: np.ndarray, u: list[float]):
         unit = yield bed
@@ -50,7 +55,7 @@ class InitialState:
             p = self._new_patient(m.index, attrs, i)
             p.stays = 1
             row = self.records.add_stay(p.pid, m.index, p.frail, p.new_to_services, 1, True, 0.0, True)
-            self.env.process(self._initial_ukp_episode(p, row, draws[i]))
+            Flow(self.env, self._initial_ukp_episode(p, row, draws[i])).start_urgent()
 
     def _initial_ukp_episode(self, p, row, u):
         u = list(u)

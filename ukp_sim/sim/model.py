@@ -5,6 +5,13 @@ and then waits in the hospital bed until the municipality has decided, has a kor
 home-service start free, and is open to receive. After a korttid stay the patient goes home, to
 a long-term place (holding the korttidsplass until one frees), dies, or is readmitted; a
 readmission within the window is a new stay of the same patient, who may become UKP again.
+This module sets the run up and feeds it; the patients' paths are in ``paths.py``.
+
+Speed: the feeders, the capacity schedules and every patient's path are generators run by
+``Flow`` (``flow.py``), not SimPy processes: one scheduled entry per wait, no start or end events.
+First admissions are drawn up front with numpy and fed in declaration order; long-term vacancies
+are scheduled only while someone waits for one. The order of simultaneous events, and so every
+result, is the one SimPy processes gave (see ``flow.py`` and ``paths.py`` for why).
 
 Interventions plug in through the hooks of ``ukp_sim.interventions.base.Intervention``: the model
 builds one object per enabled plug-in (registry order) and calls the hooks it overrides at the
@@ -14,15 +21,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from itertools import repeat
+from operator import itemgetter
 
 import numpy as np
-import simpy
 
 from ukp_sim.config.scenario import Scenario
 from ukp_sim.interventions import registry
-from ukp_sim.interventions.base import INF, Episode, Intervention
+from ukp_sim.interventions.base import Intervention
 from ukp_sim.sim.calendar import SimCalendar, parse_month_day
 from ukp_sim.sim.calendar import period_bounds as calendar_period_bounds
+from ukp_sim.sim.flow import Environment, Flow, no_cyclic_gc
 from ukp_sim.sim.hospital import (
     DAYS_PER_YEAR,
     Declaration,
@@ -35,34 +44,19 @@ from ukp_sim.sim.hospital import (
 )
 from ukp_sim.sim.initial_state import InitialState
 from ukp_sim.sim.municipality import KorttidUnit, MunicipalityState
+from ukp_sim.sim.paths import PatientPaths
 from ukp_sim.sim.patient import (
     N_BASE_QUANTITIES,
     U_CLOCK,
-    U_COMPLEX,
-    U_COMPLEX_DAYS,
-    U_DECISION,
-    U_DESTINATION,
     U_KORTTID_LOS,
     U_KORTTID_OUTCOME,
     U_OFF_DAY,
-    U_READMISSION,
-    U_READMISSION_DELAY,
-    U_READMISSION_NEEDS,
     U_TREATMENT,
     Patient,
     StayDraws,
     draw_patient_attributes,
 )
-from ukp_sim.sim.records import (
-    END_DEATH,
-    END_LONG_TERM,
-    END_READMISSION,
-    FROM_HOME,
-    FROM_HOSPITAL,
-    HOME_NONE,
-    KORTTID,
-    Records,
-)
+from ukp_sim.sim.records import Records
 from ukp_sim.sim.streams import Streams
 
 
@@ -81,7 +75,7 @@ def build_calendar(s: Scenario) -> SimCalendar:
     return SimCalendar.build(origin, n_days, periods)
 
 
-class Model(InitialState):
+class Model(InitialState, PatientPaths):
     """One replication of one scenario. ``run()`` returns the finished ``Records``."""
 
     def __init__(self, scenario: Scenario, seed: int, replication: int):
@@ -91,7 +85,7 @@ class Model(InitialState):
         origin, start, end = period_bounds(scenario)
         self.origin, self.period_start, self.period_end = origin, start, end
         self.horizon = float(self.cal.n_days)
-        self.env = simpy.Environment()
+        self.env = Environment()
         self.records = Records()
         self.declaration = Declaration(scenario.hospital, self.cal)
         self.munis: list[MunicipalityState] = []
@@ -123,6 +117,10 @@ class Model(InitialState):
             for o in (base_odds(p, frail_share, r.frail_odds_ratio) for p in probs)
         ]
         self.readmit_trunc = 1.0 - math.exp(-r.window_days / r.mean_days_to_readmission)
+        self.readmit_mean = r.mean_days_to_readmission
+        tl = scenario.hospital.treatment_los
+        self.treatment_los = (tl.robust.inverse(), tl.frail.inverse())  # by frail: False, True
+        self.other_los = scenario.hospital.other_los.inverse()
         self.next_pid = 0
 
     def _hooks(self, name: str) -> list:
@@ -138,6 +136,10 @@ class Model(InitialState):
 
     # ------------------------------------------------------------------------------------------
     def run(self) -> Records:
+        with no_cyclic_gc():
+            return self._run()
+
+    def _run(self) -> Records:
         s, cal, env = self.s, self.cal, self.env
         factors = cal.daily_rate_factors(s.hospital.season_profile, s.hospital.weekday_profile)
         bg_in, bg_out = background_stays(s, cal, factors, self.streams)
@@ -155,13 +157,14 @@ class Model(InitialState):
         for m, units, caps in schedules:  # then the day-0 capacity (a holiday cut evicts nobody)
             for unit, cap in zip(units, caps):
                 m.pool.set_capacity(unit, int(cap[0]))
-            env.process(self._capacity_schedule(m, units, caps))
+            Flow(env, self._capacity_schedule(m, units, caps)).start_urgent()
         for iv in self.interventions:
             iv.start()
-        env.process(self._ukp_feeder(self._first_admissions(factors)))
+        # Started like SimPy processes (URGENT events at time 0, in this order), as they always were.
+        Flow(env, self._ukp_feeder(self._first_admissions(factors))).start_urgent()
         for m in self.munis:
             if m.spec.korttid.direct_admissions_per_year > 0:
-                env.process(self._direct_feeder(m))
+                Flow(env, self._direct_feeder(m)).start_urgent()
         env.run(until=self.horizon)
         return self.records.finish(self.horizon)
 
@@ -203,18 +206,20 @@ class Model(InitialState):
             n = t_adm.size
             attrs = self._attributes("admission", m, n)
             draws = StayDraws(self.streams, "admission", m.name, block=n, extra=self.extra_uniforms).take(n)
-            patients = [self._new_patient(m.index, attrs, i) for i in range(n)]
-            first_row = self.records.add_stays(
-                [p.pid for p in patients], [m.index] * n, attrs["frail"].tolist(),
-                attrs["new_to_services"].tolist(), [1] * n, [False] * n, t_adm.tolist(), [True] * n)
-            tl = s.hospital.treatment_los
-            for i, p in enumerate(patients):
-                p.stays = 1
-                u = draws[i]
-                los = (tl.frail if p.frail else tl.robust).from_uniform(u[U_TREATMENT])
-                t_decl = self.declaration.time(t_adm[i] + los, u[U_CLOCK], u[U_OFF_DAY])
+            frail, new = attrs["frail"].tolist(), attrs["new_to_services"].tolist()
+            pid0 = self.next_pid
+            patients = list(map(Patient, range(pid0, pid0 + n), repeat(m.index), attrs["cfs"].tolist(), frail, new,
+                                attrs["terminal"].tolist(), attrs["delirium"].tolist(), repeat(1)))
+            self.next_pid += n
+            t_adm = t_adm.tolist()
+            first_row = self.records.add_stays(list(range(pid0, pid0 + n)), [m.index] * n, frail, new, [1] * n,
+                                               [False] * n, t_adm, [True] * n)
+            treatment_los, declaration_time = self.treatment_los, self.declaration.time
+            for i, (p, t, u) in enumerate(zip(patients, t_adm, draws)):
+                los = treatment_los[p.frail](u[U_TREATMENT])
+                t_decl = declaration_time(t + los, u[U_CLOCK], u[U_OFF_DAY])
                 plan.append((t_decl, first_row + i, p, u))
-        plan.sort(key=lambda x: x[0])
+        plan.sort(key=itemgetter(0))  # stable: equal times keep this order
         return plan
 
     def _ukp_feeder(self, plan: list[tuple]):
@@ -223,155 +228,8 @@ class Model(InitialState):
             if t_decl >= horizon:
                 return
             if t_decl > env.now:
-                yield env.timeout(t_decl - env.now)
-            env.process(self._ukp_episode(patient, row, u))
-
-    # ---- the UKP episode and what follows ---------------------------------------------------
-    def _ukp_episode(self, patient: Patient, row: int, u: list[float], decided: bool = False):
-        env = self.env
-        st = self.records.stays
-        m = self.munis[patient.municipality]
-        t_decl = env.now
-        decision = 0.0 if decided else self._planning_days(m, u)
-        dest = m.destination(u[U_DESTINATION], patient.frail)
-        rr, at_discharge = 1.0, None
-        if self._on_declaration and not decided:
-            ep = Episode(patient, st["t_admitted"][row], t_decl, u, decision, dest)
-            for hook in self._on_declaration:
-                hook(ep)
-            decision, dest, rr, at_discharge = ep.decision, ep.destination, ep.risk_ratio, ep.at_discharge
-            if ep.t_plan < INF:  # planning started before the declaration: ready at max(decl, start + planning)
-                decision = max(0.0, ep.t_plan + decision - t_decl)
-            st["intervention_flags"][row] = ep.flags
-        st["t_declared"][row] = t_decl
-        st["t_ready"][row] = t_decl + decision
-        st["destination"][row] = dest
-        waiting = self.ukp_waiting
-        waiting[m.index] += 1
-        unit = None
-        if dest == HOME_NONE:
-            t_out = m.reception.next_open(t_decl + decision)
-        else:
-            if decision > 0.0:
-                yield env.timeout(decision)
-            if dest == KORTTID:  # the bed may be another municipality's, which then receives the patient
-                unit = yield m.pool.request(any(hook(patient) for hook in self._on_bed_request))
-                t_out = self.munis[unit.muni].reception.next_open(env.now)
-            else:
-                t_out = m.intake.book(env.now)
-        if t_out == INF:
-            return  # still in hospital when the horizon ends
-        if t_out > env.now:
-            yield env.timeout(t_out - env.now)
-        t_discharge = env.now
-        st["t_discharged"][row] = t_discharge
-        waiting[m.index] -= 1
-        if at_discharge is not None:
-            for action in at_discharge:
-                action()
-        delay = self._readmission_delay(patient, dest, u, rr)
-        if unit is not None:
-            lodging = None
-            if unit.pool is not m.pool:  # the pool's policy gave another municipality's bed (or home's, if one freed)
-                unit, lodging = m.pool.policy.admit(m.pool, unit, row)
-            los = self._korttid_los(unit, u[U_KORTTID_LOS])
-            yield from self._korttid_stay(patient, m, unit, FROM_HOSPITAL, los, u[U_KORTTID_OUTCOME],
-                                          t_discharge + delay, u[U_READMISSION_NEEDS], lodging)
-        elif delay < INF:
-            yield env.timeout(delay)
-            yield from self._readmission(patient, u[U_READMISSION_NEEDS])
-
-    def _korttid_los(self, unit: KorttidUnit, u: float) -> float:
-        """The length of a korttid stay starting now in ``unit``, from the stay's uniform."""
-        los = unit.los.from_uniform(u)
-        for hook in self._on_korttid_los:
-            los = hook(unit, los, self.env.now)
-        return los
-
-    @staticmethod
-    def _planning_days(m: MunicipalityState, u: list[float]) -> float:
-        """Days from the UKP notice until the municipality has decided and planned: hours for
-        most, plus days or weeks for the share whose planning is complex."""
-        spec = m.spec
-        days = spec.decision_hours.from_uniform(u[U_DECISION]) / 24.0
-        if u[U_COMPLEX] < spec.complex_share:
-            days += spec.complex_planning_days.from_uniform(u[U_COMPLEX_DAYS])
-        return days
-
-    def _readmission_delay(self, patient: Patient, dest: int, u: list[float], risk_ratio: float = 1.0) -> float:
-        """Days from discharge to readmission, or infinity if the patient is not readmitted.
-        ``risk_ratio`` scales the probability (interventions); the same uniform decides."""
-        p = self.p_readmit[dest][patient.frail]
-        if risk_ratio != 1.0:
-            p *= risk_ratio
-        if u[U_READMISSION] >= p:
-            return INF
-        mean = self.s.readmission.mean_days_to_readmission
-        return -mean * math.log1p(-u[U_READMISSION_DELAY] * self.readmit_trunc)
-
-    def _korttid_stay(self, patient: Patient | None, m: MunicipalityState, unit: KorttidUnit, source: int,
-                      los: float, u_outcome: float, t_readmit: float, u_needs: float, lodging=None):
-        """A korttid stay of a patient of ``m`` in ``unit`` (``m``'s own, or under bed sharing
-        another's: ``lodging`` then says where the patient is when the stay ends)."""
-        env, rec = self.env, self.records
-        row = rec.start_korttid(patient.pid if patient else -1, unit.muni, unit.uid, source, env.now, m.index)
-        if lodging is not None:
-            lodging.started(row)
-        end_of_stay = env.now + los
-        if t_readmit < end_of_stay:
-            yield env.timeout(t_readmit - env.now)
-            if lodging is not None:
-                unit = lodging.leave()
-            unit.pool.release(unit)
-            rec.end_korttid(row, env.now, END_READMISSION)
-            yield from self._readmission(patient, u_needs)
-            return
-        yield env.timeout(los)
-        outcome = m.korttid_outcome(u_outcome)
-        if outcome == END_LONG_TERM:
-            rec.korttid["t_long_term_request"][row] = env.now
-            place = m.long_term.request()
-            if t_readmit < INF:
-                readmitted = env.timeout(t_readmit - env.now)
-                yield place | readmitted
-                if not place.triggered:
-                    m.long_term.cancel(place)
-                    if lodging is not None:
-                        unit = lodging.leave()
-                    unit.pool.release(unit)
-                    rec.end_korttid(row, env.now, END_READMISSION)
-                    yield from self._readmission(patient, u_needs)
-                    return
-            else:
-                yield place
-        if lodging is not None:
-            unit = lodging.leave()
-        unit.pool.release(unit)
-        rec.end_korttid(row, env.now, outcome)
-        if outcome != END_DEATH and t_readmit < INF:
-            yield env.timeout(t_readmit - env.now)
-            yield from self._readmission(patient, u_needs)
-
-    def _readmission(self, patient: Patient, u_needs: float):
-        """A new hospital stay of the same patient; it becomes a UKP episode if the patient needs
-        municipal services again, otherwise it only occupies a bed for its length of stay."""
-        env, s = self.env, self.s
-        m = self.munis[patient.municipality]
-        u = m.readmission_draws.next()
-        patient.stays += 1
-        needs = u_needs < s.readmission.needs_municipal_services
-        row = self.records.add_stay(patient.pid, m.index, patient.frail, patient.new_to_services,
-                                    patient.stays, False, env.now, needs)
-        if not needs:
-            self.records.stays["t_discharged"][row] = env.now + s.hospital.other_los.from_uniform(u[U_TREATMENT])
-            return
-        tl = s.hospital.treatment_los
-        los = (tl.frail if patient.frail else tl.robust).from_uniform(u[U_TREATMENT])
-        t_decl = self.declaration.time(env.now + los, u[U_CLOCK], u[U_OFF_DAY])
-        if t_decl >= self.horizon:
-            return
-        yield env.timeout(t_decl - env.now)
-        yield from self._ukp_episode(patient, row, u)
+                yield t_decl - env.now
+            Flow(env, self._ukp_episode(patient, row, u)).start()  # now (see paths.py)
 
     # ---- korttid demand from home ------------------------------------------------------------
     def _direct_feeder(self, m: MunicipalityState):
@@ -379,15 +237,11 @@ class Model(InitialState):
         rate = m.spec.korttid.direct_admissions_per_year / DAYS_PER_YEAR
         times = poisson_arrivals(self.streams(f"direct/arrivals/{m.name}"), np.full(self.cal.n_days, rate),
                                  self.streams(f"direct/arrival_clock/{m.name}"))
-        draws = StayDraws(self.streams, "direct", m.name, block=max(1, times.size)).take(times.size)
+        draws = StayDraws(self.streams, "direct", m.name, block=max(1, times.size),
+                          only=(U_KORTTID_LOS, U_KORTTID_OUTCOME)).take(times.size)
         for t, u in zip(times.tolist(), draws):
-            yield env.timeout(t - env.now)
-            env.process(self._direct_stay(m, u))
-
-    def _direct_stay(self, m: MunicipalityState, u: list[float]):
-        unit = yield m.pool.request()
-        los = self._korttid_los(unit, u[U_KORTTID_LOS])
-        yield from self._korttid_stay(None, m, unit, FROM_HOME, los, u[U_KORTTID_OUTCOME], INF, 1.0)
+            yield t - env.now
+            Flow(env, self._direct_stay(m, u)).start()  # now (see paths.py)
 
     # ---- calendar-driven capacity ------------------------------------------------------------
     def _unit_capacity_by_day(self, m: MunicipalityState, unit: KorttidUnit, holidays: bool = True) -> np.ndarray:
@@ -419,7 +273,7 @@ class Model(InitialState):
         env = self.env
         changes = np.flatnonzero((np.diff(np.vstack(caps), axis=1) != 0).any(axis=0)) + 1
         for day in changes.tolist():
-            yield env.timeout(day - env.now)
+            yield day - env.now
             for unit, cap in zip(units, caps):
                 if unit.capacity != cap[day]:
                     m.pool.set_capacity(unit, int(cap[day]))

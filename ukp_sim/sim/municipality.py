@@ -4,7 +4,8 @@
   holidays), precomputed per day so finding the next opening is a couple of array look-ups.
 * ``HomeIntake``: how many new home-service patients it can start per reception day. Patients
   book the first day with a free slot in the order their decisions become ready (FIFO), so no
-  SimPy resource is needed: booking is arithmetic on a per-day counter.
+  SimPy resource is needed: booking is arithmetic on a per-day counter, and full days are
+  skipped by pointers (no day-by-day scan).
 * ``KorttidPool``: the municipality's short-term units and one FIFO queue for them. Beds are held
   until the stay ends (blocking after service: a patient waiting for a long-term place keeps the
   bed). Capacity may change during the run (holiday closures, opening dates, escalation beds).
@@ -12,16 +13,19 @@
   intervention attached one (bed sharing lends and borrows beds between pools this way), through
   public methods only: ``free_unit``, ``occupy``, ``release``, ``waiting_requests``,
   ``take_request``, ``open_beds``.
-* ``LongTermVacancies``: long-term places free up as a Poisson stream; a vacancy nobody in
-  korttid is waiting for goes to someone waiting at home (outside the model).
+* ``LongTermQueue``: long-term places free up as a Poisson stream; a vacancy nobody in korttid is
+  waiting for goes to someone waiting at home (outside the model), so only the vacancies that
+  come while someone waits are scheduled.
 * ``MunicipalityState``: one municipality's live resources in a run, and what an intervention
   may change of them before the run (reception every day, more home-service intake).
 """
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import simpy
@@ -30,7 +34,8 @@ from ukp_sim.base.distributions import Dist
 from ukp_sim.config.scenario import Municipality, Scenario
 from ukp_sim.config.scenario import Reception as ReceptionSpec
 from ukp_sim.interventions.base import PoolPolicy
-from ukp_sim.sim.calendar import WEEKDAYS, SimCalendar
+from ukp_sim.sim.calendar import WEEKDAYS, SimCalendar, next_true_day
+from ukp_sim.sim.flow import Wake
 from ukp_sim.sim.hospital import DAYS_PER_YEAR, base_odds, poisson_arrivals, prob_from_odds
 from ukp_sim.sim.patient import StayDraws
 from ukp_sim.sim.records import END_DEATH, END_HOME, END_LONG_TERM, HOME_NEW, HOME_NONE, KORTTID
@@ -52,12 +57,8 @@ class Reception:
         self.is_open = is_open.tolist()
         self.open_at = spec.open_hour / 24.0
         self.close_at = spec.close_hour / 24.0
-        n = cal.n_days
-        nxt = np.full(n + 1, -1, dtype=np.int64)  # next open day at or after i (-1: none)
-        for i in range(n - 1, -1, -1):
-            nxt[i] = i if is_open[i] else nxt[i + 1]
-        self.next_open_day = nxt.tolist()
-        self.n_days = n
+        self.next_open_day = next_true_day(is_open)  # next open day at or after i (-1: none)
+        self.n_days = cal.n_days
 
     def next_open(self, t: float) -> float:
         """The earliest time >= t at which the municipality receives a patient."""
@@ -84,20 +85,41 @@ class HomeIntake:
         self.capacity = np.diff(np.concatenate(([0.0], cum))).astype(np.int64).tolist()
         self.used = [0] * cal.n_days
         self.reception = reception
+        # A day with a free slot is its own pointer; a full (or closed) one points further on.
+        # Pointers only move forward and are shortened on the way (path compression).
+        day = np.arange(cal.n_days)
+        self._next = np.where(np.asarray(reception.is_open) & (np.asarray(self.capacity) > 0), day, day + 1).tolist()
+
+    def _free(self, d: int) -> bool:
+        return self.reception.is_open[d] and self.used[d] < self.capacity[d]
+
+    def _first_free(self, d: int) -> int:
+        """The first day >= d with a free slot (n_days if none)."""
+        nxt, n = self._next, len(self._next)
+        first = d
+        while first < n and nxt[first] != first:
+            first = nxt[first]
+        while d < n and nxt[d] != first:  # compress the path just walked
+            nxt[d], d = first, nxt[d]
+        return first
 
     def book(self, t: float) -> float:
         """Reserve the first free slot at or after ``t``; returns the time the patient leaves
-        hospital (inside reception hours), or infinity if none is left in the horizon."""
+        hospital (inside reception hours), or infinity if none is left in the horizon. On the
+        first day the slot counts only before the reception closes."""
         r = self.reception
         d = int(t)
-        n = r.n_days
-        while d < n:
-            if r.is_open[d] and t < d + r.close_at and self.used[d] < self.capacity[d]:
-                self.used[d] += 1
-                return max(t, d + r.open_at)
-            d += 1
+        if d >= r.n_days:
+            return INF
+        if not (t < d + r.close_at and self._free(d)):
+            d = self._first_free(d + 1)
+            if d >= r.n_days:
+                return INF
             t = float(d)
-        return INF
+        self.used[d] += 1
+        if self.used[d] >= self.capacity[d]:
+            self._next[d] = d + 1
+        return max(t, d + r.open_at)
 
 
 @dataclass
@@ -113,6 +135,11 @@ class KorttidUnit:
     occupied: int = 0
     muni: int = -1  # index of the municipality whose unit it is
     pool: "KorttidPool | None" = None  # the pool the unit belongs to
+    los_from_uniform: Callable[[float], float] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        # ``los.from_uniform`` with the family chosen once (a unit built without a law has none)
+        self.los_from_uniform = self.los.inverse() if self.los is not None else None
 
 
 class BedRequest(simpy.Event):
@@ -128,7 +155,11 @@ class BedRequest(simpy.Event):
 
 
 class KorttidPool:
-    """A municipality's short-term units, filled in listed order, with one FIFO queue."""
+    """A municipality's short-term units, filled in listed order, with one FIFO queue.
+
+    ``waiting`` (requests queued) and the open beds are kept as counts, not recounted: a pool
+    policy asks for them of every pool each time a bed frees. So the queue and the units'
+    capacities change through the pool's methods only."""
 
     def __init__(self, env: simpy.Environment, units: list[KorttidUnit]):
         self.env = env
@@ -136,7 +167,9 @@ class KorttidPool:
         for u in units:
             u.capacity = u.beds
             u.pool = self
+        self._open = sum(u.capacity for u in units)
         self.queue: deque[BedRequest] = deque()
+        self.waiting = 0  # len(queue)
         self.policy: PoolPolicy | None = None  # set by attach_policy
 
     def attach_policy(self, policy: PoolPolicy) -> None:
@@ -150,6 +183,7 @@ class KorttidPool:
         unit.capacity = capacity
         unit.pool = self
         self.units.append(unit)
+        self._open += capacity
 
     def free_unit(self) -> KorttidUnit | None:
         """The first unit (in fill order) with a free open bed, or None."""
@@ -163,7 +197,7 @@ class KorttidPool:
         unit.occupied += 1
 
     def open_beds(self) -> int:
-        return sum(u.capacity for u in self.units)
+        return self._open
 
     def waiting_requests(self):
         """The requests waiting in the queue, first come first."""
@@ -172,23 +206,34 @@ class KorttidPool:
     def take_request(self, request: BedRequest) -> None:
         """Remove a waiting request (a policy then assigns it a bed elsewhere)."""
         self.queue.remove(request)
+        self.waiting -= 1
 
     def request(self, sharable: bool = False) -> BedRequest:
         """A request that fires with the unit once a bed is assigned to the caller. With no free
         bed at home a ``sharable`` request may get another pool's unit from the pool's policy."""
-        ev = BedRequest(self.env, sharable, self.env.now)
-        unit = None if self.queue else self.free_unit()
+        unit, ev = self.claim(sharable)
         if unit is not None:
-            unit.occupied += 1
+            if ev is None:
+                ev = BedRequest(self.env, sharable, self.env.now)
             ev.succeed(unit)
-            return ev
+        return ev
+
+    def claim(self, sharable: bool = False) -> tuple[KorttidUnit | None, BedRequest | None]:
+        """``request`` without an event when a bed is free now: (the unit, taken for the caller,
+        and the request the policy saw or None), or (None, the queued request)."""
+        if not self.queue:
+            for unit in self.units:
+                if unit.occupied < unit.capacity:
+                    unit.occupied += 1
+                    return unit, None
+        ev = BedRequest(self.env, sharable, self.env.now)
         if sharable and self.policy is not None:
             unit = self.policy.outside_bed(self, ev)
             if unit is not None:
-                ev.succeed(unit)
-                return ev
+                return unit, ev
         self.queue.append(ev)
-        return ev
+        self.waiting += 1
+        return None, ev
 
     def release(self, unit: KorttidUnit) -> None:
         unit.occupied -= 1
@@ -196,7 +241,9 @@ class KorttidPool:
 
     def set_capacity(self, unit: KorttidUnit, capacity: int) -> None:
         """Open or close beds; closing never evicts, it only stops new admissions."""
-        unit.capacity = max(0, capacity)
+        capacity = max(0, capacity)
+        self._open += capacity - unit.capacity
+        unit.capacity = capacity
         self._serve()
 
     def _serve(self) -> None:
@@ -205,47 +252,63 @@ class KorttidPool:
             if unit is None:
                 return
             unit.occupied += 1
+            self.waiting -= 1
             self.queue.popleft().succeed(unit)
         if self.policy is not None:  # own queue served: the policy may serve others
             self.policy.after_serve(self)
-
-    @property
-    def waiting(self) -> int:
-        return len(self.queue)
 
 
 class LongTermQueue:
     """Long-term places freeing up as a Poisson stream, given FIFO to korttid patients waiting.
 
     A vacancy that frees while nobody in korttid waits goes to someone waiting at home (outside
-    the model). A patient who leaves the queue (readmitted to hospital) gives up their place, so
-    the next vacancy goes to the next in line.
+    the model), so only the next vacancy after the first patient joins the queue is scheduled,
+    and the one after it while patients still wait. A patient who leaves the queue (readmitted
+    to hospital) gives up their place, so the next vacancy goes to the next in line.
+
+    The vacancies come at the times a chain of timeouts from time 0 reaches (each ``now +
+    (t - now)`` from the one before, as a process stepping through them gets), computed here and
+    scheduled exactly (``Environment.call_at``).
     """
 
-    def __init__(self, env: simpy.Environment, vacancy_times: np.ndarray):
+    def __init__(self, env, vacancy_times: np.ndarray):
         self.env = env
-        self.queue: deque[simpy.Event] = deque()
-        self.times = np.sort(np.asarray(vacancy_times, dtype=float)).tolist()
-        if self.times:
-            env.process(self._vacancies())
+        self.queue: deque[Wake] = deque()
+        now, times = 0, []
+        for t in np.sort(np.asarray(vacancy_times, dtype=float)).tolist():
+            now = now + (t - now)
+            times.append(now)
+        self.times = times
+        self._next = 0  # index of the first vacancy not yet come
+        self._scheduled = False  # is the vacancy times[_next] in the schedule?
 
-    def request(self) -> simpy.Event:
-        ev = self.env.event()
-        self.queue.append(ev)
-        return ev
+    def request(self) -> Wake:
+        """Join the queue; the wake fires with True when a place is the caller's."""
+        wake = Wake()
+        self.queue.append(wake)
+        if not self._scheduled:
+            self._next = bisect_right(self.times, self.env.now, self._next)  # those gone went home
+            self._schedule()
+        return wake
 
-    def cancel(self, ev: simpy.Event) -> None:
+    def cancel(self, wake: Wake) -> None:
         try:
-            self.queue.remove(ev)
+            self.queue.remove(wake)
         except ValueError:
             pass
 
-    def _vacancies(self):
-        env = self.env
-        for t in self.times:
-            yield env.timeout(t - env.now)
-            if self.queue:
-                self.queue.popleft().succeed()
+    def _schedule(self) -> None:
+        if self._next < len(self.times):
+            self._scheduled = True
+            self.env.call_at(self.times[self._next], self._vacancy)
+
+    def _vacancy(self, _event) -> None:
+        self._scheduled = False
+        self._next += 1
+        if self.queue:
+            self.queue.popleft().fire(True)
+        if self.queue and not self._scheduled:
+            self._schedule()
 
     @property
     def waiting(self) -> int:
@@ -284,6 +347,10 @@ class MunicipalityState:
         self.home_new_ratio = new_ratio
         o = spec.korttid.outcomes
         self.outcome_cuts = (o.home, o.home + o.long_term)
+        # What planning takes (hours to decide, days if complex), families chosen once.
+        self.decision_hours = spec.decision_hours.inverse()
+        self.complex_share = spec.complex_share
+        self.complex_planning_days = spec.complex_planning_days.inverse()
         self.admission_draws = None  # set by the model
         self.readmission_draws = StayDraws(streams, "readmission", spec.name, extra=extra_uniforms)
 

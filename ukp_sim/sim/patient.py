@@ -38,12 +38,21 @@ N_BASE_QUANTITIES = len(STAY_QUANTITIES)
 
 
 class StayDraws:
-    """Per-stay uniforms for one (kind, municipality), served in order, drawn in blocks."""
+    """Per-stay uniforms for one (kind, municipality), served in order, drawn in blocks.
 
-    def __init__(self, streams: Streams, kind: str, municipality: str, block: int = 256,
-                 extra: tuple[str, ...] = ()):
+    Blocks start at ``block`` rows and double as ``next`` uses them up (to 1024): a small
+    municipality has a few dozen readmissions a year. A stream gives the same numbers in blocks
+    of any size, so the block sizes change no draw.
+    ``only``: the columns a kind of stay uses (korttid admissions from home use two); the others
+    are NaN and their streams are never made (making a stream costs more than its draws)."""
+
+    def __init__(self, streams: Streams, kind: str, municipality: str, block: int = 32,
+                 extra: tuple[str, ...] = (), only: tuple[int, ...] | None = None):
         quantities = STAY_QUANTITIES + tuple(extra)
-        self._gens = [streams(f"{kind}/{q}/{municipality}") for q in quantities]
+        self._width = len(quantities)
+        self._only = only
+        cols = range(self._width) if only is None else only
+        self._gens = [streams(f"{kind}/{quantities[i]}/{municipality}") for i in cols]
         self._block = max(1, block)
         self._rows: list[list[float]] = []
         self._i = 0
@@ -59,12 +68,18 @@ class StayDraws:
     def next(self) -> list[float]:
         if self._i >= len(self._rows):
             self._fill(self._block)
+            self._block = min(2 * self._block, 1024)
         row = self._rows[self._i]
         self._i += 1
         return row
 
     def _fill(self, n: int) -> None:
-        block = np.column_stack([g.random(n) for g in self._gens])
+        if self._only is None:
+            block = np.column_stack([g.random(n) for g in self._gens])
+        else:
+            block = np.full((n, self._width), np.nan)
+            for i, g in zip(self._only, self._gens):
+                block[:, i] = g.random(n)
         self._rows = self._rows[self._i:] + block.tolist()
         self._i = 0
 

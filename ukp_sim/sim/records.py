@@ -56,6 +56,9 @@ class Records:
         # running (row -> value) and filled in by ``finish``.
         self._korttid_sparse: dict[str, dict] = {c: {} for c in KORTTID_COLUMNS[_N_KORTTID_APPENDED:]}
         self.escalations: dict[str, list] = {c: [] for c in ESCALATION_COLUMNS}
+        # The appended korttid columns in order, and those a stay's end sets (the hot path)
+        self._korttid_rows = tuple(self.korttid.values())
+        self._korttid_end = (self.korttid["t_end"], self.korttid["end"])
         self.background_admitted = np.empty(0)
         self.background_discharged = np.empty(0)
         self.horizon = 0.0
@@ -86,28 +89,38 @@ class Records:
         self.stays["intervention_flags"][row] |= bits
 
     def add_stay(self, patient, municipality, frail, new, episode, initial, t_admitted, needs) -> int:
-        return self.add_stays([patient], [municipality], [frail], [new], [episode], [initial], [t_admitted], [needs])
+        """``add_stays`` for one stay (a readmission: the hot path)."""
+        s = self.stays
+        row = len(s["patient"])
+        for col, v in ((s["patient"], patient), (s["municipality"], municipality), (s["frail"], frail),
+                       (s["new_to_services"], new), (s["episode"], episode), (s["initial"], initial),
+                       (s["t_admitted"], t_admitted), (s["t_declared"], NAN), (s["t_ready"], NAN),
+                       (s["t_discharged"], NAN), (s["destination"], NO_DESTINATION),
+                       (s["needs_services"], needs), (s["intervention_flags"], 0)):
+            col.append(v)
+        return row
 
     # ---- korttid -----------------------------------------------------------------------------
     def start_korttid(self, patient: int, municipality: int, unit: int, source: int, t: float,
                       patient_municipality: int | None = None) -> int:
-        k = self.korttid
-        row = len(k["patient"])
-        k["patient"].append(patient)
-        k["municipality"].append(municipality)
-        k["unit"].append(unit)
-        k["source"].append(source)
-        k["t_start"].append(t)
-        k["t_end"].append(NAN)
-        k["end"].append(-1)
-        k["t_long_term_request"].append(NAN)
+        k_patient, k_municipality, k_unit, k_source, k_start, k_end_t, k_end, k_long_term = self._korttid_rows
+        row = len(k_patient)
+        k_patient.append(patient)
+        k_municipality.append(municipality)
+        k_unit.append(unit)
+        k_source.append(source)
+        k_start.append(t)
+        k_end_t.append(NAN)
+        k_end.append(-1)
+        k_long_term.append(NAN)
         if patient_municipality is not None and patient_municipality != municipality:
             self._korttid_sparse["patient_municipality"][row] = patient_municipality
         return row
 
     def end_korttid(self, row: int, t: float, end: int) -> None:
-        self.korttid["t_end"][row] = t
-        self.korttid["end"][row] = end
+        t_end, ends = self._korttid_end
+        t_end[row] = t
+        ends[row] = end
 
     def move_korttid(self, row: int, t: float, unit: int) -> None:
         self._korttid_sparse["t_moved"][row] = t
