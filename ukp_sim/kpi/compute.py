@@ -14,7 +14,7 @@ import pandas as pd
 from ukp_sim.base.vocabulary import TOTAL, WHOLE_YEAR
 from ukp_sim.config.scenario import Community, Scenario
 from ukp_sim.sim.calendar import SimCalendar, period_bounds
-from ukp_sim.sim.records import FROM_INITIAL, KORTTID, Records
+from ukp_sim.sim.records import FROM_INITIAL, HOME_NEW, KORTTID, Records
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,7 @@ def _definitions(s: Scenario | None = None) -> dict[str, KpiDefinition]:
                       "(whole community only)."),
         KpiDefinition("ukp_stays", "Antall UKP-opphold", "Number of UKP stays", "stays",
                       "UKP stays discharged in the period."),
+        *_wait_definitions(),
         KpiDefinition("korttid_beds_occupied", "Belagte korttidsplasser, snitt", "Korttid beds occupied, mean",
                       "beds", "Mean over the period's days of the korttid beds occupied at midnight in the "
                       "municipality's units (its own patients and, under bed sharing, other municipalities' "
@@ -87,6 +88,52 @@ def _definitions(s: Scenario | None = None) -> dict[str, KpiDefinition]:
                       "to the day before it ends."),
     ]
     return {d.id: d for d in defs}
+
+
+WAIT_KPIS = ("wait_share_decision", "wait_share_bed", "wait_share_home_intake", "wait_share_reception")
+
+
+def _wait_definitions() -> list[KpiDefinition]:
+    """What UKP-days are spent waiting for. Each stay's UKP-days (as in KPI 3) are split in
+    proportion to the time it spent in each state: planning (declaration until the municipality
+    has decided and planned), then reception (until the municipality first receives patients:
+    evenings, weekends, holidays), then capacity (the rest: a korttid bed, or a home-service start).
+    The four shares of a group of stays add up to 1."""
+    common = ("Among UKP stays discharged in the period with at least one UKP-day, the share of their UKP-days "
+              "spent waiting for {what}. Each stay's UKP-days are split in proportion to its time from the "
+              "declaration to the decision and plan (decision), from then to the municipality's first reception "
+              "opening (reception), and from then to the discharge (a korttid bed for korttid-bound patients, "
+              "a home-service start for those going home with new services); the four shares add up to 1.")
+    return [
+        KpiDefinition("wait_share_decision", "Andel UKP-døgn: venter på vedtak og plan",
+                      "Share of UKP-days waiting for the decision and plan", "share",
+                      common.format(what="the municipality's decision and planning")),
+        KpiDefinition("wait_share_bed", "Andel UKP-døgn: venter på korttidsplass",
+                      "Share of UKP-days waiting for a korttid bed", "share",
+                      common.format(what="a free korttid bed")),
+        KpiDefinition("wait_share_home_intake", "Andel UKP-døgn: venter på oppstart hjemmetjenester",
+                      "Share of UKP-days waiting for a home-service start", "share",
+                      common.format(what="a home-service start")),
+        KpiDefinition("wait_share_reception", "Andel UKP-døgn: venter på mottak (kveld, helg, helligdag)",
+                      "Share of UKP-days waiting for reception (evening, weekend, holiday)", "share",
+                      common.format(what="the municipality to receive patients (evening, weekend, public holiday)")),
+    ]
+
+
+def wait_days(t_declared, t_ready, t_reception, t_out, destination, days) -> dict[str, np.ndarray]:
+    """Each stay's ``days`` (its UKP-days) split over what it waited for, in proportion to the time
+    in each state (see ``_wait_definitions``); returns days per stay for each of ``WAIT_KPIS``."""
+    total = t_out - t_declared
+    opened = np.maximum(np.minimum(t_reception, t_out), t_ready)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_time = np.where(total > 0, days / np.where(total > 0, total, 1.0), 0.0)
+    capacity = (t_out - opened) * per_time
+    return {
+        "wait_share_decision": (t_ready - t_declared) * per_time,
+        "wait_share_bed": np.where(destination == KORTTID, capacity, 0.0),
+        "wait_share_home_intake": np.where(destination == HOME_NEW, capacity, 0.0),
+        "wait_share_reception": (opened - t_ready) * per_time,
+    }
 
 
 DEFINITIONS = _definitions()
@@ -145,10 +192,13 @@ def compute_kpis(rec: Records, s: Scenario, cal: SimCalendar) -> pd.DataFrame:
     stay_days = d1 - d0
     in_period = discharged & (d1 >= per.first) & (d1 < per.last)
     readmitted = _readmitted_within(rec, s.readmission.window_days)[ukp]
+    dest = st["destination"][ukp][in_period]
     sd = {
         "muni": muni[in_period], "day": d1[in_period] - per.first, "days": stay_days[in_period],
-        "home": st["destination"][ukp][in_period] != KORTTID, "readmitted": readmitted[in_period],
+        "home": dest != KORTTID, "readmitted": readmitted[in_period],
     }
+    waits = wait_days(st["t_declared"][ukp][in_period], st["t_ready"][ukp][in_period],
+                      st["t_reception"][ukp][in_period], t_out[in_period], dest, sd["days"].astype(float))
     if s.kpi.ukp_days_by == "discharge":
         by_discharge = np.zeros((len(names), n_days))
         np.add.at(by_discharge, (sd["muni"], sd["day"] + per.first), sd["days"].astype(float))
@@ -209,6 +259,9 @@ def compute_kpis(rec: Records, s: Scenario, cal: SimCalendar) -> pd.DataFrame:
                 "ukp_stays": float(n),
                 "korttid_beds_occupied": k_cen.mean(),
             }
+            total_days = float(days.sum())
+            for kid in WAIT_KPIS:
+                vals[kid] = waits[kid][m_stays].sum() / total_days if total_days > 0 else np.nan
             if month == WHOLE_YEAR:
                 vals["ukp_days_per_1000"] = ukp_days / pop * 1000.0 if pop > 0 else np.nan
             if name == TOTAL:

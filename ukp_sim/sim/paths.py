@@ -56,11 +56,13 @@ class PatientPaths:
         st["t_declared"][row] = t_decl
         st["t_ready"][row] = t_decl + decision
         st["destination"][row] = dest
+        t_open = m.reception.next_open(t_decl + decision)  # the earliest discharge had capacity been free
+        st["t_reception"][row] = t_open
         waiting = self.ukp_waiting
         waiting[m.index] += 1
         unit = None
         if dest == HOME_NONE:
-            t_out = m.reception.next_open(t_decl + decision)
+            t_out = t_open
         else:
             if decision > 0.0:
                 yield decision

@@ -35,8 +35,12 @@ FROM_HOSPITAL, FROM_HOME, FROM_INITIAL = 0, 1, 2
 STAY_COLUMNS = (
     "patient", "municipality", "frail", "new_to_services", "episode", "initial",
     "t_admitted", "t_declared", "t_ready", "t_discharged", "destination", "needs_services",
-    "intervention_flags",
+    "intervention_flags", "t_reception",
 )
+# ``t_reception``: the first time at or after ``t_ready`` at which the patient's municipality
+# receives patients; the discharge could not have come earlier even with free beds and intake,
+# so (t_reception - t_ready) is the wait for reception and (t_discharged - t_reception) the wait
+# for a korttid bed or a home-service start (``kpi`` splits UKP-days by it).
 # korttid: `municipality` is the municipality whose bed the stay started in (the unit's);
 # `patient_municipality` the patient's own (they differ only under bed sharing). A patient who
 # moves back to a bed at home keeps one row: `t_moved` and `moved_to_unit` say when and where.
@@ -82,6 +86,7 @@ class Records:
             s[col].extend([NAN] * n)
         s["destination"].extend([NO_DESTINATION] * n)
         s["intervention_flags"].extend([0] * n)
+        s["t_reception"].extend([NAN] * n)
         return first
 
     def add_flags(self, row: int, bits: int) -> None:
@@ -96,7 +101,7 @@ class Records:
                        (s["new_to_services"], new), (s["episode"], episode), (s["initial"], initial),
                        (s["t_admitted"], t_admitted), (s["t_declared"], NAN), (s["t_ready"], NAN),
                        (s["t_discharged"], NAN), (s["destination"], NO_DESTINATION),
-                       (s["needs_services"], needs), (s["intervention_flags"], 0)):
+                       (s["needs_services"], needs), (s["intervention_flags"], 0), (s["t_reception"], NAN)):
             col.append(v)
         return row
 
@@ -145,8 +150,8 @@ class Records:
             for row, v in sparse[col].items():
                 values[row] = v
             k[col] = values
-        float_cols = {"t_admitted", "t_declared", "t_ready", "t_discharged", "t_start", "t_end", "t_long_term_request",
-                      "t_moved", "t_trigger", "t_open", "t_close"}
+        float_cols = {"t_admitted", "t_declared", "t_ready", "t_discharged", "t_reception", "t_start", "t_end",
+                      "t_long_term_request", "t_moved", "t_trigger", "t_open", "t_close"}
         bool_cols = {"frail", "new_to_services", "initial", "needs_services"}
         for table in (self.stays, self.korttid, self.escalations):
             for col, values in table.items():
