@@ -43,7 +43,7 @@ def execute(args) -> int:
     )
     from ukp_sim.config.loader import load_scenario, scenario_to_dict
     from ukp_sim.kpi import definitions_for
-    from ukp_sim.report.console import kpi_table, precision_lines
+    from ukp_sim.report.console import kpi_table, precision_lines, wait_lines
     from ukp_sim.report.provenance import definitions_meta, provenance, targets_meta
 
     resolve_replications(args)
@@ -102,6 +102,10 @@ def execute(args) -> int:
     write_outputs(out, files)
     if not args.quiet:
         print(kpi_table(summary, definitions, args.lang, colour=sys.stdout.isatty()))
+        waits = wait_lines(summary, args.lang)
+        if waits:
+            print(waits)
+            print()
         if pres is not None:
             print(precision_lines(pres, definitions, args.lang))
             print()

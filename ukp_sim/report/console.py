@@ -240,3 +240,19 @@ def precision_lines(precision, definitions: dict[str, KpiDefinition], lang: str 
             parts.append(f"{label} {rel}" + ("" if r.met else f" ({w['kpi_not_met']})"))
         lines.append(f"  {sc + ' ' if sc else ''}{year}: " + ", ".join(parts))
     return "\n".join(lines)
+
+
+def wait_lines(summary: pd.DataFrame, lang: str = "nb") -> str:
+    """One line a year: what the whole community's UKP-days waited for (the wait-share KPIs)."""
+    from ukp_sim.kpi.compute import WAIT_KPIS
+
+    w = words(lang, "waits")
+    ys = summary[(summary["municipality"] == TOTAL) & (summary["month"] == WHOLE_YEAR)]
+    lines = []
+    for year in sorted(ys["year"].unique()):
+        means = ys[ys["year"] == year].set_index("kpi")["mean"]
+        if not all(k in means for k in WAIT_KPIS) or means[list(WAIT_KPIS)].isna().any():
+            continue
+        parts = ", ".join(f"{w[k]} {format_percent(means[k], 0, lang)}" for k in WAIT_KPIS)
+        lines.append(w["line"].format(year=year, parts=parts))
+    return "\n".join(lines)
