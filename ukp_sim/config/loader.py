@@ -174,6 +174,9 @@ def _check_scenario(b: _Builder, s: Scenario) -> None:
         if not m.reception.open_hour < m.reception.close_hour:
             b.fail(f"{where}.reception", f"open_hour {m.reception.open_hour} must be before close_hour "
                    f"{m.reception.close_hour}")
+        if m.office.enabled and not (m.office.weekdays and m.office.open_hour < m.office.close_hour):
+            b.fail(f"{where}.office", "the office is never open (no weekdays, or open_hour not before close_hour)",
+                   'e.g. weekdays = ["mon", "tue", "wed", "thu", "fri"], open_hour = 8.0, close_hour = 15.5')
         for uname, u in m.korttid.units.items():
             if u.opens and u.closes and not u.opens < u.closes:
                 b.fail(f"{where}.korttid.units.{uname}", f"opens {u.opens} is not before closes {u.closes}")

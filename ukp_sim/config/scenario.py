@@ -150,6 +150,21 @@ class Reception:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Office:
+    """When the municipality's case workers decide (tildelingskontor). Off by default: the decision
+    time then runs around the clock, as before this table existed."""
+
+    enabled: bool = _f(False, "decision_hours are working hours, counted only while the office is open")
+    weekdays: tuple[str, ...] = _f(
+        ("mon", "tue", "wed", "thu", "fri"), "weekdays the office works", choices=("mon", "tue", "wed", "thu", "fri",
+                                                                                   "sat", "sun"),
+    )
+    open_hour: float = _f(8.0, "clock hour the office opens", min=0, max=24)
+    close_hour: float = _f(15.5, "clock hour the office closes", min=0, max=24)
+    closed_on_public_holidays: bool = _f(True, "no decisions on Norwegian public holidays")
+
+
+@dataclass(frozen=True, kw_only=True)
 class KorttidUnitSpec:
     beds: int = _req("short-term beds in the unit", min=0, max=MAX_BEDS)
     los: Dist | None = _f(None, "length of stay (days) in this unit; default: the municipality's korttid.los")
@@ -196,6 +211,8 @@ class Municipality:
     )
     destination: Destination = _req("destination mix of this municipality's UKP")
     reception: Reception = _f(Reception(), "when the municipality receives patients")
+    office: Office = _f(Office(), "when the municipality decides: with enabled = true, decision_hours count office "
+                        "hours only (a notice on Friday afternoon is decided on Monday)")
     home_service_intake_per_day: float = _req(
         "new home-service patients the municipality can start per reception day", min=0, max=MAX_BEDS
     )

@@ -71,6 +71,31 @@ class Reception:
         return INF if nd < 0 else nd + self.open_at
 
 
+class OfficeHours(Reception):
+    """When a municipality's office decides: its open days and hours (the same calendar logic as
+    reception), and when a decision needing some working hours, started at t, is done."""
+
+    def finish(self, t: float, hours: float) -> float:
+        """The time the office has worked ``hours`` after ``t`` (t itself if no work is needed)."""
+        if hours <= 0.0:
+            return t
+        need = hours / 24.0
+        d = int(t)
+        while d < self.n_days:
+            if self.is_open[d]:
+                start = max(t, d + self.open_at)
+                end = d + self.close_at
+                if start < end:
+                    if need <= end - start:
+                        return start + need
+                    need -= end - start
+            d = self.next_open_day[d + 1]
+            if d < 0:
+                break
+            t = d + self.open_at
+        return INF
+
+
 class HomeIntake:
     """Daily intake slots for new home-service patients, booked first come first served."""
 
@@ -325,6 +350,7 @@ class MunicipalityState:
         self.spec = spec
         self.cal = cal
         self.reception = Reception(spec.reception, cal)
+        self.office = OfficeHours(spec.office, cal) if spec.office.enabled else None  # None: around the clock
         self.extra_intake: np.ndarray | None = None
         self.intake = HomeIntake(spec.home_service_intake_per_day, spec.reception.holiday_capacity_factor,
                                  self.reception, cal)

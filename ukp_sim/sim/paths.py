@@ -42,7 +42,7 @@ class PatientPaths:
         st = self.records.stays
         m = self.munis[patient.municipality]
         t_decl = env.now
-        decision = 0.0 if decided else self._planning_days(m, u)
+        decision = 0.0 if decided else self._planning_days(m, u, t_decl)
         dest = m.destination(u[U_DESTINATION], patient.frail)
         rr, at_discharge = 1.0, None
         if self._on_declaration and not decided:
@@ -113,10 +113,15 @@ class PatientPaths:
         return los
 
     @staticmethod
-    def _planning_days(m: MunicipalityState, u: list[float]) -> float:
-        """Days from the UKP notice until the municipality has decided and planned: hours for
-        most, plus days or weeks for the share whose planning is complex."""
-        days = m.decision_hours(u[U_DECISION]) / 24.0
+    def _planning_days(m: MunicipalityState, u: list[float], t: float) -> float:
+        """Days from the UKP notice at ``t`` until the municipality has decided and planned: hours
+        for most (office hours only, if the municipality's office table is enabled), plus days or
+        weeks for the share whose planning is complex."""
+        hours = m.decision_hours(u[U_DECISION])
+        if m.office is None:
+            days = hours / 24.0
+        else:  # an office that never opens again before the end: the patient waits past the horizon
+            days = min(m.office.finish(t, hours), m.office.n_days + 1.0) - t
         if u[U_COMPLEX] < m.complex_share:
             days += m.complex_planning_days(u[U_COMPLEX_DAYS])
         return days
