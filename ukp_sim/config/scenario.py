@@ -199,6 +199,11 @@ class Municipality:
     admission_rate_factor: float = _f(
         1.0, "admissions per inhabitant relative to the community average", min=0, max=MAX_RELATIVE
     )
+    admission_growth: float = _f(
+        0.0, "yearly growth of the municipality's admissions that need municipal services, from the year after the "
+        "period's first year on (demographic growth of the old, e.g. 0.02 = 2 % a year from SSB's projections); "
+        "0: none", min=-0.5, max=1.0,
+    )
     decision_hours: Dist = _f(
         Dist("lognormal", 6.0, 1.5), "hours from the UKP notice until the municipality has decided and planned"
     )

@@ -195,13 +195,24 @@ class Model(InitialState, PatientPaths):
                                        pm.new_to_services_share, pm.terminal_share, pm.delirium_share)
 
     # ---- first admissions: drawn up front, fed to SimPy at their declaration -------------------
+    def _admission_rate(self, m, per_day: np.ndarray, weights: dict[str, float]) -> np.ndarray:
+        """Expected first admissions per day of ``m``: its share of the community's, grown by its
+        ``admission_growth`` a year after the period's first year (unchanged when 0)."""
+        rate = per_day * weights[m.name]
+        growth = m.spec.admission_growth
+        if growth:
+            years_on = np.maximum(0, self.cal.year.astype(np.int64) - self.s.period.start.year)
+            rate = rate * (1.0 + growth) ** years_on
+        return rate
+
     def _first_admissions(self, factors: np.ndarray) -> list[tuple]:
         s = self.s
         weights = municipality_weights(s)
         per_day = tracked_rate_per_year(s) / DAYS_PER_YEAR * factors
         plan = []
         for m in self.munis:
-            t_adm = poisson_arrivals(self.streams(f"admission/arrivals/{m.name}"), per_day * weights[m.name],
+            rate = self._admission_rate(m, per_day, weights)
+            t_adm = poisson_arrivals(self.streams(f"admission/arrivals/{m.name}"), rate,
                                      self.streams(f"admission/arrival_clock/{m.name}"))
             n = t_adm.size
             attrs = self._attributes("admission", m, n)
