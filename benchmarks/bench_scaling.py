@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     mems = [peak_memory_mb() for _ in range(args.repeats)]
     before, after = min(m[0] for m in mems), min(m[1] for m in mems)
     print(f"  after the imports {before:.0f} MB, after one replication {after:.0f} MB (minima over repeats)")
-    rows.append(("peak resident memory of one worker", f"{after:.0f} MB ({before:.0f} MB of it imports)"))
+    rows.append(("peak resident memory of one worker", f"{after:.0f} MB (imports and scenario alone: {before:.0f} MB)"))
 
     n = args.replications
     print(f"\n(5) wall time of {n} replications of the full 2023 baseline")
