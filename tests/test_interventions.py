@@ -28,17 +28,13 @@ import pytest
 
 from ukp_sim.base.errors import ScenarioError
 from ukp_sim.config.loader import load_scenario
-from ukp_sim.config.scenario import (
-    INTERVENTION_IDS,
-    EscalationLevel,
-    ExtraBeds,
-    Interventions,
-    Scenario,
-)
+from ukp_sim.config.scenario import INTERVENTION_IDS, Interventions, Scenario
 from ukp_sim.interventions.base import Ramp
 from ukp_sim.interventions.bed_sharing import FLAG_SHARED_BED
+from ukp_sim.interventions.capacity import ExtraBeds
 from ukp_sim.interventions.discharge_team import FLAG_TEAM, FLAG_TEAM_HOME
 from ukp_sim.interventions.early_assessment import FLAG_EARLY_ASSESSMENT
+from ukp_sim.interventions.escalation_plan import EscalationLevel
 from ukp_sim.interventions.frailty_pathway import FLAG_FRAILTY
 from ukp_sim.sim.model import Model, period_bounds
 from ukp_sim.sim.records import END_DEATH, END_HOME, FROM_HOSPITAL, HOME_NEW, KORTTID, Records

@@ -14,15 +14,6 @@ from ukp_sim.base.distributions import Dist
 from ukp_sim.base.fields import MAX_BEDS, MAX_DAYS, MAX_PER_YEAR, MAX_POPULATION, MAX_RELATIVE, _f, _fd, _req
 from ukp_sim.interventions import registry
 
-# The intervention tables' schemas live with their plug-ins; re-exported here for callers.
-from ukp_sim.interventions.bed_sharing import BedSharing  # noqa: F401
-from ukp_sim.interventions.capacity import CapacityWhatIf, ExtraBeds  # noqa: F401
-from ukp_sim.interventions.discharge_team import DischargeTeam  # noqa: F401
-from ukp_sim.interventions.early_assessment import EarlyAssessment  # noqa: F401
-from ukp_sim.interventions.efficient_korttid import EfficientKorttid  # noqa: F401
-from ukp_sim.interventions.escalation_plan import EscalationLevel, EscalationPlan  # noqa: F401
-from ukp_sim.interventions.frailty_pathway import FrailtyPathway  # noqa: F401
-
 DESTINATIONS = ("korttid", "home_new_services", "home_no_new_services")
 MAX_ODDS_RATIO = 1000
 MAX_PRICE = 10_000_000  # NOK a UKP-day
