@@ -202,6 +202,19 @@ def test_a_lodged_patient_moves_home_when_a_bed_frees_there_before_any_outsider(
     assert m0.units[0].occupied == 1 and sharing.member(m0).outsiders == 0 and sharing.member(m1).outsiders == 1
 
 
+def test_every_move_home_is_counted():
+    sharing, (m0, m1) = agreement([2, 4], start=0.0, offered_share=1.0)
+    own = [Patient(m0), Patient(m0)]
+    lodged = [Patient(m0), Patient(m0)]
+    for p in own + lodged:
+        p.discharge()
+    assert [p.bed.pool for p in lodged] == [m1, m1]
+    own[0].leave()
+    own[1].leave()
+    assert [p.bed.pool for p in lodged] == [m0, m0]  # in the order they were lodged
+    assert sharing.moves == 2 and [r for r, _, _ in sharing.records.moved] == [p.row for p in lodged]
+
+
 def test_a_lodged_patient_who_leaves_frees_the_lenders_bed_and_stops_waiting_to_move():
     sharing, (m0, m1, m2) = agreement([1, 2, 0], start=0.0, offered_share=0.5)  # M1 lends 1
     own, lodged = Patient(m0), Patient(m0)

@@ -62,6 +62,8 @@ ANY = "use a name from [municipalities]"
      "use 'Municipality/Unit' with one of: korttid, or just 'Testby' for all its units"),
     ('efficient_korttid]\nreduction = { Oslo = 0.1 }', "efficient_korttid.reduction.Oslo",
      "'Oslo' is not one of the municipalities", ANY),  # a key of the user's is checked when off too
+    ('efficient_korttid]\nreduction = { "Trondheim/Øya helsehus" = 0.2, Oslo = 0.1 }', "efficient_korttid.reduction.Oslo",
+     "'Oslo' is not one of the municipalities", ANY),  # ... after the default's key, which is not
     ('efficient_korttid]\nenabled = true\nstart = 2022-03-01', 'efficient_korttid.reduction.Trondheim/Øya helsehus',
      "the default reduction names 'Trondheim', which is not one of the municipalities",
      "give the reduction for this scenario's units, e.g. reduction = { \"Municipality/Unit\" = 0.2 }"),
@@ -70,8 +72,8 @@ ANY = "use a name from [municipalities]"
      'name the unit, e.g. unit = "ekstra"'),
     ('capacity]\nhome_intake_per_day = { \"Sör\" = 0.5 }', "capacity.home_intake_per_day.Sör",
      "'Sör' is not one of the municipalities", "did you mean 'Sor'?"),
-    ('capacity]\nweekend_reception = ["Nord", "Nord"]', "capacity.weekend_reception", "names Nord more than once",
-     "list each municipality once"),
+    ('capacity]\nweekend_reception = ["Sor", "Nord", "Sor", "Nord"]', "capacity.weekend_reception",
+     "names Nord, Sor more than once", "list each municipality once"),
     ('capacity]\nweekend_reception = ["Testby", "Oslo"]', "capacity.weekend_reception[1]",
      "'Oslo' is not one of the municipalities", ANY),
 ])
@@ -123,3 +125,8 @@ def test_scenario_check_lists_every_problem_in_order(small_scenario):
     plugin = registry.get("escalation_plan")
     params = plugin.Params(municipalities=("Oslo",), peak_months=(1, 1))
     assert [p[0] for p in plugin.check(params, sc)] == ["municipalities[0]", "peak_months"]
+    plugin = registry.get("efficient_korttid")
+    params = plugin.Params(reduction={"Oslo": 0.1, "Testby/xyz": 0.1, "Testby/ny": 0.2})
+    assert [p[:2] for p in plugin.check(params, sc)] == [
+        ("reduction.Oslo", "'Oslo' is not one of the municipalities"),
+        ("reduction.Testby/xyz", "'xyz' is not a korttid unit of Testby")]
