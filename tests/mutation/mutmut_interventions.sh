@@ -10,6 +10,7 @@
 # plug-in test and the fast intervention tests; and those that call the hooks directly: the plug-in hooks,
 # bed sharing on hand-driven pools and the tables' checks. Needs `pip install mutmut` (3.x) in .venv.
 # test_interventions.py clears its run cache per test under mutmut (forked runs would reuse it).
+# The survivors of ALL=1 judged equivalent, with the reasons: interventions_equivalent.md here.
 set -euo pipefail
 repo=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
 scratch=${1:-/tmp/ukp-mutmut-iv}
