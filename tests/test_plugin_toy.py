@@ -222,6 +222,11 @@ def test_the_config_layer_names_no_intervention():
     assert len(config) >= 9 and any(p.name == "loader.py" for p in config)
     for path in config:
         assert _namings(path.read_text(encoding="utf-8"), words, prose=True) == [], path.name
+    # The plug-ins' schema classes are still importable from the schema module, found by name.
+    for plugin in registry.plugins():
+        assert getattr(schema, plugin.Params.__name__) is plugin.Params
+    assert getattr(schema, "ExtraBeds").__module__ == "ukp_sim.interventions.capacity"
+    assert not hasattr(schema, "FLAG_TEAM") and not hasattr(schema, "Toy")
 
 
 def test_the_naming_check_sees_an_intervention_named():

@@ -273,6 +273,18 @@ INTERVENTION_IDS = tuple(p.id for p in registry.plugins())
 registry.on_change(_use_plugins)
 
 
+def __getattr__(name: str):
+    """The plug-ins' schema classes (a table's ``Params`` and the dataclasses in it) live in
+    their modules; they stay importable from here, as before, without this module naming them."""
+    import sys
+
+    for plugin in registry.plugins():
+        obj = getattr(sys.modules[plugin.__module__], name, None)
+        if isinstance(obj, type) and dataclasses.is_dataclass(obj):
+            return obj
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def _no_interventions():
     return Interventions()
 
