@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,17 +28,13 @@ import pytest
 
 from ukp_sim.base.errors import ScenarioError
 from ukp_sim.config.loader import load_scenario
-from ukp_sim.config.scenario import (
-    INTERVENTION_IDS,
-    EscalationLevel,
-    ExtraBeds,
-    Interventions,
-    Scenario,
-)
+from ukp_sim.config.scenario import INTERVENTION_IDS, Interventions, Scenario
 from ukp_sim.interventions.base import Ramp
 from ukp_sim.interventions.bed_sharing import FLAG_SHARED_BED
+from ukp_sim.interventions.capacity import ExtraBeds
 from ukp_sim.interventions.discharge_team import FLAG_TEAM, FLAG_TEAM_HOME
 from ukp_sim.interventions.early_assessment import FLAG_EARLY_ASSESSMENT
+from ukp_sim.interventions.escalation_plan import EscalationLevel
 from ukp_sim.interventions.frailty_pathway import FLAG_FRAILTY
 from ukp_sim.sim.model import Model, period_bounds
 from ukp_sim.sim.records import END_DEATH, END_HOME, FROM_HOSPITAL, HOME_NEW, KORTTID, Records
@@ -112,6 +109,17 @@ def run_variant(kind: str, key: str, seed: int = 0) -> Records:
 
 def run_base(seed: int = 0) -> Records:
     return run_variant("baseline", "", seed)
+
+
+@pytest.fixture(autouse=True)
+def _own_runs_under_mutmut():
+    """Under mutmut (tests/mutation) every test makes its own runs. mutmut first records which
+    tests reach a function, then forks each mutant's tests from that process: a run cached by
+    an earlier test hides the reach from the record and hands the mutant the unmutated records,
+    so mutants of the plug-ins "survived" tests that kill them when run alone."""
+    if os.environ.get("MUTANT_UNDER_TEST"):
+        baseline.cache_clear()
+        run_variant.cache_clear()
 
 
 def columns(rec: Records) -> dict[str, np.ndarray]:

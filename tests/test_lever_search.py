@@ -43,7 +43,7 @@ from ukp_sim.analysis.runner import single_run
 from ukp_sim.base.errors import UserError
 from ukp_sim.cli.main import main
 from ukp_sim.config.loader import load_scenario, scenario_to_dict
-from ukp_sim.config.scenario import ExtraBeds
+from ukp_sim.interventions.capacity import ExtraBeds
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "prior" / "baseline_prior.toml"

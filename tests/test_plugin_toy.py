@@ -3,8 +3,9 @@
 The toy intervention below is a whole plug-in, as a module under ``ukp_sim/interventions/``
 would hold it: schema, hooks, flag. The test registers it for its duration, loads a scenario file
 that switches it on, runs the model and checks its effect against the same run with it off
-(common random numbers). Also: the model names no intervention, and every registered plug-in
-declares what the schema, the records and the reports need.
+(common random numbers). Also: a plug-in's ``check`` hook reports problems of its table as the
+loader reports any mistake; the model and the config layer name no intervention; and every
+registered plug-in declares what the schema, the records and the reports need.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from ukp_sim.base.fields import _f
 from ukp_sim.config import scenario as schema
 from ukp_sim.config.loader import load_scenario
 from ukp_sim.interventions import registry
-from ukp_sim.interventions.base import ENABLED_DOC, RAMP_DOC, Episode, Intervention, Ramp
+from ukp_sim.interventions.base import ENABLED_DOC, RAMP_DOC, Episode, Intervention, Ramp, ScenarioCheck
 from ukp_sim.sim.model import Model, period_bounds
 from ukp_sim.sim.records import END_DEATH, END_HOME
 
@@ -132,11 +133,48 @@ def test_registering_checks_the_plugin():
     assert "toy" not in registry.ids() and "toy" not in schema.INTERVENTION_IDS
 
 
-# ---- the model names no intervention -----------------------------------------------------------
-def _namings(source: str, words: set[str]) -> list[str]:
+# ---- a plug-in checks its own table when the scenario is loaded --------------------------------
+class CheckedToy(Toy):
+    """The toy with a rule its schema cannot express, across its table and [municipalities]."""
+
+    @classmethod
+    def check(cls, params: SlowPlanningShortStays, scenario: ScenarioCheck):
+        yield from scenario.municipality("korttid_factor", "Testbyen")  # a name that never exists
+        if params.enabled and params.delay_hours == 0 and params.korttid_factor == 1:
+            yield ("", "changes nothing", "give delay_hours or korttid_factor")
+
+
+def test_a_plugins_check_hook_fails_the_load_with_file_place_and_fix(tmp_path):
+    path = _toy_file(tmp_path)
+    with registry.registered(CheckedToy):
+        with pytest.raises(ScenarioError) as err:
+            load_scenario(path)
+    e = err.value
+    assert (Path(e.file), e.where) == (path, "interventions.toy.korttid_factor")  # the first problem
+    assert "'Testbyen' is not one of the municipalities" in str(e) and "did you mean 'Testby'?" in str(e)
+
+    class NothingToy(CheckedToy):
+        @classmethod
+        def check(cls, params, scenario):
+            return [p for p in super().check(params, scenario) if p[0] != "korttid_factor"]
+
+    path.write_text(path.read_text(encoding="utf-8").replace("delay_hours = 12", "delay_hours = 0")
+                    .replace("korttid_factor = 0.5", "korttid_factor = 1"), encoding="utf-8")
+    with registry.registered(NothingToy):
+        with pytest.raises(ScenarioError) as err:
+            load_scenario(path)
+        assert err.value.where == "interventions.toy" and "(fix: give delay_hours or korttid_factor)" in str(err.value)
+        path.write_text(path.read_text(encoding="utf-8").replace("enabled = true", "enabled = false"), encoding="utf-8")
+        assert not load_scenario(path).interventions.toy.enabled  # the rule is only for a toy in use
+
+
+# ---- the model and the config layer name no intervention --------------------------------------
+def _namings(source: str, words: set[str], prose: bool = False) -> list[str]:
     """Where code (not docstrings or comments) names one of ``words``: a string constant, an
     identifier that contains a multi-word id (``bed_sharing``), an attribute of ``interventions``,
-    or an import of an intervention module."""
+    or an import of an intervention module. With ``prose``, a one-word id (``capacity``) counts
+    in a string only as the whole string or in a key path (``interventions.capacity.korttid``):
+    the config layer's messages and field docs speak of capacity and frailty in words."""
     found = []
     tree = ast.parse(source)
     docstrings = {id(n.body[0].value) for n in ast.walk(tree)
@@ -145,7 +183,8 @@ def _namings(source: str, words: set[str]) -> list[str]:
     long_ids = {w for w in words if "_" in w}
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
-            hit = {w for w in words if re.search(rf"\b{w}\b", node.value)}
+            hit = {w for w in words if re.search(rf"\b{w}\b" if "_" in w or not prose else
+                                                 rf"^{w}$|\.{w}\b|\b{w}\.\w", node.value)}
             found += [f"string {node.value!r}" for _ in hit]
         elif isinstance(node, ast.Attribute):
             if node.attr in words and isinstance(node.value, ast.Attribute) and node.value.attr == "interventions":
@@ -175,6 +214,21 @@ def test_the_model_names_no_intervention():
         assert _namings(path.read_text(encoding="utf-8"), words) == [], path.name
 
 
+def test_the_config_layer_names_no_intervention():
+    """The loader checks each [interventions] table through its plug-in's ``check`` hook, the
+    schema is built from the registry: no file of the config layer names an intervention."""
+    words = _intervention_words()
+    config = sorted((ROOT / "ukp_sim" / "config").glob("*.py"))
+    assert len(config) >= 9 and any(p.name == "loader.py" for p in config)
+    for path in config:
+        assert _namings(path.read_text(encoding="utf-8"), words, prose=True) == [], path.name
+    # The plug-ins' schema classes are still importable from the schema module, found by name.
+    for plugin in registry.plugins():
+        assert getattr(schema, plugin.Params.__name__) is plugin.Params
+    assert getattr(schema, "ExtraBeds").__module__ == "ukp_sim.interventions.capacity"
+    assert not hasattr(schema, "FLAG_TEAM") and not hasattr(schema, "Toy")
+
+
 def test_the_naming_check_sees_an_intervention_named():
     words = _intervention_words()
     assert _namings("if s.interventions.capacity.enabled:\n    pass\n", words)
@@ -182,6 +236,12 @@ def test_the_naming_check_sees_an_intervention_named():
     assert _namings("self.bed_sharing = None\n", words)
     assert _namings("from ukp_sim.interventions.escalation_plan import Plugin\n", words)
     assert not _namings('"""Beds under bed sharing and escalation_plan."""\nunit.capacity = 3\n', words)
+    for prose in (False, True):
+        assert _namings('b.fail("interventions.capacity.korttid", "is empty")\n', words, prose)
+        assert _namings('t = ("capacity", "team")\n', words, prose)
+        assert _namings('b.fail(".bed_sharing.municipalities", "at least two")\n', words, prose)
+    assert _namings('fix = "give the intake capacity or a frailty threshold"\n', words)
+    assert not _namings('fix = "give the intake capacity or a frailty threshold"\n', words, prose=True)
 
 
 # ---- every plug-in declares what the schema, the records and the reports need ------------------

@@ -7,7 +7,10 @@
 #
 # Runs in a scratch copy of the committed tree like mutmut_kpi.sh; the runner is the tests that
 # pin these plug-ins' effects through scenario files: the readmission risk ratio and eligibility tests, the toy
-# plug-in test and the fast intervention tests. Needs `pip install mutmut` (3.x) in .venv.
+# plug-in test and the fast intervention tests; and those that call the hooks directly: the plug-in hooks,
+# bed sharing on hand-driven pools and the tables' checks. Needs `pip install mutmut` (3.x) in .venv.
+# test_interventions.py clears its run cache per test under mutmut (forked runs would reuse it).
+# The survivors of ALL=1 judged equivalent, with the reasons: interventions_equivalent.md here.
 set -euo pipefail
 repo=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
 scratch=${1:-/tmp/ukp-mutmut-iv}
@@ -29,6 +32,9 @@ pytest_add_cli_args_test_selection =
     tests/test_intervention_eligibility.py
     tests/test_plugin_toy.py
     tests/test_interventions.py
+    tests/test_plugin_hooks.py
+    tests/test_bed_sharing_pools.py
+    tests/test_intervention_checks.py
 pytest_add_cli_args =
     -m
     not slow

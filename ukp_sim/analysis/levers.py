@@ -19,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from ukp_sim.base.errors import UserError
-from ukp_sim.config.scenario import ExtraBeds, Scenario
+from ukp_sim.config.scenario import Scenario
+from ukp_sim.interventions.capacity import ExtraBeds
 from ukp_sim.sim.calendar import period_bounds
 
 START_RULE = (

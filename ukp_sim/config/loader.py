@@ -28,6 +28,8 @@ from ukp_sim.config.scenario import (
     Scenario,
 )
 from ukp_sim.config.validate import Builder, _describe, did_you_mean
+from ukp_sim.interventions import registry
+from ukp_sim.interventions.base import ScenarioCheck
 
 _Builder = Builder  # the old private name, kept for callers outside config
 
@@ -219,75 +221,18 @@ def _check_intervention_starts(b: Builder, s: Scenario) -> None:
 
 
 def _check_interventions(b: _Builder, s: Scenario) -> None:
-    """Municipalities and units named in [interventions] must exist (checked whether or not the
-    intervention is enabled: a misspelt name is a mistake either way); other cross-field rules."""
-    iv = s.interventions
-    names = list(s.municipalities)
-
-    def muni(where: str, name: str) -> None:
-        if name not in s.municipalities:
-            close = difflib.get_close_matches(name, names, n=1)
-            b.fail(where, f"'{name}' is not one of the municipalities",
-                   f"did you mean '{close[0]}'?" if close else "use a name from [municipalities]")
-
-    def listed(where: str, values: tuple[str, ...]) -> None:
-        for i, name in enumerate(values):
-            muni(f"{where}[{i}]", name)
-        twice = sorted({n for n in values if values.count(n) > 1})
-        if twice:
-            b.fail(where, f"names {', '.join(twice)} more than once", "list each municipality once")
-
-    def within(where: str, keys, members: set[str], problem: str, fix: str) -> None:
-        """Municipalities named in a per-municipality table must exist and take part."""
-        for name in keys:
-            muni(f"{where}.{name}", name)
-            if name not in members:
-                b.fail(f"{where}.{name}", f"'{name}' {problem}", fix)
-
-    base = "interventions"
-    listed(f"{base}.discharge_team.municipalities", iv.discharge_team.municipalities)
-    bs = iv.bed_sharing
-    listed(f"{base}.bed_sharing.municipalities", bs.municipalities)
-    members = set(bs.municipalities or names)
-    within(f"{base}.bed_sharing.offered_share_by", bs.offered_share_by, members,
-           "does not take part in the sharing", "add it to bed_sharing.municipalities or remove this line")
-    if bs.enabled and len(members) < 2:
-        b.fail(f"{base}.bed_sharing.municipalities", "sharing needs at least two municipalities",
-               "list two or more, or leave the list empty for all")
-    esc = iv.escalation_plan
-    listed(f"{base}.escalation_plan.municipalities", esc.municipalities)
-    within(f"{base}.escalation_plan.levels", esc.levels, set(esc.municipalities or names),
-           "has no escalation plan", "add it to escalation_plan.municipalities or remove this table")
-    if len(set(esc.peak_months)) != len(esc.peak_months):
-        b.fail(f"{base}.escalation_plan.peak_months", "a month is listed more than once")
-    ek = iv.efficient_korttid
-    default_keys = set(type(ek)().reduction)
-    for key in ek.reduction:
-        if key in default_keys and not ek.enabled:
-            continue  # the built-in default (Øya helsehus) is only checked when the intervention is used
-        where = f"{base}.efficient_korttid.reduction.{key}"
-        name, _, unit = key.partition("/")
-        if name not in s.municipalities and key in default_keys:
-            b.fail(where, f"the default reduction names '{name}', which is not one of the municipalities",
-                   "give the reduction for this scenario's units, e.g. reduction = { \"Municipality/Unit\" = 0.2 }")
-        muni(where, name)
-        units = list(s.municipalities[name].korttid.units)
-        if name in iv.capacity.korttid:  # a unit the capacity what-if adds
-            units.append(iv.capacity.korttid[name].unit)
-        if unit and unit not in units:
-            close = difflib.get_close_matches(unit, units, n=1) or [
-                u for u in units if u.lower().startswith(unit.lower())][:1]
-            b.fail(where, f"'{unit}' is not a korttid unit of {name}",
-                   f"did you mean '{name}/{close[0]}'?" if close else
-                   f"use 'Municipality/Unit' with one of: {', '.join(units)}, or just '{name}' for all its units")
-    cap = iv.capacity
-    for name, extra in cap.korttid.items():
-        muni(f"{base}.capacity.korttid.{name}", name)
-        if not extra.unit:
-            b.fail(f"{base}.capacity.korttid.{name}.unit", "is empty", 'name the unit, e.g. unit = "ekstra"')
-    for name in cap.home_intake_per_day:
-        muni(f"{base}.capacity.home_intake_per_day.{name}", name)
-    listed(f"{base}.capacity.weekend_reception", cap.weekend_reception)
+    """Each [interventions] table's rules the schema cannot express (names that must exist, rules
+    across fields or tables): its plug-in's ``check``, enabled or not; the first problem fails."""
+    tables = [(p, params) for p in registry.plugins()
+              if (params := getattr(s.interventions, p.id, None)) is not None]
+    added: dict[str, list[str]] = {}
+    for plugin, params in tables:
+        for name, units in plugin.added_units(params).items():
+            added.setdefault(name, []).extend(units)
+    scenario = ScenarioCheck(s, added)
+    for plugin, params in tables:
+        for where, problem, fix in plugin.check(params, scenario):
+            b.fail(f"interventions.{plugin.id}" + (f".{where}" if where else ""), problem, fix)
 
 
 def load_scenario_data(path: str | Path) -> tuple[dict, list[Path], dict]:

@@ -14,15 +14,6 @@ from ukp_sim.base.distributions import Dist
 from ukp_sim.base.fields import MAX_BEDS, MAX_DAYS, MAX_PER_YEAR, MAX_POPULATION, MAX_RELATIVE, _f, _fd, _req
 from ukp_sim.interventions import registry
 
-# The intervention tables' schemas live with their plug-ins; re-exported here for callers.
-from ukp_sim.interventions.bed_sharing import BedSharing  # noqa: F401
-from ukp_sim.interventions.capacity import CapacityWhatIf, ExtraBeds  # noqa: F401
-from ukp_sim.interventions.discharge_team import DischargeTeam  # noqa: F401
-from ukp_sim.interventions.early_assessment import EarlyAssessment  # noqa: F401
-from ukp_sim.interventions.efficient_korttid import EfficientKorttid  # noqa: F401
-from ukp_sim.interventions.escalation_plan import EscalationLevel, EscalationPlan  # noqa: F401
-from ukp_sim.interventions.frailty_pathway import FrailtyPathway  # noqa: F401
-
 DESTINATIONS = ("korttid", "home_new_services", "home_no_new_services")
 MAX_ODDS_RATIO = 1000
 MAX_PRICE = 10_000_000  # NOK a UKP-day
@@ -302,6 +293,18 @@ def _use_plugins(plugins: tuple) -> None:
 Interventions = _interventions_schema(registry.plugins())
 INTERVENTION_IDS = tuple(p.id for p in registry.plugins())
 registry.on_change(_use_plugins)
+
+
+def __getattr__(name: str):
+    """The plug-ins' schema classes (a table's ``Params`` and the dataclasses in it) live in
+    their modules; they stay importable from here, as before, without this module naming them."""
+    import sys
+
+    for plugin in registry.plugins():
+        obj = getattr(sys.modules[plugin.__module__], name, None)
+        if isinstance(obj, type) and dataclasses.is_dataclass(obj):
+            return obj
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _no_interventions():

@@ -16,6 +16,11 @@ intervention enabled runs exactly as the model does alone. The moments:
 * ``korttid_los(unit, los, t)``: the length of a korttid stay starting at ``t``;
 * ``start()``: the run starts (start SimPy processes here).
 
+One hook is called when a scenario file is loaded, not in a run: ``check(params, scenario)``
+(a class method) yields the problems of its table the schema cannot express (names that must
+exist, rules across fields or tables); the config layer reports the first one as it reports
+every other mistake, so it names no intervention either.
+
 Order matters where SimPy orders simultaneous events by the order of calls, and where units are
 numbered: hooks are called in registry order (see ``registry.py``).
 
@@ -30,7 +35,9 @@ pools, the model) are used through their public attributes and methods only.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # numpy/simpy load on first use: `ukp-sim validate` must start fast
@@ -141,6 +148,51 @@ class PoolPolicy:
         return unit, None
 
 
+Problem = tuple[str, str, str]  # (key path inside the intervention's table, problem, fix or "")
+
+
+class ScenarioCheck:
+    """What ``Intervention.check`` sees of the scenario being loaded (``scenario``: the frozen
+    ``Scenario``, read through its public fields), with the problems every table words alike.
+    Key paths are inside the intervention's table: ``municipalities[0]``, ``levels.Oslo``."""
+
+    __slots__ = ("scenario", "names", "_added")
+
+    def __init__(self, scenario: Any, added_units: dict[str, list[str]] | None = None):
+        self.scenario = scenario
+        self.names = list(scenario.municipalities)  # the municipalities, in file order
+        self._added = added_units or {}  # municipality -> units the plug-ins add (``added_units``)
+
+    def units(self, name: str) -> list[str]:
+        """The korttid units of municipality ``name``: the scenario's, then those plug-ins add."""
+        return [*self.scenario.municipalities[name].korttid.units, *self._added.get(name, ())]
+
+    def municipality(self, where: str, name: str) -> list[Problem]:
+        """``name`` must be one of the municipalities."""
+        if name in self.scenario.municipalities:
+            return []
+        close = difflib.get_close_matches(name, self.names, n=1)
+        return [(where, f"'{name}' is not one of the municipalities",
+                 f"did you mean '{close[0]}'?" if close else "use a name from [municipalities]")]
+
+    def listed(self, where: str, values: tuple[str, ...]) -> list[Problem]:
+        """A list of municipalities: each must exist, none twice."""
+        out = [p for i, name in enumerate(values) for p in self.municipality(f"{where}[{i}]", name)]
+        twice = sorted({n for n in values if values.count(n) > 1})
+        if twice:
+            out.append((where, f"names {', '.join(twice)} more than once", "list each municipality once"))
+        return out
+
+    def within(self, where: str, keys: Iterable[str], members: set[str], problem: str, fix: str) -> list[Problem]:
+        """Municipalities named in a per-municipality table must exist and take part."""
+        out = []
+        for name in keys:
+            out += self.municipality(f"{where}.{name}", name)
+            if name not in members:
+                out.append((f"{where}.{name}", f"'{name}' {problem}", fix))
+        return out
+
+
 class Intervention:
     """One intervention: its schema, labels and hooks; an instance is its state in one run.
 
@@ -179,6 +231,21 @@ class Intervention:
 
     def start(self) -> None:
         """The run starts: start SimPy processes here."""
+
+    # ---- when a scenario file is loaded (class methods: no run exists) ------------------------
+    @classmethod
+    def check(cls, params: Any, scenario: ScenarioCheck) -> Iterable[Problem]:
+        """The problems of this intervention's table that its schema cannot express, checked
+        whether or not it is enabled (a misspelt name is a mistake either way): each as (key
+        path inside the table, problem, fix). The loader reports the first one as
+        ``file: interventions.<id>.<path>: problem (fix: ...)``."""
+        return ()
+
+    @classmethod
+    def added_units(cls, params: Any) -> dict[str, list[str]]:
+        """The korttid units this intervention's table adds, by municipality, as other plug-ins'
+        ``check`` should know them (``ScenarioCheck.units``)."""
+        return {}
 
     @classmethod
     def overrides(cls, hook: str) -> bool:

@@ -26,7 +26,15 @@ from collections import deque
 from dataclasses import dataclass
 
 from ukp_sim.base.fields import _f, _fd
-from ukp_sim.interventions.base import ENABLED_DOC, RAMP_DOC, Intervention, PoolPolicy, Ramp, covered
+from ukp_sim.interventions.base import (
+    ENABLED_DOC,
+    RAMP_DOC,
+    Intervention,
+    PoolPolicy,
+    Ramp,
+    ScenarioCheck,
+    covered,
+)
 
 FLAG_SHARED_BED = 16  # discharged to a korttidsplass in another municipality (bed sharing)
 
@@ -131,6 +139,17 @@ class Plugin(Intervention):
               "excluded.",
     }
     flags = {"shared_bed": FLAG_SHARED_BED}
+
+    @classmethod
+    def check(cls, params: BedSharing, scenario: ScenarioCheck):
+        yield from scenario.listed("municipalities", params.municipalities)
+        members = set(params.municipalities or scenario.names)
+        yield from scenario.within("offered_share_by", params.offered_share_by, members,
+                                   "does not take part in the sharing",
+                                   "add it to bed_sharing.municipalities or remove this line")
+        if params.enabled and len(members) < 2:
+            yield ("municipalities", "sharing needs at least two municipalities",
+                   "list two or more, or leave the list empty for all")
 
     def __init__(self, params: BedSharing, model):
         super().__init__(params, model)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # numpy/simpy load on first use: `ukp-sim validate` must star
 
 from ukp_sim.base.distributions import Dist
 from ukp_sim.base.fields import MAX_BEDS, _f, _fd, _req
-from ukp_sim.interventions.base import ENABLED_DOC, RAMP_DOC, Intervention, Ramp, day_of
+from ukp_sim.interventions.base import ENABLED_DOC, RAMP_DOC, Intervention, Ramp, ScenarioCheck, day_of
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,6 +53,21 @@ class Plugin(Intervention):
     title = "extra capacity from a date"
     labels = {"nb": "Ekstra kapasitet", "en": "Extra capacity"}
     colour = "#DDCC77"  # not in the report (the study leaves capacity out); Tol sand
+
+    @classmethod
+    def check(cls, params: CapacityWhatIf, scenario: ScenarioCheck):
+        for name, extra in params.korttid.items():
+            yield from scenario.municipality(f"korttid.{name}", name)
+            if not extra.unit:
+                yield (f"korttid.{name}.unit", "is empty", 'name the unit, e.g. unit = "ekstra"')
+        for name in params.home_intake_per_day:
+            yield from scenario.municipality(f"home_intake_per_day.{name}", name)
+        yield from scenario.listed("weekend_reception", params.weekend_reception)
+
+    @classmethod
+    def added_units(cls, params: CapacityWhatIf) -> dict[str, list[str]]:
+        """The unit named for each municipality's extra beds (enabled or not, as ``check`` sees it)."""
+        return {name: [extra.unit] for name, extra in params.korttid.items()}
 
     def __init__(self, params: CapacityWhatIf, model):
         import numpy as np

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from ukp_sim.base.destinations import HOME_NEW, KORTTID
 from ukp_sim.base.fields import MAX_BEDS, _f
-from ukp_sim.interventions.base import ENABLED_DOC, RAMP_DOC, Episode, Intervention, Ramp, covered
+from ukp_sim.interventions.base import ENABLED_DOC, RAMP_DOC, Episode, Intervention, Ramp, ScenarioCheck, covered
 
 FLAG_TEAM = 1  # followed by the discharge team
 FLAG_TEAM_HOME = 2  # the team sent the patient home with services instead of to a korttidsplass
@@ -83,6 +83,10 @@ class Plugin(Intervention):
     }
     stay_uniforms = ("team_referral", "team_home")  # referred (u < coverage)? home instead of korttid?
     flags = {"team": FLAG_TEAM, "team_home": FLAG_TEAM_HOME}
+
+    @classmethod
+    def check(cls, params: DischargeTeam, scenario: ScenarioCheck):
+        return scenario.listed("municipalities", params.municipalities)
 
     def __init__(self, params: DischargeTeam, model):
         super().__init__(params, model)

@@ -14,10 +14,11 @@ Full description: docs/interventions.md, section 5.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from dataclasses import dataclass
 
 from ukp_sim.base.fields import _f, _fd
-from ukp_sim.interventions.base import ENABLED_DOC, RAMP_DOC, Intervention, Ramp
+from ukp_sim.interventions.base import ENABLED_DOC, RAMP_DOC, Intervention, Ramp, ScenarioCheck
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +61,31 @@ class Plugin(Intervention):
         "en": "KPI 6 of the strategy: the length of stay at Øya helsehus down 20 % (from about 25 to 20 days). "
               "The model shortens korttid stays starting after the start date by that share.",
     }
+
+    @classmethod
+    def check(cls, params: EfficientKorttid, scenario: ScenarioCheck):
+        """Each key names a municipality, or a unit of it (the scenario's or one a plug-in adds).
+        The built-in default (Øya helsehus) is only checked when the intervention is used."""
+        default_keys = set(EfficientKorttid().reduction)
+        for key in params.reduction:
+            if key in default_keys and not params.enabled:
+                continue
+            where = f"reduction.{key}"
+            name, _, unit = key.partition("/")
+            if name not in scenario.names and key in default_keys:
+                yield (where, f"the default reduction names '{name}', which is not one of the municipalities",
+                       "give the reduction for this scenario's units, e.g. reduction = { \"Municipality/Unit\" = 0.2 }")
+            missing = scenario.municipality(where, name)
+            if missing:
+                yield from missing
+                continue
+            units = scenario.units(name)
+            if unit and unit not in units:
+                close = difflib.get_close_matches(unit, units, n=1) or [
+                    u for u in units if u.lower().startswith(unit.lower())][:1]
+                yield (where, f"'{unit}' is not a korttid unit of {name}",
+                       f"did you mean '{name}/{close[0]}'?" if close else
+                       f"use 'Municipality/Unit' with one of: {', '.join(units)}, or just '{name}' for all its units")
 
     def __init__(self, params: EfficientKorttid, model):
         super().__init__(params, model)

@@ -26,7 +26,16 @@ if TYPE_CHECKING:  # numpy/simpy load on first use: `ukp-sim validate` must star
     import numpy as np
 
 from ukp_sim.base.fields import MAX_BEDS, MAX_RELATIVE, _f, _fd, _req
-from ukp_sim.interventions.base import ENABLED_DOC, RAMP_DOC, Intervention, Ramp, covered, day_of, half_up
+from ukp_sim.interventions.base import (
+    ENABLED_DOC,
+    RAMP_DOC,
+    Intervention,
+    Ramp,
+    ScenarioCheck,
+    covered,
+    day_of,
+    half_up,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,6 +103,15 @@ class Plugin(Intervention):
               "municipality's UKP count passes a threshold, plus planned seasonal beds and no holiday closures. "
               "Thresholds, beds and duration are estimates.",
     }
+
+    @classmethod
+    def check(cls, params: EscalationPlan, scenario: ScenarioCheck):
+        yield from scenario.listed("municipalities", params.municipalities)
+        yield from scenario.within("levels", params.levels, set(params.municipalities or scenario.names),
+                                   "has no escalation plan",
+                                   "add it to escalation_plan.municipalities or remove this table")
+        if len(set(params.peak_months)) != len(params.peak_months):
+            yield ("peak_months", "a month is listed more than once", "")
 
     def __init__(self, params: EscalationPlan, model):
         import numpy as np
