@@ -9,7 +9,8 @@ import pytest
 
 from ukp_sim.config.scenario import Reception as ReceptionSpec
 from ukp_sim.sim.calendar import SimCalendar
-from ukp_sim.sim.municipality import HomeIntake, Reception
+from ukp_sim.sim.municipality import HomeIntake
+from ukp_sim.sim.opening_hours import Reception
 
 
 def scan_book(intake: HomeIntake, used: list[int], t: float) -> float:

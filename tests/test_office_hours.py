@@ -13,7 +13,7 @@ import pytest
 from ukp_sim.config.scenario import Office
 from ukp_sim.sim.calendar import SimCalendar
 from ukp_sim.sim.model import Model
-from ukp_sim.sim.municipality import OfficeHours
+from ukp_sim.sim.opening_hours import OfficeHours
 
 MONDAY = dt.date(2024, 1, 8)  # a week with no public holiday
 
