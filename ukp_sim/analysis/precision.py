@@ -78,27 +78,36 @@ def precision_check(table: pd.DataFrame, precision: float, kpis: Sequence[str] =
     if table.empty:
         return pd.DataFrame(columns=ACHIEVED_COLUMNS)
     sel = table[(table["municipality"] == TOTAL) & (table["month"] == WHOLE_YEAR)]
+
+    def judge(sd: float, mean: float, half: float, n: int) -> tuple[float, bool, float]:
+        if half == 0.0:
+            return 0.0, True, float(n)
+        if mean == 0.0:
+            return math.nan, False, math.nan
+        return half / abs(mean), bool(half / abs(mean) <= precision), float(replications_needed(sd, mean, precision,
+                                                                                                 level))
+
     for year in sorted(table["year"].unique()):
         for kpi in kpis:
             v = sel[(sel["year"] == year) & (sel["kpi"] == kpi)]["value"].to_numpy(dtype=float)
-            v = v[~np.isnan(v)]
-            n = v.size
-            mean = float(v.mean()) if n else math.nan
-            half = rel = needed = math.nan
-            met = False
-            if n >= 2:
-                t = t_quantile(level, n - 1)
-                sd = float(v.std(ddof=1))
-                half = t * sd / math.sqrt(n)
-                if half == 0.0:
-                    rel, met, needed = 0.0, True, float(n)
-                elif mean != 0.0:
-                    rel = half / abs(mean)
-                    met = bool(rel <= precision)
-                    needed = float(replications_needed(sd, mean, precision, level))
-            rows.append({"year": int(year), "kpi": kpi, "n": n, "mean": mean, "half_width": half,
-                         "relative_half_width": rel, "met": met, "needed": needed})
+            rows.append(_achieved_row(int(year), kpi, v, level, judge))
     return pd.DataFrame(rows)
+
+
+def _achieved_row(year: int, kpi: str, values: np.ndarray, level: float, judge) -> dict:
+    """One row of an achieved-precision table: n, mean and the t-interval's half-width of the
+    values (NaN ignored); ``judge(sd, mean, half, n)`` gives relative_half_width, met and needed."""
+    v = values[~np.isnan(values)]
+    n = v.size
+    mean = float(v.mean()) if n else math.nan
+    half = rel = needed = math.nan
+    met = False
+    if n >= 2:
+        sd = float(v.std(ddof=1))
+        half = t_quantile(level, n - 1) * sd / math.sqrt(n)
+        rel, met, needed = judge(sd, mean, half, n)
+    return {"year": year, "kpi": kpi, "n": n, "mean": mean, "half_width": half, "relative_half_width": rel,
+            "met": met, "needed": needed}
 
 
 def difference_check(table: pd.DataFrame, reference: pd.DataFrame, width: float,
@@ -117,23 +126,16 @@ def difference_check(table: pd.DataFrame, reference: pd.DataFrame, width: float,
 
     merged = pick(reference).merge(pick(table), on=keys, suffixes=("_ref", "_other"), validate="one_to_one")
     merged["d"] = merged["value_other"] - merged["value_ref"]
+
+    def judge(sd: float, mean: float, half: float, n: int) -> tuple[float, bool, float]:
+        rel = half / abs(mean) if mean != 0 else math.nan
+        return rel, bool(half <= width), float(replications_needed(sd, width, 1.0, level))
+
     rows = []
     for year in sorted(table["year"].unique()):
         for kpi in kpis:
             v = merged[(merged["year"] == year) & (merged["kpi"] == kpi)]["d"].to_numpy(dtype=float)
-            v = v[~np.isnan(v)]
-            n = v.size
-            mean = float(v.mean()) if n else math.nan
-            half = rel = needed = math.nan
-            met = False
-            if n >= 2:
-                sd = float(v.std(ddof=1))
-                half = t_quantile(level, n - 1) * sd / math.sqrt(n)
-                rel = half / abs(mean) if mean != 0 else math.nan
-                met = bool(half <= width)
-                needed = float(replications_needed(sd, width, 1.0, level))
-            rows.append({"year": int(year), "kpi": kpi, "n": n, "mean": mean, "half_width": half,
-                         "relative_half_width": rel, "met": met, "needed": needed})
+            rows.append(_achieved_row(int(year), kpi, v, level, judge))
     return pd.DataFrame(rows, columns=ACHIEVED_COLUMNS)
 
 
