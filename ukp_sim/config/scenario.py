@@ -181,6 +181,14 @@ class Korttid:
         0.0, "korttid admissions from home (not from hospital) a year; they compete for the same beds", min=0,
         max=MAX_PER_YEAR,
     )
+    switch_home_after_days: float = _f(
+        0.0, "days a korttid-bound UKP waits for a bed before the municipality may send them home with new home "
+        "services instead, if a home-service start is free on its next reception day; 0: never", min=0, max=MAX_DAYS,
+    )
+    switch_home_share: float = _f(
+        0.0, "share of korttid-bound UKP for whom going home instead is acceptable (the others wait for a bed)",
+        min=0, max=1,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

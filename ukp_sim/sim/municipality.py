@@ -76,23 +76,35 @@ class HomeIntake:
             nxt[d], d = first, nxt[d]
         return first
 
+    def _slot(self, t: float) -> tuple[int, float]:
+        """The day of the first free slot at or after ``t`` and the time the patient would leave
+        then (-1 and infinity if none is left in the horizon)."""
+        r = self.reception
+        d = int(t)
+        if d >= r.n_days:
+            return -1, INF
+        if not (t < d + r.close_at and self._free(d)):
+            d = self._first_free(d + 1)
+            if d >= r.n_days:
+                return -1, INF
+            t = float(d)
+        return d, max(t, d + r.open_at)
+
+    def peek(self, t: float) -> float:
+        """When ``book(t)`` would let the patient leave, without booking."""
+        return self._slot(t)[1]
+
     def book(self, t: float) -> float:
         """Reserve the first free slot at or after ``t``; returns the time the patient leaves
         hospital (inside reception hours), or infinity if none is left in the horizon. On the
         first day the slot counts only before the reception closes."""
-        r = self.reception
-        d = int(t)
-        if d >= r.n_days:
+        d, t_out = self._slot(t)
+        if d < 0:
             return INF
-        if not (t < d + r.close_at and self._free(d)):
-            d = self._first_free(d + 1)
-            if d >= r.n_days:
-                return INF
-            t = float(d)
         self.used[d] += 1
         if self.used[d] >= self.capacity[d]:
             self._next[d] = d + 1
-        return max(t, d + r.open_at)
+        return t_out
 
 
 @dataclass
@@ -318,6 +330,10 @@ class MunicipalityState:
         home = d.home_new_services + d.home_no_new_services
         new_ratio = d.home_new_services / home if home > 0 else 0.0
         self.p_korttid = (prob_from_odds(odds, 1.0), prob_from_odds(odds, s.patients.frail_korttid_odds_ratio))
+        k = spec.korttid  # destination switching under congestion (off unless both are set)
+        on = k.switch_home_after_days > 0 and k.switch_home_share > 0
+        self.switch_after = k.switch_home_after_days if on else 0.0
+        self.switch_share = k.switch_home_share
         self.home_new_ratio = new_ratio
         o = spec.korttid.outcomes
         self.outcome_cuts = (o.home, o.home + o.long_term)
@@ -343,6 +359,24 @@ class MunicipalityState:
     def _rebuild_intake(self) -> None:
         self.intake = HomeIntake(self.spec.home_service_intake_per_day, self.spec.reception.holiday_capacity_factor,
                                  self.reception, self.cal, extra_per_day=self.extra_intake)
+
+    def switchable(self, u_destination: float, frail: bool) -> bool:
+        """Whether a korttid-bound patient may be sent home instead after waiting for a bed: the
+        destination's uniform, rescaled to the korttid share, falls below ``switch_home_share``."""
+        return u_destination < self.switch_share * self.p_korttid[frail]
+
+    def offer_home(self, request) -> None:
+        """After ``switch_home_after_days`` in the queue: if the request still waits and a home-service
+        start is free on the next reception day, withdraw it and resume its patient with None
+        (home with new services). Otherwise the patient keeps waiting for the bed."""
+        if request.triggered:
+            return
+        now = self.pool.env.now
+        t_open, t_home = self.reception.next_open(now), self.intake.peek(now)
+        if t_open == INF or t_home == INF or int(t_home) != int(t_open):
+            return
+        self.pool.take_request(request)
+        request.succeed(None)
 
     def destination(self, u: float, frail: bool) -> int:
         pk = self.p_korttid[frail]

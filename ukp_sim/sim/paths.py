@@ -30,7 +30,16 @@ from ukp_sim.sim.patient import (
     U_TREATMENT,
     Patient,
 )
-from ukp_sim.sim.records import END_DEATH, END_LONG_TERM, END_READMISSION, FROM_HOME, FROM_HOSPITAL, HOME_NONE, KORTTID
+from ukp_sim.sim.records import (
+    END_DEATH,
+    END_LONG_TERM,
+    END_READMISSION,
+    FROM_HOME,
+    FROM_HOSPITAL,
+    HOME_NEW,
+    HOME_NONE,
+    KORTTID,
+)
 
 
 class PatientPaths:
@@ -77,8 +86,15 @@ class PatientPaths:
                 else:
                     unit, request = m.pool.claim(sharable)
                     if unit is None:
-                        unit = yield request
-                t_out = self.munis[unit.muni].reception.next_open(env.now)
+                        if m.switch_after and m.switchable(u[U_DESTINATION], patient.frail):
+                            call_later(env, m.switch_after, lambda _event: m.offer_home(request))
+                        unit = yield request  # None: sent home with new services instead (offer_home)
+                if unit is None:
+                    dest = HOME_NEW
+                    st["destination"][row] = HOME_NEW
+                    t_out = m.intake.book(env.now)
+                else:
+                    t_out = self.munis[unit.muni].reception.next_open(env.now)
             else:
                 t_out = m.intake.book(env.now)
         if t_out == INF:
