@@ -119,9 +119,9 @@ def add_replication_options(p: argparse.ArgumentParser, differences: bool = Fals
                           help="KPIs the precision applies to, whole community and whole years")
     help_when_shown(kpis, _precision_kpis_help)
     p.add_argument("--min-replications", type=positive_int, default=None,
-                   help="with --precision: replications to start with (default 5, at least 2)")
+                   help="with --precision (or --precision-diff): replications to start with (default 5, at least 2)")
     p.add_argument("--max-replications", type=positive_int, default=None,
-                   help="with --precision: most replications to run (default 100)")
+                   help="with --precision (or --precision-diff): most replications to run (default 100)")
 
 
 def positive_number(text: str) -> float:
