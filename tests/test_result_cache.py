@@ -191,3 +191,13 @@ def test_an_interrupted_compare_keeps_what_finished_and_resumes_to_the_same_outp
     assert len(calls) == 2  # only the missing ones were simulated
     for name in ("kpis.csv", "differences.csv", "replications.csv"):
         assert (tmp_path / "part" / name).read_bytes() == (tmp_path / "full" / name).read_bytes(), name
+
+
+def test_in_one_process_ctrl_c_keeps_every_finished_replication(tmp_path, small_scenario, monkeypatch):
+    """With one job there is no batching: the replication interrupted is the only one lost."""
+    _stop_after(monkeypatch, 5)
+    cache, _ = _quiet_cache(tmp_path)
+    with Runner(1, cache=cache) as runner:
+        part = run_many({"s": small_scenario}, range(20), 5, runner)["s"]
+    assert part.interrupted and part.completed == [0, 1, 2, 3, 4]
+    assert cache.stats.written == 5

@@ -128,7 +128,9 @@ class Runner:
                 progress(1)
         if not missing:
             return
-        size = batch_size(len(missing), 1 if self.cluster is None and self.jobs == 1 else self.backend.workers)
+        inline = self.cluster is None and self.jobs == 1
+        # in this process a batch saves nothing, and Ctrl-C would lose its finished replications
+        size = 1 if inline else batch_size(len(missing), self.backend.workers)
         groups = [missing[k:k + size] for k in range(0, len(missing), size)]
         batches = [[work[i] for i in group] for group in groups]
         for b, tables in self.imap(_run_batch, batches):
