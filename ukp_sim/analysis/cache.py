@@ -154,6 +154,8 @@ class ResultCache:
         # keyed by identity, holding the object so the id cannot be reused while cached
         hit = self._fps.get(id(scenario))
         if hit is None or hit[0] is not scenario:
+            if len(self._fps) >= 512:  # a calibration makes thousands of candidates: keep only recent ones
+                self._fps.clear()
             hit = (scenario, scenario_fingerprint(scenario))
             self._fps[id(scenario)] = hit
         return hit[1]
