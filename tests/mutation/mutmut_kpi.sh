@@ -5,7 +5,7 @@
 #
 # Runs in a scratch copy of the committed tree (git archive HEAD), so mutmut's config and its
 # work files (mutants/, .mutmut-cache) never enter the repository; the runner is the KPI tests
-# that are fast and exact: tests/test_kpi.py and the back-test. Needs `pip install mutmut`
+# that are fast and exact: tests/test_kpi.py, tests/test_wait_shares.py and the back-test. Needs `pip install mutmut`
 # (3.x) in .venv. About 30-60 minutes on 2 busy cores; prints the summary at the end and leaves
 # `mutmut results` / `mutmut show <name>` usable in the scratch dir.
 set -euo pipefail
@@ -21,6 +21,7 @@ only_mutate =
     ukp_sim/kpi/compute.py
 pytest_add_cli_args_test_selection =
     tests/test_kpi.py
+    tests/test_wait_shares.py
     tests/backtest
 also_copy =
     tests
@@ -32,6 +33,7 @@ cd "$scratch"
 "$py/mutmut" run --max-children 2 \
     'ukp_sim.kpi.compute.x_compute_kpis__mutmut_*' 'ukp_sim.kpi.compute.x__korttid_census__mutmut_*' \
     'ukp_sim.kpi.compute.x__hospital_census__mutmut_*' 'ukp_sim.kpi.compute.x__readmitted_within__mutmut_*' \
-    'ukp_sim.kpi.compute.x*_Period*__mutmut_*' 'ukp_sim.kpi.compute.x_definitions_for__mutmut_*' || true
+    'ukp_sim.kpi.compute.x*_Period*__mutmut_*' 'ukp_sim.kpi.compute.x_definitions_for__mutmut_*' \
+    'ukp_sim.kpi.compute.x_wait_days__mutmut_*' || true
 "$py/mutmut" results --all true > mutmut_results.txt 2>&1 || "$py/mutmut" results > mutmut_results.txt 2>&1 || true
 awk -F': ' 'NF == 2 {print $2}' mutmut_results.txt | sort | uniq -c
