@@ -125,8 +125,7 @@ def wait_days(t_declared, t_ready, t_reception, t_out, destination, days) -> dic
     in each state (see ``_wait_definitions``); returns days per stay for each of ``WAIT_KPIS``."""
     total = t_out - t_declared
     opened = np.maximum(np.minimum(t_reception, t_out), t_ready)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        per_time = np.where(total > 0, days / np.where(total > 0, total, 1.0), 0.0)
+    per_time = days / np.where(total > 0, total, 1.0)  # a stay of no time has 0 days to split
     capacity = (t_out - opened) * per_time
     return {
         "wait_share_decision": (t_ready - t_declared) * per_time,
