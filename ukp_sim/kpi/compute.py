@@ -104,20 +104,15 @@ def _wait_definitions() -> list[KpiDefinition]:
               "declaration to the decision and plan (decision), from then to the municipality's first reception "
               "opening (reception), and from then to the discharge (a korttid bed for korttid-bound patients, "
               "a home-service start for those going home with new services); the four shares add up to 1.")
-    return [
-        KpiDefinition("wait_share_decision", "Andel UKP-døgn: venter på vedtak og plan",
-                      "Share of UKP-days waiting for the decision and plan", "share",
-                      common.format(what="the municipality's decision and planning")),
-        KpiDefinition("wait_share_bed", "Andel UKP-døgn: venter på korttidsplass",
-                      "Share of UKP-days waiting for a korttid bed", "share",
-                      common.format(what="a free korttid bed")),
-        KpiDefinition("wait_share_home_intake", "Andel UKP-døgn: venter på oppstart hjemmetjenester",
-                      "Share of UKP-days waiting for a home-service start", "share",
-                      common.format(what="a home-service start")),
-        KpiDefinition("wait_share_reception", "Andel UKP-døgn: venter på mottak (kveld, helg, helligdag)",
-                      "Share of UKP-days waiting for reception (evening, weekend, holiday)", "share",
-                      common.format(what="the municipality to receive patients (evening, weekend, public holiday)")),
-    ]
+    rows = (
+        ("wait_share_decision", "vedtak og plan", "the decision and plan", "the municipality's decision and planning"),
+        ("wait_share_bed", "korttidsplass", "a korttid bed", "a free korttid bed"),
+        ("wait_share_home_intake", "oppstart hjemmetjenester", "a home-service start", "a home-service start"),
+        ("wait_share_reception", "mottak (kveld, helg, helligdag)", "reception (evening, weekend, holiday)",
+         "the municipality to receive patients (evening, weekend, public holiday)"),
+    )
+    return [KpiDefinition(kid, f"Andel UKP-døgn: venter på {nb}", f"Share of UKP-days waiting for {en}", "share",
+                          common.format(what=what)) for kid, nb, en, what in rows]
 
 
 def wait_days(t_declared, t_ready, t_reception, t_out, destination, days) -> dict[str, np.ndarray]:

@@ -62,10 +62,11 @@ class PatientPaths:
             if ep.t_plan < INF:  # planning started before the declaration: ready at max(decl, start + planning)
                 decision = max(0.0, ep.t_plan + decision - t_decl)
             st["intervention_flags"][row] = ep.flags
+        t_ready = t_decl + decision
         st["t_declared"][row] = t_decl
-        st["t_ready"][row] = t_decl + decision
+        st["t_ready"][row] = t_ready
         st["destination"][row] = dest
-        t_open = m.reception.next_open(t_decl + decision)  # the earliest discharge had capacity been free
+        t_open = m.reception.next_open(t_ready)  # the earliest discharge had capacity been free
         st["t_reception"][row] = t_open
         waiting = self.ukp_waiting
         waiting[m.index] += 1
@@ -93,6 +94,8 @@ class PatientPaths:
                     dest = HOME_NEW
                     st["destination"][row] = HOME_NEW
                     t_out = m.intake.book(env.now)
+                elif unit.muni == m.index and env.now == t_ready:  # own bed, free at once: as computed
+                    t_out = t_open
                 else:
                     t_out = self.munis[unit.muni].reception.next_open(env.now)
             else:
@@ -152,6 +155,14 @@ class PatientPaths:
             return INF
         return -self.readmit_mean * math.log1p(-u[U_READMISSION_DELAY] * self.readmit_trunc)
 
+    def _end_korttid(self, unit: KorttidUnit, lodging, row: int, end: int) -> None:
+        """A korttid stay ends now: the patient leaves the bed they are in (under bed sharing,
+        wherever ``lodging`` says), the bed goes to the next in line, and the stay is recorded."""
+        if lodging is not None:
+            unit = lodging.leave()
+        unit.pool.release(unit)
+        self.records.end_korttid(row, self.env.now, end)
+
     def _korttid_stay(self, patient: Patient | None, m: MunicipalityState, unit: KorttidUnit, source: int,
                       los: float, u_outcome: float, t_readmit: float, u_needs: float, lodging=None):
         """A korttid stay of a patient of ``m`` in ``unit`` (``m``'s own, or under bed sharing
@@ -163,10 +174,7 @@ class PatientPaths:
         end_of_stay = env.now + los
         if t_readmit < end_of_stay:
             yield t_readmit - env.now
-            if lodging is not None:
-                unit = lodging.leave()
-            unit.pool.release(unit)
-            rec.end_korttid(row, env.now, END_READMISSION)
+            self._end_korttid(unit, lodging, row, END_READMISSION)
             yield from self._readmission(patient, u_needs)
             return
         yield los
@@ -178,18 +186,12 @@ class PatientPaths:
                 call_later(env, t_readmit - env.now, lambda _event: place.fire(False))
                 if not (yield place):  # readmitted first
                     m.long_term.cancel(place)
-                    if lodging is not None:
-                        unit = lodging.leave()
-                    unit.pool.release(unit)
-                    rec.end_korttid(row, env.now, END_READMISSION)
+                    self._end_korttid(unit, lodging, row, END_READMISSION)
                     yield from self._readmission(patient, u_needs)
                     return
             else:
                 yield place
-        if lodging is not None:
-            unit = lodging.leave()
-        unit.pool.release(unit)
-        rec.end_korttid(row, env.now, outcome)
+        self._end_korttid(unit, lodging, row, outcome)
         if outcome != END_DEATH and t_readmit < INF:
             yield t_readmit - env.now
             yield from self._readmission(patient, u_needs)
