@@ -784,3 +784,62 @@ def test_ukp_days_per_1000_of_a_municipality_without_inhabitants_is_nan(base):
     assert math.isnan(value(df, "ukp_days_per_1000", "Melhus"))
     assert value(df, "ukp_days", "Melhus") == 2.0
     assert value(df, "ukp_days_per_1000") == pytest.approx(2 / s.population * 1000)
+
+
+# --------------------------------------------------------------------------------------------
+# Calibration targets: korttid occupancy, readmission after stays with UKP-days, the winter peak
+# --------------------------------------------------------------------------------------------
+def test_korttid_occupancy_divides_occupied_beds_by_the_documented_places_open_each_day(base):
+    """Malvik with one more unit of 10 places that opens on 1 July: its places average 26 + 10 x
+    184/365 over the year; one bed occupied all year and another for 73 days give 1.2 beds."""
+    m = base.municipalities["Malvik"]
+    extra = dataclasses.replace(next(iter(m.korttid.units.values())), beds=10, opens=dt.date(2022, 7, 1))
+    units = {**m.korttid.units, "ny": extra}
+    malvik = dataclasses.replace(m, korttid=dataclasses.replace(m.korttid, units=units))
+    s = small(dataclasses.replace(base, municipalities={**base.municipalities, "Malvik": malvik}))
+    cal = build_calendar(s)
+    first = (dt.date(2022, 1, 1) - cal.origin).days
+    b = Builder(s)
+    label = next(f"Malvik/{u}" for u in m.korttid.units)
+    b.korttid(label, at(first - 5), at(first + 400))  # all year (started before the period)
+    b.korttid(label, at(first + 10, 13), at(first + 83, 9))  # 73 nights
+    df = b.kpis()
+    own = sum(u.beds for u in m.korttid.units.values())
+    places = own + 10 * 184 / 365
+    assert value(df, "korttid_beds_occupied", "Malvik") == pytest.approx(1 + 73 / 365)
+    assert value(df, "korttid_occupancy", "Malvik") == pytest.approx((1 + 73 / 365) / places)
+    # the community's: all occupied beds over all places (the 2022 baseline has no other dated unit)
+    dated = [u for mm in s.municipalities.values() for u in mm.korttid.units.values() if u.opens or u.closes]
+    assert dated == [extra]
+    all_places = sum(u.beds for mm in s.municipalities.values() for u in mm.korttid.units.values()) - 10 * 181 / 365
+    assert value(df, "korttid_occupancy") == pytest.approx((1 + 73 / 365) / all_places)
+
+
+def test_readmission_after_stays_with_ukp_days_leaves_same_day_discharges_out(base):
+    s = small(base)
+    b = Builder(s)
+    b.ukp("Melhus", at(10, 9), at(14, 12), patient=1, admitted=at(5))  # 4 UKP-days, readmitted
+    b.plain("Melhus", patient=1, admitted=at(20), discharged=at(22))
+    b.ukp("Melhus", at(30, 9), at(33, 12), patient=2, admitted=at(25))  # 3 UKP-days, not readmitted
+    b.ukp("Melhus", at(40, 9), at(40, 14), patient=3, admitted=at(35))  # 0 UKP-days, readmitted
+    b.plain("Melhus", patient=3, admitted=at(45), discharged=at(47))
+    df = b.kpis()
+    assert value(df, "readmission_30d_share", "Melhus") == pytest.approx(2 / 3)
+    assert value(df, "readmission_30d_share_delayed", "Melhus") == pytest.approx(1 / 2)
+
+
+def test_winter_ratio_is_january_and_february_over_the_year(base):
+    """One UKP in hospital every night of the year, and a second one through February: the
+    January-February mean is (31 x 1 + 28 x 2) / 59, the year's 1 + 28/365."""
+    s = small(base)
+    cal = build_calendar(s)
+    first = (dt.date(2022, 1, 1) - cal.origin).days
+    b = Builder(s)
+    b.ukp("Skaun", at(first, 9), at(first + 365, 9))
+    b.ukp("Skaun", at(first + 31, 10), at(first + 59, 9))
+    df = b.kpis()
+    expected = (87 / 59) / (1 + 28 / 365)
+    assert value(df, "ukp_winter_ratio", "Skaun") == pytest.approx(expected)
+    assert value(df, "ukp_winter_ratio") == pytest.approx(expected)
+    # a whole-year measure only
+    assert df[(df["kpi"] == "ukp_winter_ratio") & (df["month"] != WHOLE_YEAR)].empty

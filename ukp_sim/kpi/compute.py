@@ -86,6 +86,19 @@ def _definitions(s: Scenario | None = None) -> dict[str, KpiDefinition]:
                       "patients lodged there), temporary and extra beds included; from hospital, from home "
                       "and stays present at the start. A korttid stay occupies its bed from the day it starts "
                       "to the day before it ends."),
+        KpiDefinition("korttid_occupancy", "Belegg korttidsplasser", "Korttid bed occupancy", "share",
+                      "korttid_beds_occupied divided by the mean number of the municipality's documented korttid "
+                      "places in the period (each scenario unit's beds on the days it is open; no holiday cut, "
+                      "no beds an intervention adds), as KOSTRA's 'belegg' (occupied bed-days / available "
+                      "bed-days). Under a holiday cut or an intervention's extra beds it can exceed the share "
+                      "of open beds occupied."),
+        KpiDefinition("readmission_30d_share_delayed", f"Andel reinnleggelser innen {window} dager, UKP-døgn > 0",
+                      f"Share readmitted within {window} days, stays with UKP-days", "share",
+                      "As KPI 5, among UKP stays with at least one UKP-day only (Helsedirektoratet's "
+                      "national indicator after stays with UKP-days)."),
+        KpiDefinition("ukp_winter_ratio", "Vintertopp UKP (jan-feb / år)", "Winter peak of UKP (Jan-Feb / year)",
+                      "ratio", "Whole years only: the mean number of UKP in hospital at midnight in January and "
+                      "February divided by the year's mean (1 = no winter peak)."),
     ]
     return {d.id: d for d in defs}
 
@@ -213,6 +226,8 @@ def compute_kpis(rec: Records, s: Scenario, cal: SimCalendar) -> pd.DataFrame:
     # hospital occupancy (whole community): midnight census of every in-patient
     occ = _hospital_census(rec, n_days)
     korttid_census = _korttid_census(rec, len(names), n_days)
+    places = _korttid_places(s, cal, n_days)
+    winter = (month_d <= 2)
 
     for year, month, mask in groups:
         sel_days = days_idx[mask]
@@ -224,6 +239,7 @@ def compute_kpis(rec: Records, s: Scenario, cal: SimCalendar) -> pd.DataFrame:
             if name == TOTAL:
                 cen = census[:, sel_days].sum(axis=0)
                 k_cen = korttid_census[:, sel_days].sum(axis=0)
+                k_places = places[:, sel_days].sum(axis=0)
                 ukp_days = day_counts[:, sel_days].sum()
                 billed_days = billed[:, sel_days].sum()
                 m_stays = smask
@@ -232,6 +248,7 @@ def compute_kpis(rec: Records, s: Scenario, cal: SimCalendar) -> pd.DataFrame:
             else:
                 cen = census[mi, sel_days]
                 k_cen = korttid_census[mi, sel_days]
+                k_places = places[mi, sel_days]
                 ukp_days = day_counts[mi, sel_days].sum()
                 billed_days = billed[mi, sel_days].sum()
                 m_stays = smask & (sd["muni"] == mi)
@@ -252,12 +269,17 @@ def compute_kpis(rec: Records, s: Scenario, cal: SimCalendar) -> pd.DataFrame:
                 "beds_held_by_ukp_p95": np.percentile(cen, 95),
                 "ukp_stays": float(n),
                 "korttid_beds_occupied": k_cen.mean(),
+                "korttid_occupancy": k_cen.mean() / k_places.mean() if k_places.mean() > 0 else np.nan,
+                "readmission_30d_share_delayed": (sd["readmitted"][m_stays][days > 0].mean() if (days > 0).any()
+                                                  else np.nan),
             }
             total_days = float(days.sum())
             for kid in WAIT_KPIS:
                 vals[kid] = waits[kid][m_stays].sum() / total_days if total_days > 0 else np.nan
             if month == WHOLE_YEAR:
                 vals["ukp_days_per_1000"] = ukp_days / pop * 1000.0 if pop > 0 else np.nan
+                w = winter[mask]
+                vals["ukp_winter_ratio"] = (cen[w].mean() / cen.mean() if w.any() and cen.mean() > 0 else np.nan)
             if name == TOTAL:
                 vals["hospital_occupancy"] = occ[sel_days].mean() / s.hospital.somatic_beds
             rows.extend((year, month, name, kid, float(v)) for kid, v in vals.items())
@@ -311,6 +333,22 @@ def _korttid_census(rec: Records, n_munis: int, n_days: int) -> np.ndarray:
         np.add.at(out, (muni[ok], a[ok]), 1.0)
         np.add.at(out, (muni[ok], b[ok]), -1.0)
     return np.cumsum(out, axis=1)[:, :n_days]
+
+
+def _korttid_places(s: Scenario, cal: SimCalendar, n_days: int) -> np.ndarray:
+    """The documented korttid places open each day, per municipality (municipality x day): each
+    scenario unit's beds from its opening day until its closing day, no holiday cut."""
+    out = np.zeros((len(s.municipalities), n_days))
+    day = np.arange(n_days)
+    for i, m in enumerate(s.municipalities.values()):
+        for unit in m.korttid.units.values():
+            open_ = np.ones(n_days, dtype=bool)
+            if unit.opens is not None:
+                open_ &= day >= (unit.opens - cal.origin).days
+            if unit.closes is not None:
+                open_ &= day < (unit.closes - cal.origin).days
+            out[i] += unit.beds * open_
+    return out
 
 
 def _hospital_census(rec: Records, n_days: int) -> np.ndarray:
