@@ -213,6 +213,13 @@ class Municipality:
     complex_planning_days: Dist = _f(
         Dist("lognormal", 7.0, 1.0), "extra days of planning for those patients, on top of decision_hours"
     )
+    complex_in_treatment_share: float = _f(
+        1.0, "share of those extra planning days that could run while the patient is still in treatment (an "
+        "assessment visit, a guardian application); the rest (a particular place, a home adaptation) waits for "
+        "the declaration, and early planning (early assessment, the frailty pathway) or a faster team does not "
+        "shorten it. 1: all of it, as before this key existed. Not identified by the yearly figures: a range "
+        "(est. 0.3-1.0) for the uncertainty of intervention effects", min=0, max=1,
+    )
     destination: Destination = _req("destination mix of this municipality's UKP")
     reception: Reception = _f(Reception(), "when the municipality receives patients")
     office: Office = _f(Office(), "when the municipality decides: with enabled = true, decision_hours count office "

@@ -102,18 +102,22 @@ class Episode:
     place, an earlier planning start keeps the minimum (``t_plan``), risk ratios keep the minimum
     (the strongest effect), flags are or-ed. The model then sets the decision to
     ``max(0, t_plan + decision - t_declared)`` if planning started before the declaration.
+    ``after_declaration`` is planning that cannot start before the declaration (a particular
+    place, a home adaptation: see the municipality's ``complex_in_treatment_share``); it is added
+    after that, and neither an earlier start nor a faster team shortens it.
     """
 
-    __slots__ = ("patient", "t_admitted", "t_declared", "u", "decision", "destination",
+    __slots__ = ("patient", "t_admitted", "t_declared", "u", "decision", "after_declaration", "destination",
                  "risk_ratio", "flags", "t_plan", "at_discharge")
 
     def __init__(self, patient, t_admitted: float, t_declared: float, u: list[float], decision: float,
-                 destination: int):
+                 destination: int, after_declaration: float = 0.0):
         self.patient = patient  # cfs, frail, new_to_services, terminal, delirium, municipality (index)
         self.t_admitted = t_admitted
         self.t_declared = t_declared
         self.u = u  # the stay's uniforms; a plug-in finds its own with model.uniform_column(name)
-        self.decision = decision  # days of municipal planning from the declaration
+        self.decision = decision  # days of municipal planning that may run while still in treatment
+        self.after_declaration = after_declaration  # days of planning that wait for the declaration
         self.destination = destination  # KORTTID, HOME_NEW or HOME_NONE (``ukp_sim.sim.records``)
         self.risk_ratio = 1.0  # x the 30-day readmission probability
         self.flags = 0  # bits of stays.intervention_flags

@@ -340,6 +340,7 @@ class MunicipalityState:
         # What planning takes (hours to decide, days if complex), families chosen once.
         self.decision_hours = spec.decision_hours.inverse()
         self.complex_share = spec.complex_share
+        self.complex_in_treatment_share = spec.complex_in_treatment_share
         self.complex_planning_days = spec.complex_planning_days.inverse()
         self.admission_draws = None  # set by the model
         self.readmission_draws = StayDraws(streams, "readmission", spec.name, extra=extra_uniforms)

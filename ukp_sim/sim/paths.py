@@ -51,17 +51,20 @@ class PatientPaths:
         st = self.records.stays
         m = self.munis[patient.municipality]
         t_decl = env.now
-        decision = 0.0 if decided else self._planning_days(m, u, t_decl)
+        decision, after = (0.0, 0.0) if decided else self._planning_days(m, u, t_decl)
         dest = m.destination(u[U_DESTINATION], patient.frail)
         rr, at_discharge = 1.0, None
         if self._on_declaration and not decided:
-            ep = Episode(patient, st["t_admitted"][row], t_decl, u, decision, dest)
+            ep = Episode(patient, st["t_admitted"][row], t_decl, u, decision, dest, after)
             for hook in self._on_declaration:
                 hook(ep)
             decision, dest, rr, at_discharge = ep.decision, ep.destination, ep.risk_ratio, ep.at_discharge
+            after = ep.after_declaration
             if ep.t_plan < INF:  # planning started before the declaration: ready at max(decl, start + planning)
                 decision = max(0.0, ep.t_plan + decision - t_decl)
             st["intervention_flags"][row] = ep.flags
+        if after > 0.0:
+            decision += after
         t_ready = t_decl + decision
         st["t_declared"][row] = t_decl
         st["t_ready"][row] = t_ready
@@ -132,18 +135,26 @@ class PatientPaths:
         return los
 
     @staticmethod
-    def _planning_days(m: MunicipalityState, u: list[float], t: float) -> float:
-        """Days from the UKP notice at ``t`` until the municipality has decided and planned: hours
-        for most (office hours only, if the municipality's office table is enabled), plus days or
-        weeks for the share whose planning is complex."""
+    def _planning_days(m: MunicipalityState, u: list[float], t: float) -> tuple[float, float]:
+        """Days from the UKP notice at ``t`` until the municipality has decided and planned, as
+        (planning that could run while the patient is still in treatment, planning that waits for
+        the declaration). The decision takes hours (office hours only, if the municipality's
+        office table is enabled); the share whose planning is complex (a guardian, a home
+        adaptation, a particular place) adds days or weeks, of which ``complex_in_treatment_share``
+        could start before the declaration (an earlier planning start shortens only that part)."""
         hours = m.decision_hours(u[U_DECISION])
         if m.office is None:
             days = hours / 24.0
         else:  # an office that never opens again before the end: the patient waits past the horizon
             days = min(m.office.finish(t, hours), m.office.n_days + 1.0) - t
+        after = 0.0
         if u[U_COMPLEX] < m.complex_share:
-            days += m.complex_planning_days(u[U_COMPLEX_DAYS])
-        return days
+            extra = m.complex_planning_days(u[U_COMPLEX_DAYS])
+            if m.complex_in_treatment_share < 1.0:
+                after = extra * (1.0 - m.complex_in_treatment_share)
+                extra -= after
+            days += extra
+        return days, after
 
     def _readmission_delay(self, patient: Patient, dest: int, u: list[float], risk_ratio: float = 1.0) -> float:
         """Days from discharge to readmission, or infinity if the patient is not readmitted.
