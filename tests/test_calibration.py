@@ -233,8 +233,29 @@ def test_calibrate_command_writes_scenario_plausible_sets_and_reports_in_both_la
     assert s.municipalities["Testby"].korttid.units["korttid"].beds == int(round(best))
     nb = (tmp_path / "report.md").read_text(encoding="utf-8")
     en = (tmp_path / "report.en.md").read_text(encoding="utf-8")
-    assert "Hvor UKP-døgnene kommer fra (2022, beste sett)" in nb and "startsettet" in nb
+    assert "Hvor UKP-døgnene kommer fra (2022, beste sett)" in nb and "prior-boksen" in nb
+    # the search's waves, the parameters on prior bounds and the ensemble, in both languages
+    for text, heads in ((nb, ("Søk 2022", "prior-grense (2022)", "Ensemble av sannsynlige verdener 2022")),
+                        (en, ("Search 2022", "touches a prior bound (2022)", "Ensemble of plausible worlds 2022"))):
+        assert all(h in text for h in heads), heads
+    ens = pd.read_csv(tmp_path / "ensemble_2022.csv")
+    assert {"world", "share_decision", "share_bed", "share_home_intake", "share_reception", "seed", "version",
+            "beds", "max_implausibility"} <= set(ens.columns)
+    assert ens["world"].tolist() == list(range(1, len(ens) + 1)) and ens.iloc[0]["beds"] == best
+    shares = ens[["share_decision", "share_bed", "share_home_intake", "share_reception"]].sum(axis=1)
+    assert np.allclose(shares, 1.0)  # every UKP-day waits for exactly one thing
+    assert (tmp_path / "fig_ensemble_2022.png").exists() and (tmp_path / "fig_ensemble_2022.en.png").exists()
     assert "Where the UKP-days come from (2022, best set)" in en
     # the table's Total row adds up its municipality rows (here one municipality: they are equal)
     rows = [line for line in en.splitlines() if line.startswith("| **")]
     assert len(rows) == 2 and rows[0].split("|")[3:6] == rows[1].split("|")[3:6]
+
+
+def test_quick_calibration_needs_an_out_dir_and_never_replaces_the_baselines(tmp_path, capsys):
+    from ukp_sim.cli.main import main
+
+    targets = HERE.parents[0] / "calibration" / "targets.toml"
+    assert main(["calibrate", str(targets), "--quick", "--quiet"]) != 0
+    err = capsys.readouterr().err
+    assert "--quick needs --out-dir" in err
+    assert not list(tmp_path.iterdir())

@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from scipy.stats import qmc
 
+from ukp_sim.analysis.calibration_local import local_search
 from ukp_sim.analysis.calibration_output import plausible_table, write_calibrated_scenario  # noqa: F401  (re-exported)
 from ukp_sim.analysis.calibration_params import apply_parameters, matching_paths  # noqa: F401  (re-exported)
+from ukp_sim.analysis.calibration_waves import emulated_wave, next_wave
 from ukp_sim.analysis.runner import Runner, mean_ci, runner_for
 from ukp_sim.analysis.ukp_sources import ukp_day_sources
 from ukp_sim.base.errors import UserError
@@ -47,29 +49,38 @@ def _target_values(table, keys) -> np.ndarray:
 
 
 def simulate_candidates(candidates: list[dict], path: Path, targets: list[CalTarget], seed: int,
-                        reps: int, jobs: int | Runner, progress: Callable[[int], None] | None = None) -> np.ndarray:
+                        reps: int, jobs: int | Runner, progress: Callable[[int], None] | None = None,
+                        extract: Callable | None = None) -> np.ndarray:
     """Target values for every candidate and replication: array [candidate, replication, target].
     Replication r uses the same seeds for every candidate (common random numbers). ``jobs`` is
     the calibration's Runner (or a worker count for a pool of this call's own); through it,
-    replications already in its cache are read, not simulated."""
+    replications already in its cache are read, not simulated. ``extract(table)`` replaces the
+    target values by other values from each replication's KPI table."""
     keys = [(t.year, t.municipality, t.kpi) for t in targets]
+    extract = extract or (lambda table: _target_values(table, keys))
     scenarios = [build_scenario(c, path) for c in candidates]
     work = [(sc, seed, r) for sc in scenarios for r in range(reps)]
-    out = np.empty((len(candidates), reps, len(targets)))
+    out = None
     with runner_for(jobs) as runner:
         for i, table in runner.replications(work, progress):
-            out[i // reps, i % reps] = _target_values(table, keys)
-    return out
+            values = extract(table)
+            if out is None:
+                out = np.full((len(candidates), reps, len(values)), np.nan)
+            out[i // reps, i % reps] = values
+    return out if out is not None else np.empty((len(candidates), reps, len(targets)))
 
 
-def implausibility(sims: np.ndarray, targets: list[CalTarget]) -> np.ndarray:
-    """Implausibility [candidate, target] from simulations [candidate, replication, target]."""
+def implausibility(sims: np.ndarray, targets: list[CalTarget], discrepancy: float = 0.0) -> np.ndarray:
+    """Implausibility [candidate, target] from simulations [candidate, replication, target]:
+    |mean - observed| / sqrt(observation variance + model-discrepancy variance + Var(mean)), the
+    observation's standard deviation being half the tolerance and the discrepancy's ``discrepancy``
+    times that."""
     obs = np.array([t.observed for t in targets])
     tol = np.array([t.tolerance for t in targets])
     mean = np.nanmean(sims, axis=1)
     reps = sims.shape[1]
     var_mean = np.nanvar(sims, axis=1, ddof=1) / reps if reps > 1 else np.zeros_like(mean)
-    return np.abs(mean - obs) / np.sqrt((tol / 2.0) ** 2 + var_mean)
+    return np.abs(mean - obs) / np.sqrt((tol / 2.0) ** 2 * (1.0 + discrepancy ** 2) + var_mean)
 
 
 def year_distance(sims: np.ndarray, targets: list[CalTarget]) -> np.ndarray:
@@ -82,6 +93,15 @@ def year_distance(sims: np.ndarray, targets: list[CalTarget]) -> np.ndarray:
     w = np.array([t.weight for t in targets])
     mse = np.nanmean((sims - obs) ** 2, axis=1) / (tol / 2.0) ** 2
     return (mse * w).sum(axis=1)
+
+
+@dataclass
+class WaveStat:
+    wave: int
+    candidates: int
+    plausible_in_wave: int  # this wave's candidates that are not implausible
+    plausible_total: int  # all candidates so far that are not implausible
+    focused_on: str  # where the wave's candidates came from
 
 
 @dataclass
@@ -98,21 +118,34 @@ class HistoryMatch:
     plausible: np.ndarray  # indices of the kept plausible sets, best first
     any_plausible: bool
     cpu_note: str = ""
+    waves: list[WaveStat] = field(default_factory=list)
+    cutoff: float = 3.0
+    discrepancy: float = 0.0
 
     @property
     def best(self) -> int:
         return int(self.plausible[0])
+
+    @property
+    def not_implausible(self) -> np.ndarray:
+        """Every candidate not ruled out (the plausible region's sample), best first."""
+        ok = np.flatnonzero(self.max_impl <= self.cutoff)
+        return ok[np.argsort(self.distance[ok])]
 
 
 def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed: int, jobs: int,
                   progress: Callable[[str, int, int], None] | None = None,
                   candidates: int | None = None, waves: int | None = None, reps: int | None = None,
                   start_points: np.ndarray | None = None) -> HistoryMatch:
-    """History matching for one year. ``start_points`` (e.g. the previous year's plausible sets)
-    take the first places in wave 1; a Latin hypercube over the prior box fills the rest."""
+    """History matching for one year. Wave 1 is a Latin hypercube over the whole prior box
+    (``start_points``, an experiment, may take its first places). Each later wave samples around
+    the candidates not yet ruled out, or, while none is, around the best tenth (the search must
+    first find the region). After the set waves, more run (up to ``max_waves``) until at least
+    ``min_plausible`` candidates are plausible, so the ensemble can be drawn from them."""
     st = spec.settings
     n = candidates or st.candidates_per_wave
     n_waves = waves or st.waves
+    max_waves = max(n_waves, st.max_waves) if waves is None else n_waves
     reps = reps or st.replications_per_candidate
     targets = spec.targets_for(year)
     if not targets:
@@ -123,41 +156,54 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(year,)))
     weights = np.array([t.weight for t in targets])
     active = weights > 0
-    all_points, all_waves, all_sims = [], [], []
+    cutoff, disc = st.implausibility_cutoff, st.model_discrepancy
+    all_points, all_waves, all_sims, stats = [], [], [], []
     sampler = qmc.LatinHypercube(d=len(params), seed=rng)
     points = lo + sampler.random(n) * (hi - lo)
+    origin = "Latin hypercube over the prior box"
     if start_points is not None and len(start_points):
         k = min(len(start_points), n // 2)
         points[:k] = np.clip(start_points[:k], lo, hi)
-    for w in range(n_waves):
+        origin += f" ({k} start sets)"
+    w = 0
+    while True:
         cands = [apply_parameters(data, params, x) for x in points]
-        bar = (lambda k, w=w: progress(f"{year} wave {w + 1}/{n_waves}", k, n * reps)) if progress else None
+        label = f"{year} wave {w + 1}/{n_waves}" if w < n_waves else f"{year} extra wave {w + 1}"
+        bar = (lambda k, label=label: progress(label, k, n * reps)) if progress else None
         sims = simulate_candidates(cands, path, targets, seed, reps, jobs, bar)
         all_points.append(points)
         all_waves.append(np.full(n, w + 1))
         all_sims.append(sims)
         P = np.vstack(all_points)
-        impl = implausibility(np.concatenate(all_sims), targets)
+        impl = implausibility(np.concatenate(all_sims), targets, disc)
         max_i = impl[:, active].max(axis=1)
-        keep = np.flatnonzero(max_i <= st.implausibility_cutoff)
+        keep = np.flatnonzero(max_i <= cutoff)
+        stats.append(WaveStat(w + 1, n, int((max_i[-n:] <= cutoff).sum()), int(keep.size), origin))
+        w += 1
+        if w >= n_waves and (keep.size >= st.min_plausible or w >= max_waves):
+            break
         floor = 0.02
         if 0 < keep.size < 5:  # a few plausible sets: explore the region around them
             floor = 0.05
-        elif keep.size == 0:  # none: continue from the best tenth
+            origin = f"around the {keep.size} plausible candidates"
+        elif keep.size == 0:  # none yet: focus on the best tenth
             dist = year_distance(np.concatenate(all_sims), targets)
             keep = np.argsort(dist)[:max(5, len(dist) // 10)]
-        if w + 1 < n_waves:
-            parents = P[keep]
-            scale = np.maximum(0.5 * parents.std(axis=0), floor * (hi - lo))
-            pick = parents[rng.integers(0, len(parents), n)]
-            points = np.clip(pick + rng.normal(size=pick.shape) * scale, lo, hi)
+            origin = f"around the best tenth ({keep.size}; none plausible yet)"
+        else:
+            origin = f"around the {keep.size} plausible candidates"
+        if st.emulator and len(P) >= 2 * len(params):
+            points, origin = emulated_wave(P, np.concatenate(all_sims), keep, n, lo, hi, rng, targets, active,
+                                            st)
+        else:
+            points = next_wave(P, keep, n, lo, hi, rng, floor)
     P = np.vstack(all_points)
     sims = np.concatenate(all_sims)
-    impl = implausibility(sims, targets)
+    impl = implausibility(sims, targets, disc)
     max_i = impl[:, active].max(axis=1)
     dist = year_distance(sims, targets)
     order = np.argsort(dist)
-    plausible = order[max_i[order] <= st.implausibility_cutoff]
+    plausible = order[max_i[order] <= cutoff]
     any_plausible = plausible.size > 0
     if not any_plausible:
         plausible = order
@@ -171,75 +217,25 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
     best = int(leaders[int(np.argmin(re_dist))])
     waves_of = np.concatenate(all_waves)
     if st.local_evaluations > 0:
-        x, local_sims = _local_search(data, path, params, targets, P[best], lo, hi, seed, jobs, st, progress, year)
+        x, local_sims = local_search(data, path, params, targets, P[best], lo, hi, seed, jobs, st, progress, year)
         if local_sims is not None:
             # the polished set joins the candidates (wave 0 marks it), simulated with the local
             # replications padded to the candidates' count for the tables
             P = np.vstack([P, x])
             waves_of = np.concatenate([waves_of, [0]])
             pad = local_sims[: sims.shape[1]]
+            if pad.shape[0] < sims.shape[1]:
+                pad = np.concatenate([pad, np.full((sims.shape[1] - pad.shape[0], pad.shape[1]), np.nan)])
             sims = np.concatenate([sims, pad[None]])
-            impl = implausibility(sims, targets)
+            impl = implausibility(sims, targets, disc)
             max_i = impl[:, active].max(axis=1)
             dist = year_distance(sims, targets)
             best = len(P) - 1
-            if max_i[best] <= st.implausibility_cutoff:
+            if max_i[best] <= cutoff:
                 any_plausible = True
     plausible = np.concatenate([[best], plausible[plausible != best]])[:st.max_plausible_sets]
     return HistoryMatch(year, targets, params, P, waves_of, sims, impl, max_i, dist,
-                        plausible, any_plausible)
-
-
-def _local_search(data, path, params, targets, x0, lo, hi, seed, jobs, st, progress, year):
-    """Compass search (Kolda, Lewis & Torczon 2003) on the one-year squared error, in the unit
-    cube, with the same seeds for every evaluation (common random numbers make the objective
-    nearly smooth). Each sweep tries every parameter a step up and down in one batch, then the
-    combination of all the moves that helped; a parameter whose moves did not help halves its
-    step. It suits this model, whose municipalities answer mostly to their own parameters.
-    Returns the best point and its simulations, or (x0, None) if nothing better was found."""
-    reps = st.local_replications
-    d = len(x0)
-
-    def evaluate(points: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        xs = [lo + np.clip(z, 0, 1) * (hi - lo) for z in points]
-        bar = (lambda k: progress(f"{year} local search", k, st.local_evaluations * reps)) if progress else None
-        sims = simulate_candidates([apply_parameters(data, params, x) for x in xs], path, targets, seed, reps,
-                                   jobs, bar)
-        return year_distance(sims, targets), sims
-
-    z = (x0 - lo) / (hi - lo)
-    val, sims = evaluate([z])
-    val, best_sims, start = float(val[0]), sims[0], float(val[0])
-    step = np.full(d, 0.1)
-    used = 1
-    while used + 2 * d + 1 <= st.local_evaluations and step.max() >= 0.01:
-        trials = []
-        for j in range(d):
-            for sign in (1.0, -1.0):
-                t = z.copy()
-                t[j] = np.clip(t[j] + sign * step[j], 0.0, 1.0)
-                trials.append(t)
-        vals, tsims = evaluate(trials)
-        used += len(trials)
-        gains = val - vals.reshape(d, 2)
-        helped = gains.max(axis=1) > 0
-        if not helped.any():
-            step *= 0.5
-            continue
-        combined = z.copy()
-        for j in np.flatnonzero(helped):
-            combined[j] = trials[2 * j + int(np.argmax(gains[j]))][j]
-        cval, csims = evaluate([combined])
-        used += 1
-        k = int(np.argmin(vals))
-        if cval[0] < vals[k]:
-            z, val, best_sims = combined, float(cval[0]), csims[0]
-        else:
-            z, val, best_sims = trials[k], float(vals[k]), tsims[k]
-        step[~helped] *= 0.5
-    if val >= start:
-        return x0, None
-    return lo + np.clip(z, 0, 1) * (hi - lo), best_sims
+                        plausible, any_plausible, waves=stats, cutoff=cutoff, discrepancy=disc)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -285,16 +281,24 @@ class YearResult:
     heldout_spread: np.ndarray | None = None  # [plausible set, target] means, from the other year's sets
     heldout_from: int | None = None
     sources: object = None  # where the best set's UKP-days come from (ukp_sources.py)
+    ensemble: object = None  # DataFrame: one row per plausible world (ensemble.py)
+    ensemble_points: np.ndarray | None = None  # [world, parameter]
+    bounds: list | None = None  # parameters whose plausible range touches a prior bound
 
 
 def _load_plausible(folder: Path | None, year: int, spec: CalibrationSpec) -> np.ndarray | None:
     """The plausible sets of an earlier calibration of ``year`` (best first), or None."""
     import pandas as pd
 
-    f = (folder or Path(spec.file).parent) / f"plausible_{year}.csv"
-    if not f.exists():
-        return None
-    table = pd.read_csv(f).sort_values("rank")
+    folder = folder or Path(spec.file).parent
+    f = folder / f"ensemble_{year}.csv"
+    if f.exists():
+        table = pd.read_csv(f).sort_values("world")
+    else:
+        f = folder / f"plausible_{year}.csv"
+        if not f.exists():
+            return None
+        table = pd.read_csv(f).sort_values("rank")
     names = [p.name for p in spec.parameter]
     if not set(names) <= set(table.columns):
         return None  # the parameters changed since; start afresh
@@ -312,7 +316,7 @@ def start_point(spec: CalibrationSpec, ys: YearSpec) -> np.ndarray:
 def run_calibration(spec: CalibrationSpec, years: list[int], seed: int, jobs: int,
                     scenario_override: Path | None = None, progress=None,
                     candidates: int | None = None, waves: int | None = None, reps: int | None = None,
-                    final_reps: int | None = None, spread_sets: int = 20,
+                    final_reps: int | None = None, spread_sets: int = 30,
                     previous_dir: Path | None = None) -> dict[int, YearResult]:
     """Calibrate each year in turn. A year with ``heldout_from`` starts its search from that
     year's plausible sets (from this run, or from ``previous_dir``/plausible_<year>.csv) and is
@@ -327,6 +331,8 @@ def _calibrate_years(spec, years, seed, jobs, scenario_override, progress, candi
                      spread_sets, previous_dir) -> dict[int, YearResult]:
     import time
 
+    from ukp_sim.analysis.ensemble import bound_flags, choose_worlds, simulate_ensemble
+
     results: dict[int, YearResult] = {}
     final_reps = final_reps or spec.settings.final_replications
     for year in years:
@@ -339,11 +345,12 @@ def _calibrate_years(spec, years, seed, jobs, scenario_override, progress, candi
         started = time.process_time()
         t0 = time.time()
         src_points = None
-        if ys.heldout_from is not None:
-            src_points = (results[ys.heldout_from].hm.points[results[ys.heldout_from].hm.plausible]
+        if ys.heldout_from is not None:  # the other year's ensemble worlds, its best first
+            src_points = (results[ys.heldout_from].ensemble_points
                           if ys.heldout_from in results else _load_plausible(previous_dir, ys.heldout_from, spec))
-        starts = [start_point(spec, ys)] if ys.start else []
-        if src_points is not None:
+        st = spec.settings
+        starts = [start_point(spec, ys)] if (ys.start and st.use_start) else []
+        if src_points is not None and st.seed_from_heldout:
             starts.extend(src_points)
         hm = history_match(spec, year, data, path, seed, jobs, progress, candidates, waves, reps,
                            start_points=np.array(starts) if starts else None)
@@ -352,14 +359,19 @@ def _calibrate_years(spec, years, seed, jobs, scenario_override, progress, candi
         fit = check_fit(best, path, hm.targets, seed, final_reps, jobs, bar)
         res = YearResult(year, path, data, hm, fit, spec.resolve(ys.output), time.time() - t0)
         res.sources = ukp_day_sources(build_scenario(best, path), seed, SOURCE_REPLICATIONS)
-        hm.cpu_note = f"{time.process_time() - started:.0f} CPU-s in the main process"
+        worlds = choose_worlds(hm, st.ensemble_size)
+        res.ensemble = simulate_ensemble(hm, worlds, data, path, seed, st.ensemble_replications, jobs, progress)
+        res.ensemble_points = hm.points[worlds]
+        res.bounds = bound_flags(hm)
         if src_points is not None and len(src_points):
             pred = apply_parameters(data, hm.params, src_points[0])
             bar = (lambda k: progress(f"{year} held-out", k, final_reps)) if progress else None
             res.heldout = check_fit(pred, path, hm.targets, seed, final_reps, jobs, bar)
             cands = [apply_parameters(data, hm.params, x) for x in src_points[:spread_sets]]
-            bar = (lambda k: progress(f"{year} held-out spread", k, len(cands) * 2)) if progress else None
-            res.heldout_spread = np.nanmean(simulate_candidates(cands, path, hm.targets, seed, 2, jobs, bar), axis=1)
+            n = st.ensemble_replications
+            bar = (lambda k: progress(f"{year} held-out spread", k, len(cands) * n)) if progress else None
+            res.heldout_spread = np.nanmean(simulate_candidates(cands, path, hm.targets, seed, n, jobs, bar), axis=1)
             res.heldout_from = ys.heldout_from
+        hm.cpu_note = f"{time.process_time() - started:.0f} CPU-s in the main process"
         results[year] = res
     return results

@@ -32,6 +32,9 @@ def add_parser(sub) -> None:
     cal.add_argument("--reps", type=positive_int, default=None, help="replications per candidate (default: file)")
     cal.add_argument("--final-reps", type=positive_int, default=None,
                      help="replications for the best set's fit (default: file)")
+    cal.add_argument("--quick", action="store_true",
+                     help="a small search for tests and a first look (12 candidates x 2 waves x 2 replications, "
+                     "4 worlds, no local search); needs --out-dir, where it also writes the calibrated scenarios")
     cal.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
@@ -50,8 +53,13 @@ def execute(args) -> int:
     from ukp_sim.base.io import write_outputs
     from ukp_sim.cli.common import console_command, make_runner, report_cache
     from ukp_sim.report.calibration_report import target_conflicts, write_report
+    from ukp_sim.report.ensemble_figure import ensemble_csv
 
     spec = load_calibration_spec(args.targets)
+    if args.quick:
+        if args.out_dir is None:
+            raise UserError("--quick needs --out-dir (a quick fit must not replace the calibrated baselines)")
+        spec = quick_spec(spec)
     years = args.year or sorted(int(y) for y in spec.years)
     if args.scenario is not None and len(years) != 1:
         raise UserError("--scenario needs exactly one --year")
@@ -84,12 +92,15 @@ def execute(args) -> int:
     files: dict[str, str | bytes] = {}
     for year, res in results.items():
         files[f"plausible_{year}.csv"] = plausible_table(res.hm).to_csv(index=False)
+        files[f"ensemble_{year}.csv"] = ensemble_csv(res, args.seed, __version__)
     for lang in ("nb", "en"):
         files.update(write_report(spec, results, out_dir, args.seed, args.jobs, command, __version__, lang,
                                   target_conflicts(spec, lang)))
     scenario_texts = {}
     for year, res in results.items():
         extends = res.scenario_path
+        if args.quick:
+            res.output = out_dir / res.output.name
         scenario_texts[res.output] = write_calibrated_scenario(res.output, extends, res.base, res.hm, args.seed,
                                                                res.fit, __version__)
     write_outputs(out_dir, files)
@@ -103,3 +114,13 @@ def execute(args) -> int:
         print(line)
     print(f"report: {out_dir / 'report.md'} (English: report.en.md)")
     return 0
+
+
+def quick_spec(spec):
+    """The targets file's search made small: for tests and a first look, never for a baseline."""
+    from dataclasses import replace
+
+    quick = replace(spec.settings, candidates_per_wave=12, waves=2, max_waves=2, min_plausible=0,
+                    replications_per_candidate=2, final_replications=3, refine_candidates=2,
+                    refine_replications=2, local_evaluations=0, ensemble_size=4, ensemble_replications=2)
+    return replace(spec, settings=quick)

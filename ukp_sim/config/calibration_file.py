@@ -67,6 +67,26 @@ class Settings:
         "set the sparse waves found", min=0,
     )
     local_replications: int = _f(4, "replications per evaluation of the local search (common random numbers)", min=1)
+    model_discrepancy: float = _f(
+        0.5, "standard deviation of the model discrepancy, as a multiple of half the tolerance (the tolerance "
+        "is read as two standard deviations of observation error); it joins the implausibility's denominator",
+        min=0, max=10,
+    )
+    min_plausible: int = _f(
+        30, "after the set waves, more waves run until at least this many candidates are plausible", min=0)
+    max_waves: int = _f(8, "waves at most, extra waves included", min=1, max=50)
+    use_start: bool = _f(
+        False, "let the years' [start] sets join wave 1 (an experiment; off: the search starts from the whole "
+        "prior box alone)")
+    seed_from_heldout: bool = _f(
+        False, "let the heldout_from year's plausible sets join this year's wave 1 (off: the whole prior box)")
+    emulator: bool = _f(
+        True, "screen each later wave's candidates with Gaussian-process emulators of the targets (off: sample "
+        "around the candidates not yet ruled out)")
+    emulator_proposals: int = _f(20000, "proposals the emulators score for each wave", min=100, max=1_000_000)
+    ensemble_size: int = _f(30, "plausible worlds kept in the ensemble, chosen to span the plausible region",
+                            min=1)
+    ensemble_replications: int = _f(5, "replications per ensemble world for its fit and bottleneck mix", min=1)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ukp_sim.analysis.calibration import SOURCE_REPLICATIONS, CalibrationSpec, FitRow, YearResult  # noqa: E402
+from ukp_sim.report.ensemble_figure import ensemble_section, waves_section  # noqa: E402
 from ukp_sim.report.locale import words  # noqa: E402
 from ukp_sim.report.numbers import format_number, format_percent  # noqa: E402
 
@@ -30,8 +31,11 @@ def _sig(v: float, lang: str, digits: int = 3) -> str:
     return format_number(float(f"{v:.{digits}g}"), None, lang)
 
 
-def _fit_table(rows: list[FitRow], t: dict, lang: str, spread: np.ndarray | None = None) -> list[str]:
+def _fit_table(rows: list[FitRow], t: dict, lang: str, spread: np.ndarray | None = None,
+               naive: list[float] | None = None, src: int | None = None) -> list[str]:
     head = [t["target"], t["observed"], t["tol"], t["weight"], t["sim"], t["error"]]
+    if naive is not None:
+        head.append(t["naive"].format(src=src))
     if spread is not None:
         head.append(t["spread"])
     head += [t["result"], t["source"]]
@@ -40,6 +44,10 @@ def _fit_table(rows: list[FitRow], t: dict, lang: str, spread: np.ndarray | None
         cells = [f"{r.target.kpi} — {r.target.municipality}", _fmt(r.target.observed, lang),
                  f"± {_fmt(r.target.tolerance, lang)}", format_number(r.target.weight, None, lang),
                  f"{_fmt(r.mean, lang)} ({_fmt(r.ci_low, lang)}–{_fmt(r.ci_high, lang)})", _fmt(r.error, lang)]
+        if naive is not None:
+            v = naive[k]
+            ok = not math.isnan(v) and abs(v - r.target.observed) <= r.target.tolerance
+            cells.append("–" if math.isnan(v) else f"{_fmt(v, lang)} ({t['pass'] if ok else t['fail']})")
         if spread is not None:
             col = spread[:, k]
             cells.append(f"{_fmt(np.nanmin(col), lang)}–{_fmt(np.nanmax(col), lang)}")
@@ -124,7 +132,9 @@ def write_report(spec: CalibrationSpec, results: dict[int, YearResult], out_dir:
     first = results[next(iter(results))]
     lines = [f"# {t['title'].format(years=f'{years[0]}–{years[-1]}' if len(years) > 1 else years[0])}", "",
              t["made"].format(version=version, date=dt.date.today().isoformat(), seed=seed), "",
-             f"## {t['method']}", "", t["method_body"].format(cut=cut, keep=st.max_plausible_sets), "",
+             f"## {t['method']}", "",
+             t["method_body"].format(cut=cut, disc=format_number(st.model_discrepancy, None, lang),
+                                     worlds=st.ensemble_size), "",
              f"## {t['settings']}", "",
              "- " + t["settings_line"].format(
                  candidates=first.hm.points.shape[0] // max(1, int(first.hm.wave.max())),
@@ -164,6 +174,11 @@ def write_report(spec: CalibrationSpec, results: dict[int, YearResult], out_dir:
         files[fig] = buf.getvalue()
         lines += ["", f"![{t['fig_params'].format(year=year)}]({fig})", ""]
         lines += [f"{t['runtime']}: {format_number(res.seconds / 60, 1, lang)} min ({jobs} jobs); {hm.cpu_note}.", ""]
+        lines += waves_section(res, t, lang)
+        if res.ensemble is not None:
+            more, figs = ensemble_section(res, t, lang, sfx)
+            lines += more
+            files.update(figs)
         if res.sources is not None:
             lines += [f"### {t['sources'].format(year=year)}", "",
                       t["sources_body"].format(reps=SOURCE_REPLICATIONS), "",
@@ -171,7 +186,8 @@ def write_report(spec: CalibrationSpec, results: dict[int, YearResult], out_dir:
         if res.heldout is not None:
             lines += [f"## {t['heldout'].format(year=year, src=res.heldout_from)}", "",
                       t["heldout_body"].format(year=year, src=res.heldout_from, n=len(res.heldout_spread)), "",
-                      *_fit_table(res.heldout, t, lang, res.heldout_spread), ""]
+                      *_fit_table(res.heldout, t, lang, res.heldout_spread,
+                                  naive_forecast(spec, res.heldout, res.heldout_from), res.heldout_from), ""]
             fig = f"fig_heldout_{year}{sfx}.png"
             buf = io.BytesIO()
             _fit_figure(res, res.heldout, buf, t["heldout"].format(year=year, src=res.heldout_from), lang)
@@ -182,6 +198,12 @@ def write_report(spec: CalibrationSpec, results: dict[int, YearResult], out_dir:
     lines += [f"## {t['reproduce']}", "", "```", command, "```", ""]
     files["report.md" if lang == "nb" else f"report.{lang}.md"] = "\n".join(lines).encode("utf-8")
     return files
+
+
+def naive_forecast(spec: CalibrationSpec, rows: list[FitRow], src: int) -> list[float]:
+    """The forecast «this year = the other year»: each target's observed value in year ``src``."""
+    seen = {(t.kpi, t.municipality): t.observed for t in spec.target if t.year == src}
+    return [seen.get((r.target.kpi, r.target.municipality), math.nan) for r in rows]
 
 
 def target_conflicts(spec: CalibrationSpec, lang: str = "nb") -> list[str]:

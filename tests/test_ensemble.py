@@ -1,0 +1,93 @@
+"""The ensemble of plausible worlds: which candidates it keeps, how it pools the other
+municipalities' bottleneck shares, and which parameters it flags at a prior bound."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ukp_sim.analysis.calibration import HistoryMatch
+from ukp_sim.analysis.ensemble import GROUPS, SHARES, bottleneck_values, bound_flags, choose_worlds
+from ukp_sim.config.calibration_file import CalParameter, CalTarget
+
+
+def _hm(points: np.ndarray, max_impl: np.ndarray, distance: np.ndarray | None = None) -> HistoryMatch:
+    params = [CalParameter(name=f"p{j}", path="x", low=0.0, high=10.0) for j in range(points.shape[1])]
+    target = CalTarget(year=2022, kpi="ukp_days", municipality="Total", observed=1, tolerance=1, source="t")
+    n = len(points)
+    distance = np.arange(n, dtype=float) if distance is None else distance
+    best = int(np.argmin(np.where(max_impl <= 3.0, distance, np.inf)))
+    return HistoryMatch(2022, [target], params, points, np.ones(n), np.zeros((n, 1, 1)), max_impl[:, None],
+                        max_impl, distance, np.array([best]), True, cutoff=3.0)
+
+
+def test_worlds_start_from_the_best_and_then_span_the_plausible_region():
+    # a dense cluster near the best at 2 and a few plausible candidates far from it; implausible ones ignored
+    cluster = np.column_stack([np.linspace(1.8, 2.2, 20), np.full(20, 5.0)])
+    far = np.array([[9.5, 5.0], [0.2, 5.0], [5.0, 9.8], [5.0, 0.1]])
+    bad = np.array([[9.9, 9.9], [0.0, 0.0]])
+    points = np.vstack([cluster, far, bad])
+    max_impl = np.r_[np.full(24, 1.0), np.full(2, 5.0)]
+    distance = np.r_[np.abs(cluster[:, 0] - 2.0), np.full(4, 10.0), np.zeros(2)]
+    hm = _hm(points, max_impl, distance)
+    worlds = choose_worlds(hm, 5)
+    assert worlds[0] == hm.best
+    assert set(worlds[1:]) == {20, 21, 22, 23}  # the four far corners, not neighbours of the best
+    assert not set(worlds) & {24, 25}  # implausible candidates never join while plausible ones exist
+    assert len(choose_worlds(hm, 100)) == 24  # no more worlds than plausible candidates
+
+
+def test_without_a_plausible_candidate_the_least_implausible_are_used():
+    points = np.array([[1.0], [5.0], [9.0]])
+    hm = _hm(points, np.array([7.0, 4.0, 9.0]), np.array([2.0, 1.0, 0.0]))
+    hm.plausible = np.array([1])
+    assert choose_worlds(hm, 2).tolist()[0] == 1
+
+
+def _table(rows: dict[str, dict[str, float]]) -> pd.DataFrame:
+    out = [(2022, 0, m, k, v) for m, kv in rows.items() for k, v in kv.items()]
+    return pd.DataFrame(out, columns=["year", "month", "municipality", "kpi", "value"])
+
+
+def test_other_municipalities_are_pooled_by_their_ukp_days():
+    def muni(dec, bed, home, rec, stays, mean_all):
+        return {"wait_share_decision": dec, "wait_share_bed": bed, "wait_share_home_intake": home,
+                "wait_share_reception": rec, "ukp_stays": stays, "mean_ukp_stay_all": mean_all}
+
+    rows = {"Total": muni(0.5, 0.2, 0.2, 0.1, 100, 2.0), "Trondheim": muni(1, 0, 0, 0, 50, 2.0),
+            "Melhus": muni(0, 1, 0, 0, 10, 1.0), "Malvik": muni(0, 0, 1, 0, 10, 1.0),
+            "Skaun": muni(1.0, 0.0, 0.0, 0.0, 10, 3.0),  # 30 days, all decision
+            "Selbu": muni(0.0, 0.5, 0.5, 0.0, 10, 1.0),  # 10 days, half bed, half home
+            "Osen": muni(np.nan, np.nan, np.nan, np.nan, 0, np.nan),  # no UKP-days: weight 0
+            "Skaun/korttid": {"korttid_los": 20.0}}
+    v = bottleneck_values(_table(rows), 2022).reshape(len(GROUPS), len(SHARES))
+    by = dict(zip(GROUPS, v))
+    np.testing.assert_allclose(by["Total"], [0.5, 0.2, 0.2, 0.1])
+    np.testing.assert_allclose(by["Melhus"], [0, 1, 0, 0])
+    np.testing.assert_allclose(by["Others"], [30 / 40, 5 / 40, 5 / 40, 0.0])
+
+
+def test_parameters_whose_plausible_range_reaches_a_prior_end_are_flagged():
+    points = np.array([[0.2, 5.0, 3.0], [4.0, 6.0, 9.8], [2.0, 5.5, 5.0], [9.9, 9.9, 0.0]])
+    hm = _hm(points, np.array([1.0, 1.0, 1.0, 9.0]))
+    flags = {f["parameter"]: f for f in bound_flags(hm)}
+    assert set(flags) == {"p0", "p2"}  # p1 stays in 5-6; the implausible candidate does not count
+    assert flags["p0"]["touches"] == "low" and flags["p2"]["touches"] == "high"
+    assert flags["p0"]["plausible_min"] == pytest.approx(0.2)
+
+
+def test_tradeoffs_show_a_target_met_only_apart_from_the_others():
+    from ukp_sim.analysis.ensemble import target_tradeoffs
+
+    targets = [CalTarget(year=2022, kpi=k, municipality="Total", observed=1, tolerance=1, source="t")
+               for k in ("ukp_days", "korttid_occupancy", "zero_day_share")]
+    impl = np.array([[1.0, 5.0, 1.0],   # meets A and C
+                     [2.0, 4.0, 2.0],   # meets A and C
+                     [6.0, 1.0, 7.0],   # meets B only
+                     [1.0, 9.0, 8.0]])  # meets A only
+    hm = _hm(np.zeros((4, 1)), impl.max(axis=1))
+    hm.targets, hm.impl = targets, impl
+    rows = {r["target"].kpi: r for r in target_tradeoffs(hm)}
+    assert rows["korttid_occupancy"]["meet_it"] == 1 and rows["korttid_occupancy"]["meet_others"] == 2
+    assert rows["korttid_occupancy"]["best_given_others"] == 4.0  # the conflict, in numbers
+    assert rows["ukp_days"]["meet_others"] == 0 and np.isnan(rows["ukp_days"]["best_given_others"])

@@ -1,0 +1,158 @@
+"""The ensemble of plausible worlds: parameter sets that all reproduce the observed figures,
+chosen to span the plausible region (not the neighbours of the best), and what their UKP wait for.
+
+The yearly figures cannot tell apart worlds where UKP wait for a decision and worlds where they
+wait for a bed or a home-service start; an answer that depends on which is true must be given
+over all of them. The worlds are picked by greedy maximin in the unit cube of the prior box
+(each next world the plausible candidate farthest from those already picked: Johnson, Moore &
+Ylvisaker 1990), starting from the best. Each world is then simulated again, with the same seeds,
+for its fit and its bottleneck mix: the share of UKP-days spent waiting for the municipal
+decision and planning, a korttid bed, a home-service start and reception (KPI ``wait_share_*``),
+for the community, Trondheim, Melhus, Malvik and the other municipalities together.
+"""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ukp_sim.analysis.calibration import HistoryMatch, _target_values, simulate_candidates
+from ukp_sim.analysis.calibration_params import apply_parameters
+from ukp_sim.base.vocabulary import TOTAL, WHOLE_YEAR
+
+SHARES = {"share_decision": "wait_share_decision", "share_bed": "wait_share_bed",
+          "share_home_intake": "wait_share_home_intake", "share_reception": "wait_share_reception"}
+NAMED = ("Trondheim", "Melhus", "Malvik")
+OTHERS = "Others"
+GROUPS = (TOTAL, *NAMED, OTHERS)
+
+
+def choose_worlds(hm: HistoryMatch, k: int) -> np.ndarray:
+    """Indices of up to ``k`` candidates that span the plausible region: the best first, then each
+    time the plausible candidate whose nearest chosen one is farthest (unit cube of the priors)."""
+    lo = np.array([p.low for p in hm.params])
+    hi = np.array([p.high for p in hm.params])
+    pool = hm.not_implausible
+    if pool.size == 0:  # nothing plausible: the least implausible, flagged in the table
+        pool = np.argsort(hm.max_impl)
+    pool = np.concatenate([[hm.best], pool[pool != hm.best]])
+    unit = (hm.points[pool] - lo) / (hi - lo)
+    chosen = [0]
+    nearest = np.linalg.norm(unit - unit[0], axis=1)
+    while len(chosen) < min(k, len(pool)):
+        j = int(np.argmax(nearest))
+        if nearest[j] <= 0.0:  # only duplicates left
+            break
+        chosen.append(j)
+        nearest = np.minimum(nearest, np.linalg.norm(unit - unit[j], axis=1))
+    return pool[chosen]
+
+
+def bottleneck_values(table: pd.DataFrame, year: int) -> np.ndarray:
+    """The four wait shares for each group in GROUPS (group-major) from one replication's KPI
+    table. The other municipalities' share pools theirs, weighted by their UKP-days of the stays
+    discharged in the year (mean_ukp_stay_all x ukp_stays: the shares' own denominator)."""
+    t = table[(table["month"] == WHOLE_YEAR) & (table["year"] == year)]
+    wide = t.pivot_table(index="municipality", columns="kpi", values="value", aggfunc="first")
+    out = []
+    for g in GROUPS:
+        if g == OTHERS:
+            rest = wide.drop(index=[TOTAL, *NAMED], errors="ignore")
+            rest = rest[~rest.index.str.contains("/")]
+            days = (rest["mean_ukp_stay_all"] * rest["ukp_stays"]).fillna(0.0)
+            total = days.sum()
+            out.extend(float((rest[k].fillna(0.0) * days).sum() / total) if total > 0 else np.nan
+                       for k in SHARES.values())
+        elif g in wide.index:
+            out.extend(float(wide.at[g, k]) for k in SHARES.values())
+        else:
+            out.extend([np.nan] * len(SHARES))
+    return np.array(out)
+
+
+def simulate_ensemble(hm: HistoryMatch, worlds: np.ndarray, data: dict, path: Path, seed: int, reps: int,
+                      jobs, progress=None) -> pd.DataFrame:
+    """One row per world: its parameters, its fit (mean of each target over ``reps`` replications
+    with the calibration's seeds), its implausibility and its bottleneck mix."""
+    keys = [(t.year, t.municipality, t.kpi) for t in hm.targets]
+    n_t = len(keys)
+
+    def extract(table):
+        return np.concatenate([_target_values(table, keys), bottleneck_values(table, hm.year)])
+
+    cands = [apply_parameters(data, hm.params, hm.points[i]) for i in worlds]
+    bar = (lambda k: progress(f"{hm.year} ensemble", k, len(cands) * reps)) if progress else None
+    sims = simulate_candidates(cands, path, hm.targets, seed, reps, jobs, bar, extract=extract)
+    from ukp_sim.analysis.calibration import implausibility
+
+    active = np.array([t.weight > 0 for t in hm.targets])
+    impl = implausibility(sims[:, :, :n_t], hm.targets, hm.discrepancy)
+    with warnings.catch_warnings():  # a group the community lacks (no Trondheim) is NaN in every replication
+        warnings.simplefilter("ignore", RuntimeWarning)
+        means = np.nanmean(sims, axis=1)
+    rows = []
+    for w, i in enumerate(worlds):
+        row = {"world": w + 1, "candidate": int(i), "wave": int(hm.wave[i]),
+               "max_implausibility": float(impl[w, active].max()),
+               "plausible": bool(impl[w, active].max() <= hm.cutoff), "replications": reps}
+        row.update({p.name: float(hm.points[i, j]) for j, p in enumerate(hm.params)})
+        for g_i, g in enumerate(GROUPS):
+            for s_i, name in enumerate(SHARES):
+                col = name if g == TOTAL else f"{g}:{name}"
+                row[col] = float(means[w, n_t + g_i * len(SHARES) + s_i])
+        row.update({f"fit:{t.label}": float(means[w, k]) for k, t in enumerate(hm.targets)})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def bound_flags(hm: HistoryMatch, margin: float = 0.05) -> list[dict]:
+    """Parameters whose range over the plausible candidates comes within ``margin`` of the prior
+    range's ends: there the prior or the model's structure may be what stops the fit."""
+    ok = hm.not_implausible
+    if ok.size == 0:
+        return []
+    out = []
+    for j, p in enumerate(hm.params):
+        v = hm.points[ok, j]
+        width = p.high - p.low
+        low_hit = v.min() <= p.low + margin * width
+        high_hit = v.max() >= p.high - margin * width
+        if low_hit or high_hit:
+            out.append({"parameter": p.name, "low": p.low, "high": p.high, "plausible_min": float(v.min()),
+                        "plausible_max": float(v.max()), "touches": "both" if low_hit and high_hit else
+                        ("low" if low_hit else "high")})
+    return out
+
+
+def share_spread(table: pd.DataFrame) -> pd.DataFrame:
+    """Min, median and max of every bottleneck share over the worlds, per group."""
+    rows = []
+    for g in GROUPS:
+        for name in SHARES:
+            col = name if g == TOTAL else f"{g}:{name}"
+            v = table[col].dropna()
+            if len(v):
+                rows.append({"group": g, "share": name, "min": v.min(), "median": v.median(), "max": v.max()})
+    return pd.DataFrame(rows)
+
+
+def target_tradeoffs(hm: HistoryMatch) -> list[dict]:
+    """For each fitted target: how many candidates meet it (implausibility within the cut-off),
+    how many meet every other fitted target, and, among those, the best this target gets. A target
+    met by many candidates but never together with the others is in conflict with them; one that
+    no candidate meets is out of the model's (or the prior's) reach."""
+    active = np.array([t.weight > 0 for t in hm.targets])
+    ok = hm.impl <= hm.cutoff
+    out = []
+    for k, t in enumerate(hm.targets):
+        if not active[k]:
+            continue
+        others = active.copy()
+        others[k] = False
+        rest = ok[:, others].all(axis=1)
+        out.append({"target": t, "meet_it": int(ok[:, k].sum()), "meet_others": int(rest.sum()),
+                    "best_given_others": float(hm.impl[rest, k].min()) if rest.any() else np.nan,
+                    "candidates": len(hm.points)})
+    return out

@@ -1,0 +1,156 @@
+"""The calibration report's search and ensemble sections: waves, parameters on prior bounds, the
+ensemble's bottleneck mix (table and figure) and the regimes the data cannot rule out. Every
+sentence is built from the tables it describes."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from ukp_sim.analysis.ensemble import GROUPS, SHARES, share_spread, target_tradeoffs  # noqa: E402
+from ukp_sim.base.vocabulary import TOTAL  # noqa: E402
+from ukp_sim.report.numbers import format_number, format_percent  # noqa: E402
+
+COLOURS = {"share_decision": "tab:blue", "share_bed": "tab:red", "share_home_intake": "tab:orange",
+           "share_reception": "tab:gray"}
+
+
+def ensemble_csv(res, seed: int, version: str) -> str:
+    """``ensemble_<year>.csv``: one row per world, with the run's provenance in every row."""
+    table = res.ensemble.copy()
+    table.insert(1, "year", res.year)
+    table["seed"] = seed
+    table["version"] = version
+    table["date"] = dt.date.today().isoformat()
+    return table.to_csv(index=False)
+
+
+def _pct(v: float, lang: str) -> str:
+    return format_percent(v, 0, lang)
+
+
+def _origin(focused_on: str, t: dict) -> str:
+    """The wave's origin in the reader's language; the emulators' count stays in figures."""
+    key = focused_on.split(" ")[0].rstrip(":")
+    label = t["origin"].get(key, focused_on)
+    return f"{label} ({focused_on.split(': ', 1)[1]})" if key == "emulator" else label
+
+
+def waves_section(res, t: dict, lang: str) -> list[str]:
+    hm = res.hm
+    lines = [f"### {t['waves_title'].format(year=res.year)}", "", "| " + " | ".join(t["waves_cols"]) + " |",
+             "|---:|---:|---:|---:|---|"]
+    for w in hm.waves:
+        lines.append(f"| {w.wave} | {w.candidates} | {w.plausible_in_wave} | {w.plausible_total} | "
+                     f"{_origin(w.focused_on, t)} |")
+    lines += ["", t["waves_final"].format(n=int(hm.not_implausible.size), total=len(hm.points)), ""]
+    lines += [t["tradeoff_body"].format(cut=format_number(hm.cutoff, None, lang)), "",
+              "| " + " | ".join(t["tradeoff_cols"]) + " |", "|---|---:|---:|---:|"]
+    for r in target_tradeoffs(hm):
+        best = "–" if np.isnan(r["best_given_others"]) else format_number(r["best_given_others"], 2, lang)
+        lines.append(f"| {r['target'].kpi} — {r['target'].municipality} | {r['meet_it']} | {r['meet_others']} | "
+                     f"{best} |")
+    lines.append("")
+    lines += [f"### {t['bounds_title'].format(year=res.year)}", ""]
+    if not res.bounds:
+        lines += [t["bounds_none"], ""]
+        return lines
+    lines += [t["bounds_body"], "", "| " + " | ".join(t["bounds_cols"]) + " |", "|---|---|---|---|"]
+    def sig(v: float) -> str:
+        return format_number(float(f"{v:.3g}"), None, lang)
+
+    for b in res.bounds:
+        lines.append(f"| `{b['parameter']}` | {sig(b['low'])}–{sig(b['high'])} | "
+                     f"{sig(b['plausible_min'])}–{sig(b['plausible_max'])} | {t['touches'][b['touches']]} |")
+    return [*lines, ""]
+
+
+def ensemble_section(res, t: dict, lang: str, sfx: str) -> tuple[list[str], dict[str, bytes]]:
+    table = res.ensemble
+    n = len(table)
+    n_ok = int(table["plausible"].sum())
+    reps = int(table["replications"].iloc[0])
+    lines = [f"## {t['ensemble_title'].format(year=res.year)}", "",
+             t["ensemble_body"].format(n=n, pool=int(res.hm.not_implausible.size), reps=reps, ok=n_ok), ""]
+    spread = share_spread(table)
+    lines += ["| " + " | ".join(t["ensemble_cols"]) + " |", "|---|---|---:|---:|---:|"]
+    for r in spread.itertuples():
+        lines.append(f"| {t['group_names'].get(r.group, r.group)} | {t['share_names'][r.share]} | "
+                     f"{_pct(r.min, lang)} | {_pct(r.median, lang)} | {_pct(r.max, lang)} |")
+    lines += ["", *regime_sentences(table, t, lang), ""]
+    lines += [t["ensemble_fit"].format(n=n, reps=reps), "", *ensemble_fit_table(res, t, lang), ""]
+    fig = f"fig_ensemble_{res.year}{sfx}.png"
+    buf = io.BytesIO()
+    _figure(table, t, lang, buf, t["fig_ensemble"].format(year=res.year))
+    lines += [f"![{t['fig_ensemble'].format(year=res.year)}]({fig})", ""]
+    return lines, {fig: buf.getvalue()}
+
+
+def ensemble_fit(res) -> list[tuple]:
+    """Per target: (target, mean over the worlds of their means, min, max, within tolerance)."""
+    out = []
+    for tg in res.hm.targets:
+        v = res.ensemble[f"fit:{tg.label}"].to_numpy(dtype=float)
+        mean = float(np.nanmean(v))
+        out.append((tg, mean, float(np.nanmin(v)), float(np.nanmax(v)), abs(mean - tg.observed) <= tg.tolerance))
+    return out
+
+
+def ensemble_fit_table(res, t: dict, lang: str) -> list[str]:
+    def num(v: float) -> str:
+        return format_number(v, 0 if abs(v) >= 100 else 3 if abs(v) < 1 else 2, lang)
+
+    lines = ["| " + " | ".join(t["ensemble_fit_cols"]) + " |", "|---|---:|---:|---:|---:|---|"]
+    for tg, mean, lo, hi, ok in ensemble_fit(res):
+        lines.append(f"| {tg.kpi} — {tg.municipality} | {num(tg.observed)} | ± {num(tg.tolerance)} | {num(mean)} | "
+                     f"{num(lo)}–{num(hi)} | {t['pass'] if ok else '**' + t['fail'] + '**'} |")
+    return lines
+
+
+def regime_sentences(table, t: dict, lang: str) -> list[str]:
+    """What the worlds disagree on, community-wide: the range of each cause of UKP-days and how
+    many worlds have a capacity (korttid bed or home-service start) behind a fifth or more."""
+    out = []
+    for name in SHARES:
+        v = table[name]
+        out.append("- " + t["regime_range"].format(what=t["share_names"][name], lo=_pct(v.min(), lang),
+                                                   hi=_pct(v.max(), lang)))
+    capacity = table["share_bed"] + table["share_home_intake"]
+    k = int((capacity >= 0.2).sum())
+    out.append("- " + t["regime_capacity"].format(k=k, n=len(table)))
+    for g in GROUPS[1:]:
+        cols = [f"{g}:share_bed", f"{g}:share_home_intake"]
+        if all(c in table for c in cols):
+            cap = table[cols[0]] + table[cols[1]]
+            out.append("- " + t["regime_group"].format(group=t["group_names"].get(g, g), lo=_pct(cap.min(), lang),
+                                                       hi=_pct(cap.max(), lang)))
+    return out
+
+
+def _figure(table, t: dict, lang: str, path, title: str) -> None:
+    fig, axes = plt.subplots(1, len(GROUPS), figsize=(12, 4.2), sharey=True)
+    order = np.argsort(table["share_decision"].to_numpy())
+    x = np.arange(len(table))
+    for ax, g in zip(axes, GROUPS):
+        bottom = np.zeros(len(table))
+        for name in SHARES:
+            col = name if g == TOTAL else f"{g}:{name}"
+            v = np.nan_to_num(table[col].to_numpy()[order])
+            ax.bar(x, v, bottom=bottom, width=0.85, color=COLOURS[name], label=t["share_names"][name])
+            bottom += v
+        ax.set_title(t["group_names"].get(g, g), fontsize=9)
+        ax.set_ylim(0, 1)
+        ax.set_xticks([])
+        ax.set_xlabel(t["fig_ensemble_x"], fontsize=8)
+    axes[0].yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: format_percent(v, 0, lang)))
+    axes[0].set_ylabel(t["fig_ensemble_y"], fontsize=8)
+    axes[-1].legend(fontsize=7, loc="lower right")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
