@@ -24,9 +24,13 @@ from ukp_sim.base.vocabulary import TOTAL, WHOLE_YEAR
 
 SHARES = {"share_decision": "wait_share_decision", "share_bed": "wait_share_bed",
           "share_home_intake": "wait_share_home_intake", "share_reception": "wait_share_reception"}
-NAMED = ("Trondheim", "Melhus", "Malvik")
 OTHERS = "Others"
-GROUPS = (TOTAL, *NAMED, OTHERS)
+
+
+def groups_of(named: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The groups a bottleneck mix is given for: the community, its named municipalities (the
+    scenario's ``community.groups``, those with observed figures of their own) and the others."""
+    return (TOTAL, *named, OTHERS)
 
 
 def choose_worlds(hm: HistoryMatch, k: int) -> np.ndarray:
@@ -35,8 +39,8 @@ def choose_worlds(hm: HistoryMatch, k: int) -> np.ndarray:
     lo = np.array([p.low for p in hm.params])
     hi = np.array([p.high for p in hm.params])
     pool = hm.not_implausible
-    if pool.size == 0:  # nothing plausible: the least implausible, flagged in the table
-        pool = np.argsort(hm.max_impl)
+    if pool.size == 0:  # nothing plausible: the k least implausible, flagged in the table
+        pool = np.argsort(hm.max_impl)[:k]
     pool = np.concatenate([[hm.best], pool[pool != hm.best]])
     unit = (hm.points[pool] - lo) / (hi - lo)
     chosen = [0]
@@ -50,16 +54,16 @@ def choose_worlds(hm: HistoryMatch, k: int) -> np.ndarray:
     return pool[chosen]
 
 
-def bottleneck_values(table: pd.DataFrame, year: int) -> np.ndarray:
-    """The four wait shares for each group in GROUPS (group-major) from one replication's KPI
+def bottleneck_values(table: pd.DataFrame, year: int, named: tuple[str, ...]) -> np.ndarray:
+    """The four wait shares for each group of ``groups_of(named)`` (group-major) from one replication's KPI
     table. The other municipalities' share pools theirs, weighted by their UKP-days of the stays
     discharged in the year (mean_ukp_stay_all x ukp_stays: the shares' own denominator)."""
     t = table[(table["month"] == WHOLE_YEAR) & (table["year"] == year)]
     wide = t.pivot_table(index="municipality", columns="kpi", values="value", aggfunc="first")
     out = []
-    for g in GROUPS:
+    for g in groups_of(named):
         if g == OTHERS:
-            rest = wide.drop(index=[TOTAL, *NAMED], errors="ignore")
+            rest = wide.drop(index=[TOTAL, *named], errors="ignore")
             rest = rest[~rest.index.str.contains("/")]
             days = (rest["mean_ukp_stay_all"] * rest["ukp_stays"]).fillna(0.0)
             total = days.sum()
@@ -79,8 +83,12 @@ def simulate_ensemble(hm: HistoryMatch, worlds: np.ndarray, data: dict, path: Pa
     keys = [(t.year, t.municipality, t.kpi) for t in hm.targets]
     n_t = len(keys)
 
+    from ukp_sim.config.loader import build_scenario
+
+    named = tuple(build_scenario(data, path).community.groups)
+
     def extract(table):
-        return np.concatenate([_target_values(table, keys), bottleneck_values(table, hm.year)])
+        return np.concatenate([_target_values(table, keys), bottleneck_values(table, hm.year, named)])
 
     cands = [apply_parameters(data, hm.params, hm.points[i]) for i in worlds]
     bar = (lambda k: progress(f"{hm.year} ensemble", k, len(cands) * reps)) if progress else None
@@ -98,7 +106,7 @@ def simulate_ensemble(hm: HistoryMatch, worlds: np.ndarray, data: dict, path: Pa
                "max_implausibility": float(impl[w, active].max()),
                "plausible": bool(impl[w, active].max() <= hm.cutoff), "replications": reps}
         row.update({p.name: float(hm.points[i, j]) for j, p in enumerate(hm.params)})
-        for g_i, g in enumerate(GROUPS):
+        for g_i, g in enumerate(groups_of(named)):
             for s_i, name in enumerate(SHARES):
                 col = name if g == TOTAL else f"{g}:{name}"
                 row[col] = float(means[w, n_t + g_i * len(SHARES) + s_i])
@@ -126,10 +134,16 @@ def bound_flags(hm: HistoryMatch, margin: float = 0.05) -> list[dict]:
     return out
 
 
+def table_groups(table: pd.DataFrame) -> tuple[str, ...]:
+    """The groups an ensemble table has bottleneck shares for, in its column order."""
+    named = [c.split(":")[0] for c in table.columns if c.endswith(":share_decision") and not c.startswith(OTHERS)]
+    return groups_of(named)
+
+
 def share_spread(table: pd.DataFrame) -> pd.DataFrame:
     """Min, median and max of every bottleneck share over the worlds, per group."""
     rows = []
-    for g in GROUPS:
+    for g in table_groups(table):
         for name in SHARES:
             col = name if g == TOTAL else f"{g}:{name}"
             v = table[col].dropna()

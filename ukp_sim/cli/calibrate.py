@@ -35,6 +35,9 @@ def add_parser(sub) -> None:
     cal.add_argument("--quick", action="store_true",
                      help="a small search for tests and a first look (12 candidates x 2 waves x 2 replications, "
                      "4 worlds, no local search); needs --out-dir, where it also writes the calibrated scenarios")
+    cal.add_argument("--force", action="store_true",
+                     help="write the calibrated scenario of a year even if no candidate was plausible (by default the "
+                     "existing baseline is kept and the command exits with status 1)")
     cal.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 
@@ -97,10 +100,14 @@ def execute(args) -> int:
         files.update(write_report(spec, results, out_dir, args.seed, args.jobs, command, __version__, lang,
                                   target_conflicts(spec, lang)))
     scenario_texts = {}
+    unfit = []
     for year, res in results.items():
         extends = res.scenario_path
         if args.quick:
             res.output = out_dir / res.output.name
+        if not res.hm.any_plausible and not args.force:
+            unfit.append(year)
+            continue
         scenario_texts[res.output] = write_calibrated_scenario(res.output, extends, res.base, res.hm, args.seed,
                                                                res.fit, __version__)
     write_outputs(out_dir, files)
@@ -108,12 +115,17 @@ def execute(args) -> int:
         write_outputs(path.parent, {path.name: text})
     for year, res in results.items():
         passed = sum(r.passed for r in res.fit)
-        line = f"{year}: {passed} of {len(res.fit)} targets within tolerance; wrote {res.output}"
+        wrote = "kept" if year in unfit else "wrote"
+        line = f"{year}: {passed} of {len(res.fit)} targets within tolerance; {wrote} {res.output}"
         if res.heldout is not None:
             line += f"; held-out from {res.heldout_from}: {sum(r.passed for r in res.heldout)} of {len(res.heldout)}"
         print(line)
     print(f"report: {out_dir / 'report.md'} (English: report.en.md)")
-    return 0
+    for year in unfit:
+        print(f"{year}: no candidate was plausible, so {results[year].output} was NOT replaced; the report "
+              "shows which targets cannot be met together (--force writes the best candidate anyway)",
+              file=sys.stderr)
+    return 1 if unfit else 0
 
 
 def quick_spec(spec):

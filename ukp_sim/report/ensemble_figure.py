@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ukp_sim.analysis.ensemble import GROUPS, SHARES, share_spread, target_tradeoffs  # noqa: E402
+from ukp_sim.analysis.ensemble import SHARES, share_spread, table_groups, target_tradeoffs  # noqa: E402
 from ukp_sim.base.vocabulary import TOTAL  # noqa: E402
 from ukp_sim.report.numbers import format_number, format_percent  # noqa: E402
 
@@ -123,7 +123,7 @@ def regime_sentences(table, t: dict, lang: str) -> list[str]:
     capacity = table["share_bed"] + table["share_home_intake"]
     k = int((capacity >= 0.2).sum())
     out.append("- " + t["regime_capacity"].format(k=k, n=len(table)))
-    for g in GROUPS[1:]:
+    for g in table_groups(table)[1:]:
         cols = [f"{g}:share_bed", f"{g}:share_home_intake"]
         if all(c in table for c in cols):
             cap = table[cols[0]] + table[cols[1]]
@@ -133,10 +133,11 @@ def regime_sentences(table, t: dict, lang: str) -> list[str]:
 
 
 def _figure(table, t: dict, lang: str, path, title: str) -> None:
-    fig, axes = plt.subplots(1, len(GROUPS), figsize=(12, 4.2), sharey=True)
+    groups = table_groups(table)
+    fig, axes = plt.subplots(1, len(groups), figsize=(2.4 * len(groups) + 0.5, 4.2), sharey=True)
     order = np.argsort(table["share_decision"].to_numpy())
     x = np.arange(len(table))
-    for ax, g in zip(axes, GROUPS):
+    for ax, g in zip(axes, groups):
         bottom = np.zeros(len(table))
         for name in SHARES:
             col = name if g == TOTAL else f"{g}:{name}"
