@@ -92,3 +92,6 @@ def test_tradeoffs_show_a_target_met_only_apart_from_the_others():
     assert rows["korttid_occupancy"]["meet_it"] == 1 and rows["korttid_occupancy"]["meet_others"] == 2
     assert rows["korttid_occupancy"]["best_given_others"] == 4.0  # the conflict, in numbers
     assert rows["ukp_days"]["meet_others"] == 0 and np.isnan(rows["ukp_days"]["best_given_others"])
+    # the pairwise conflict: occupancy (met by one candidate) is never met together with the UKP-days
+    assert rows["korttid_occupancy"]["partner"].kpi == "ukp_days" and rows["korttid_occupancy"]["joint"] == 0
+    assert rows["zero_day_share"]["partner"].kpi == "korttid_occupancy" and rows["zero_day_share"]["joint"] == 0

@@ -166,7 +166,13 @@ def target_tradeoffs(hm: HistoryMatch) -> list[dict]:
         others = active.copy()
         others[k] = False
         rest = ok[:, others].all(axis=1)
+        # the other target it is least often met together with (the sharpest pairwise conflict)
+        both = (ok[:, [k]] & ok[:, others]).sum(axis=0)
+        partner, joint = None, 0
+        if others.any() and ok[:, k].any():
+            j = int(np.argmin(both))
+            partner, joint = [hm.targets[i] for i in np.flatnonzero(others)][j], int(both[j])
         out.append({"target": t, "meet_it": int(ok[:, k].sum()), "meet_others": int(rest.sum()),
                     "best_given_others": float(hm.impl[rest, k].min()) if rest.any() else np.nan,
-                    "candidates": len(hm.points)})
+                    "candidates": len(hm.points), "partner": partner, "joint": joint})
     return out

@@ -50,11 +50,12 @@ def waves_section(res, t: dict, lang: str) -> list[str]:
                      f"{_origin(w.focused_on, t)} |")
     lines += ["", t["waves_final"].format(n=int(hm.not_implausible.size), total=len(hm.points)), ""]
     lines += [t["tradeoff_body"].format(cut=format_number(hm.cutoff, None, lang)), "",
-              "| " + " | ".join(t["tradeoff_cols"]) + " |", "|---|---:|---:|---:|"]
+              "| " + " | ".join(t["tradeoff_cols"]) + " |", "|---|---:|---:|---:|---|"]
     for r in target_tradeoffs(hm):
         best = "–" if np.isnan(r["best_given_others"]) else format_number(r["best_given_others"], 2, lang)
+        partner = "–" if r["partner"] is None else f"{r['partner'].kpi} — {r['partner'].municipality} ({r['joint']})"
         lines.append(f"| {r['target'].kpi} — {r['target'].municipality} | {r['meet_it']} | {r['meet_others']} | "
-                     f"{best} |")
+                     f"{best} | {partner} |")
     lines.append("")
     lines += [f"### {t['bounds_title'].format(year=res.year)}", ""]
     if not res.bounds:
