@@ -276,6 +276,11 @@ def test_a_year_with_no_plausible_candidate_keeps_its_scenario_unless_forced(tmp
     assert main(["calibrate", str(f), "--final-reps", "2", "--quiet"]) == 1
     assert "NOT replaced" in capsys.readouterr().err
     assert (tmp_path / "out.toml").read_text(encoding="utf-8") == "# the calibrated baseline\n"
-    assert (tmp_path / "report.en.md").exists()  # the report says why
+    # the report of the baselines in use stays; the attempt's report, which says why, goes beside it
+    assert not (tmp_path / "report.en.md").exists() and not (tmp_path / "ensemble_2022.csv").exists()
+    attempt = next((tmp_path / "attempts").iterdir())
+    assert attempt.name.endswith("_seed2022") and (attempt / "report.en.md").exists()
+    assert (attempt / "ensemble_2022.csv").exists()
     assert main(["calibrate", str(f), "--final-reps", "2", "--quiet", "--force"]) == 0
     assert "extends" in (tmp_path / "out.toml").read_text(encoding="utf-8")
+    assert (tmp_path / "report.en.md").exists()

@@ -91,6 +91,11 @@ def execute(args) -> int:
             bar.close()
     report_cache(args, runner)
     out_dir = args.out_dir or Path(spec.file).parent
+    unfit = [year for year, res in results.items() if not res.hm.any_plausible and not args.force]
+    if unfit:  # the record of a failed search goes beside, not over, the report of the baselines in use
+        import datetime as dt
+
+        out_dir = out_dir / "attempts" / f"{dt.date.today().isoformat()}_seed{args.seed}"
     command = shlex.join([*console_command(), *args.argv])  # works as printed, e.g. .venv/bin/ukp-sim
     files: dict[str, str | bytes] = {}
     for year, res in results.items():
@@ -100,13 +105,11 @@ def execute(args) -> int:
         files.update(write_report(spec, results, out_dir, args.seed, args.jobs, command, __version__, lang,
                                   target_conflicts(spec, lang)))
     scenario_texts = {}
-    unfit = []
     for year, res in results.items():
         extends = res.scenario_path
         if args.quick:
             res.output = out_dir / res.output.name
-        if not res.hm.any_plausible and not args.force:
-            unfit.append(year)
+        if year in unfit:
             continue
         scenario_texts[res.output] = write_calibrated_scenario(res.output, extends, res.base, res.hm, args.seed,
                                                                res.fit, __version__)
@@ -122,9 +125,9 @@ def execute(args) -> int:
         print(line)
     print(f"report: {out_dir / 'report.md'} (English: report.en.md)")
     for year in unfit:
-        print(f"{year}: no candidate was plausible, so {results[year].output} was NOT replaced; the report "
-              "shows which targets cannot be met together (--force writes the best candidate anyway)",
-              file=sys.stderr)
+        print(f"{year}: no candidate was plausible, so {results[year].output} was NOT replaced (nor the report "
+              f"of the baselines in use); this attempt's report, in {out_dir}, shows which targets cannot be met "
+              "together (--force writes the best candidate anyway)", file=sys.stderr)
     return 1 if unfit else 0
 
 
