@@ -16,19 +16,27 @@ can carry the parameter uncertainty.
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from scipy.stats import qmc
 
+from ukp_sim.analysis.calibration_core import (  # noqa: F401  (re-exported for callers)
+    HistoryMatch,
+    WaveStat,
+    _target_values,
+    implausibility,
+    simulate_candidates,
+    year_distance,
+)
 from ukp_sim.analysis.calibration_local import local_search
 from ukp_sim.analysis.calibration_output import plausible_table, write_calibrated_scenario  # noqa: F401  (re-exported)
 from ukp_sim.analysis.calibration_params import apply_parameters, matching_paths  # noqa: F401  (re-exported)
 from ukp_sim.analysis.calibration_waves import emulated_wave, next_wave
-from ukp_sim.analysis.runner import Runner, mean_ci, runner_for
+from ukp_sim.analysis.ensemble import bound_flags, choose_worlds, simulate_ensemble
+from ukp_sim.analysis.runner import mean_ci, runner_for
 from ukp_sim.analysis.ukp_sources import ukp_day_sources
 from ukp_sim.base.errors import UserError
 from ukp_sim.config.calibration_file import (  # noqa: F401  (CalTarget etc. re-exported for callers)
@@ -40,97 +48,6 @@ from ukp_sim.config.calibration_file import (  # noqa: F401  (CalTarget etc. re-
     load_calibration_spec,
 )
 from ukp_sim.config.loader import build_scenario, load_scenario_data
-
-
-def _target_values(table, keys) -> np.ndarray:
-    yearly = table[table["month"] == 0]
-    lookup = dict(zip(zip(yearly["year"], yearly["municipality"], yearly["kpi"]), yearly["value"]))
-    return np.array([lookup.get(k, math.nan) for k in keys], dtype=float)
-
-
-def simulate_candidates(candidates: list[dict], path: Path, targets: list[CalTarget], seed: int,
-                        reps: int, jobs: int | Runner, progress: Callable[[int], None] | None = None,
-                        extract: Callable | None = None) -> np.ndarray:
-    """Target values for every candidate and replication: array [candidate, replication, target].
-    Replication r uses the same seeds for every candidate (common random numbers). ``jobs`` is
-    the calibration's Runner (or a worker count for a pool of this call's own); through it,
-    replications already in its cache are read, not simulated. ``extract(table)`` replaces the
-    target values by other values from each replication's KPI table."""
-    keys = [(t.year, t.municipality, t.kpi) for t in targets]
-    extract = extract or (lambda table: _target_values(table, keys))
-    scenarios = [build_scenario(c, path) for c in candidates]
-    work = [(sc, seed, r) for sc in scenarios for r in range(reps)]
-    out = None
-    with runner_for(jobs) as runner:
-        for i, table in runner.replications(work, progress):
-            values = extract(table)
-            if out is None:
-                out = np.full((len(candidates), reps, len(values)), np.nan)
-            out[i // reps, i % reps] = values
-    return out if out is not None else np.empty((len(candidates), reps, len(targets)))
-
-
-def implausibility(sims: np.ndarray, targets: list[CalTarget], discrepancy: float = 0.0) -> np.ndarray:
-    """Implausibility [candidate, target] from simulations [candidate, replication, target]:
-    |mean - observed| / sqrt(observation variance + model-discrepancy variance + Var(mean)), the
-    observation's standard deviation being half the tolerance and the discrepancy's ``discrepancy``
-    times that."""
-    obs = np.array([t.observed for t in targets])
-    tol = np.array([t.tolerance for t in targets])
-    mean = np.nanmean(sims, axis=1)
-    reps = sims.shape[1]
-    var_mean = np.nanvar(sims, axis=1, ddof=1) / reps if reps > 1 else np.zeros_like(mean)
-    return np.abs(mean - obs) / np.sqrt((tol / 2.0) ** 2 * (1.0 + discrepancy ** 2) + var_mean)
-
-
-def year_distance(sims: np.ndarray, targets: list[CalTarget]) -> np.ndarray:
-    """Ranking distance per candidate: the weighted expected squared error of ONE simulated year
-    against the observed year, in units of half the tolerance, i.e. bias^2 + variance. The
-    observation is a single year, so a candidate whose years scatter widely (a queue near
-    saturation) is a worse description than a stable one with the same mean."""
-    obs = np.array([t.observed for t in targets])
-    tol = np.array([t.tolerance for t in targets])
-    w = np.array([t.weight for t in targets])
-    mse = np.nanmean((sims - obs) ** 2, axis=1) / (tol / 2.0) ** 2
-    return (mse * w).sum(axis=1)
-
-
-@dataclass
-class WaveStat:
-    wave: int
-    candidates: int
-    plausible_in_wave: int  # this wave's candidates that are not implausible
-    plausible_total: int  # all candidates so far that are not implausible
-    focused_on: str  # where the wave's candidates came from
-
-
-@dataclass
-class HistoryMatch:
-    year: int
-    targets: list[CalTarget]
-    params: list[CalParameter]
-    points: np.ndarray  # [candidate, parameter]
-    wave: np.ndarray  # wave of each candidate
-    sims: np.ndarray  # [candidate, replication, target]
-    impl: np.ndarray  # [candidate, target]
-    max_impl: np.ndarray
-    distance: np.ndarray
-    plausible: np.ndarray  # indices of the kept plausible sets, best first
-    any_plausible: bool
-    cpu_note: str = ""
-    waves: list[WaveStat] = field(default_factory=list)
-    cutoff: float = 3.0
-    discrepancy: float = 0.0
-
-    @property
-    def best(self) -> int:
-        return int(self.plausible[0])
-
-    @property
-    def not_implausible(self) -> np.ndarray:
-        """Every candidate not ruled out (the plausible region's sample), best first."""
-        ok = np.flatnonzero(self.max_impl <= self.cutoff)
-        return ok[np.argsort(self.distance[ok])]
 
 
 def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed: int, jobs: int,
@@ -331,7 +248,6 @@ def _calibrate_years(spec, years, seed, jobs, scenario_override, progress, candi
                      spread_sets, previous_dir) -> dict[int, YearResult]:
     import time
 
-    from ukp_sim.analysis.ensemble import bound_flags, choose_worlds, simulate_ensemble
 
     results: dict[int, YearResult] = {}
     final_reps = final_reps or spec.settings.final_replications

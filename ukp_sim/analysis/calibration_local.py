@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ukp_sim.analysis.calibration_core import simulate_candidates, year_distance
 from ukp_sim.analysis.calibration_params import apply_parameters
 
 
@@ -14,8 +15,6 @@ def local_search(data, path, params, targets, x0, lo, hi, seed, jobs, st, progre
     combination of all the moves that helped; a parameter whose moves did not help halves its
     step. It suits this model, whose municipalities answer mostly to their own parameters.
     Returns the best point and its simulations, or (x0, None) if nothing better was found."""
-    from ukp_sim.analysis.calibration import simulate_candidates, year_distance
-
     reps = st.local_replications
     d = len(x0)
 

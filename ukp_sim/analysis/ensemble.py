@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ukp_sim.analysis.calibration import HistoryMatch, _target_values, simulate_candidates
+from ukp_sim.analysis.calibration_core import HistoryMatch, _target_values, implausibility, simulate_candidates
 from ukp_sim.analysis.calibration_params import apply_parameters
 from ukp_sim.base.vocabulary import TOTAL, WHOLE_YEAR
 
@@ -93,8 +93,6 @@ def simulate_ensemble(hm: HistoryMatch, worlds: np.ndarray, data: dict, path: Pa
     cands = [apply_parameters(data, hm.params, hm.points[i]) for i in worlds]
     bar = (lambda k: progress(f"{hm.year} ensemble", k, len(cands) * reps)) if progress else None
     sims = simulate_candidates(cands, path, hm.targets, seed, reps, jobs, bar, extract=extract)
-    from ukp_sim.analysis.calibration import implausibility
-
     active = np.array([t.weight > 0 for t in hm.targets])
     impl = implausibility(sims[:, :, :n_t], hm.targets, hm.discrepancy)
     with warnings.catch_warnings():  # a group the community lacks (no Trondheim) is NaN in every replication
