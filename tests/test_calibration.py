@@ -284,3 +284,26 @@ def test_a_year_with_no_plausible_candidate_keeps_its_scenario_unless_forced(tmp
     assert main(["calibrate", str(f), "--final-reps", "2", "--quiet", "--force"]) == 0
     assert "extends" in (tmp_path / "out.toml").read_text(encoding="utf-8")
     assert (tmp_path / "report.en.md").exists()
+
+
+def test_a_polish_that_does_not_hold_with_the_re_check_replications_is_dropped(tmp_path, monkeypatch):
+    """The compass search judges moves with few replications; its result replaces the best
+    leader only if it is better with the leaders' own re-check replications. A polish that is
+    far off (the prior's lowest capacity, claimed perfect by its few replications) is dropped."""
+    import ukp_sim.analysis.calibration as calibration
+
+    data, _, _ = load_scenario_data(SMALL)
+    spec_file = tmp_path / "targets.toml"
+    spec_file.write_text(_spec_text(1.0, 1.0), encoding="utf-8")
+    spec = load_calibration_spec(spec_file)
+    truth = apply_parameters(data, spec.parameter, np.array([TRUE_BEDS]))
+    obs = simulate_candidates([truth], SMALL, spec.targets_for(2022), seed=999, reps=4, jobs=1)[0].mean(axis=0)
+    spec_file.write_text(_spec_text(obs[0], obs[1]).replace("max_plausible_sets = 10", "max_plausible_sets = 10\nlocal_evaluations = 10"),
+                         encoding="utf-8")
+    spec = load_calibration_spec(spec_file)
+    claimed = np.tile(obs, (4, 1))  # "meets both targets exactly"
+
+    monkeypatch.setattr(calibration, "local_search", lambda *a, **k: (np.array([12.0]), claimed))
+    hm = history_match(spec, 2022, data, SMALL, seed=7, jobs=1)
+    assert 0 not in hm.wave and hm.points[hm.best, 0] != 12.0
+

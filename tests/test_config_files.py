@@ -95,11 +95,12 @@ def test_a_late_intervention_that_is_off_and_a_new_full_municipality_stay_valid(
 
 
 def test_validate_prints_what_a_whatif_changes(tmp_path, capsys):
+    beds = load_scenario(ROOT / "scenarios" / "baseline_2023.toml").municipalities["Melhus"].korttid.units["korttid"].beds
     f = _whatif(tmp_path, "[interventions.discharge_team]\nenabled = true\nstart = 2023-06-01\ncapacity = 30\n"
-                "[municipalities.Melhus.korttid.units.korttid]\nbeds = 40\n")
+                f"[municipalities.Melhus.korttid.units.korttid]\nbeds = {beds + 8}\n")
     lines = validate_diff_lines(f)
     assert lines[0] == "changes against baseline_2023.toml (4 values):"
-    assert lines[1:] == ["  municipalities.Melhus.korttid.units.korttid.beds: 32 → 40",
+    assert lines[1:] == [f"  municipalities.Melhus.korttid.units.korttid.beds: {beds} → {beds + 8}",
                          "  interventions.discharge_team.enabled: false → true",
                          "  interventions.discharge_team.start: 2024-09-01 → 2023-06-01",
                          "  interventions.discharge_team.capacity: 20 → 30"]

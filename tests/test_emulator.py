@@ -35,3 +35,77 @@ def test_emulator_implausibility_adds_the_emulator_variance_and_ignores_missing_
                                   np.array([16.0, 1.0]), discrepancy=0.5)
     assert got[0, 0] == pytest.approx(10.0 / np.sqrt(64.0 * 1.25 + 36.0))
     assert got[0, 1] == 0.0
+
+
+def test_log_emulators_fit_an_exploding_response_and_score_the_relative_error():
+    # a queue-like response: 1 / (1 - load), from 1 to 100 over the box, in two of six inputs
+    rng = np.random.default_rng(5)
+    x = rng.random((300, 6))
+
+    def f(z):
+        return (1.0 / (1.0 - 0.99 * z[:, 2] * z[:, 4]))[:, None]
+
+    em = Emulators(x, f(x), rng, log=True)
+    z = rng.random((400, 6))
+    mean, sd = em.predict(z)
+    err = mean[:, 0] - np.log(f(z)[:, 0])
+    assert np.sqrt((err ** 2).mean()) < 0.1  # within 10 % over a hundredfold range
+    got = emulator_implausibility(np.log([[110.0]]), np.array([[0.0]]), np.array([100.0]), np.array([20.0]),
+                                  discrepancy=0.0, log=True)
+    assert got[0, 0] == pytest.approx(np.log(1.1) / 0.1)
+
+
+def test_climb_follows_the_score_down_into_a_small_region():
+    from ukp_sim.analysis.calibration_waves import _climb
+
+    rng = np.random.default_rng(6)
+    centre = np.full(20, 0.3)
+    start = rng.random((50, 20))
+    x, f = _climb(lambda z: np.linalg.norm(z - centre, axis=1) / 0.05, start)
+    assert f.min() <= 1.0  # inside a ball of radius 0.05 around the centre, a 1e-28 share of the cube
+    assert np.allclose(x[f.argmin()], centre, atol=0.05)
+    assert np.all(f <= np.linalg.norm(start - centre, axis=1) / 0.05)  # never worse than the start
+
+
+def test_spread_pick_takes_far_apart_points():
+    from ukp_sim.analysis.calibration_waves import _spread_pick
+
+    rng = np.random.default_rng(7)
+    cluster = 0.5 + 0.01 * rng.random((100, 2))
+    pts = np.vstack([cluster, [[0.0, 0.0], [1.0, 1.0]]])
+    pick = _spread_pick(pts, 3, rng)
+    assert {100, 101} <= set(pick.tolist())
+
+
+@pytest.mark.slow
+def test_emulated_wave_finds_a_region_that_random_sampling_misses():
+    from types import SimpleNamespace
+
+    from ukp_sim.analysis.calibration_waves import emulated_wave
+
+    rng = np.random.default_rng(8)
+    d = 12
+    lo, hi = np.zeros(d), np.full(d, 10.0)
+
+    def simulate(p):  # three targets, each answering to two inputs; all met only near (3, 7, 5, 2, 8, 4)
+        return np.column_stack([np.exp(p[:, 0] / 3) * p[:, 1], 1 + p[:, 2] ** 2 + p[:, 3], 50 + p[:, 4] * p[:, 5]])
+
+    truth = np.array([3.0, 7, 5, 2, 8, 4, 5, 5, 5, 5, 5, 5])
+    obs = simulate(truth[None])[0]
+    targets = [SimpleNamespace(observed=v, tolerance=0.03 * v) for v in obs]
+    st = SimpleNamespace(model_discrepancy=0.5, implausibility_cutoff=3.0, emulator_proposals=5000)
+    P = rng.random((150, d)) * 10
+    sims = simulate(P)[:, None, :]
+    active = np.ones(3, bool)
+
+    def plausible_share(points):
+        v = simulate(points)
+        return (np.abs(v - obs) / (0.015 * obs * np.sqrt(1.25)) <= 3).all(axis=1).mean()
+
+    assert plausible_share(P) == 0.0  # the random first wave misses the region
+    for _ in range(2):
+        keep = np.argsort((np.abs(sims[:, 0] - obs) / obs).sum(axis=1))[:15]
+        new, origin = emulated_wave(P, sims, keep, 60, lo, hi, rng, targets, active, st)
+        P, sims = np.vstack([P, new]), np.concatenate([sims, simulate(new)[:, None, :]])
+    assert "emulator" in origin
+    assert plausible_share(new) >= 0.25

@@ -125,7 +125,8 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
     if not any_plausible:
         plausible = order
     # A candidate can lead by luck with few replications (queues near saturation are heavy-tailed):
-    # re-check the leaders with more replications and take the best of those.
+    # re-check the leaders with more replications (as many as the fit report's, by default) and
+    # take the best of those.
     leaders = plausible[:st.refine_candidates]
     bar = (lambda k: progress(f"{year} re-check", k, len(leaders) * st.refine_replications)) if progress else None
     resims = simulate_candidates([apply_parameters(data, params, P[i]) for i in leaders], path, targets, seed,
@@ -136,20 +137,26 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
     if st.local_evaluations > 0:
         x, local_sims = local_search(data, path, params, targets, P[best], lo, hi, seed, jobs, st, progress, year)
         if local_sims is not None:
-            # the polished set joins the candidates (wave 0 marks it), simulated with the local
-            # replications padded to the candidates' count for the tables
-            P = np.vstack([P, x])
-            waves_of = np.concatenate([waves_of, [0]])
-            pad = local_sims[: sims.shape[1]]
-            if pad.shape[0] < sims.shape[1]:
-                pad = np.concatenate([pad, np.full((sims.shape[1] - pad.shape[0], pad.shape[1]), np.nan)])
-            sims = np.concatenate([sims, pad[None]])
-            impl = implausibility(sims, targets, disc)
-            max_i = impl[:, active].max(axis=1)
-            dist = year_distance(sims, targets)
-            best = len(P) - 1
-            if max_i[best] <= cutoff:
-                any_plausible = True
+            # the polish is judged like the leaders (their replications, their seeds): a move that
+            # helped with the search's few replications may not hold with more
+            bar = (lambda k: progress(f"{year} re-check polish", k, st.refine_replications)) if progress else None
+            x_sims = simulate_candidates([apply_parameters(data, params, x)], path, targets, seed,
+                                         st.refine_replications, jobs, bar)
+            if year_distance(x_sims, targets)[0] < re_dist.min():
+                # the polished set joins the candidates (wave 0 marks it), simulated with the local
+                # replications padded to the candidates' count for the tables
+                P = np.vstack([P, x])
+                waves_of = np.concatenate([waves_of, [0]])
+                pad = local_sims[: sims.shape[1]]
+                if pad.shape[0] < sims.shape[1]:
+                    pad = np.concatenate([pad, np.full((sims.shape[1] - pad.shape[0], pad.shape[1]), np.nan)])
+                sims = np.concatenate([sims, pad[None]])
+                impl = implausibility(sims, targets, disc)
+                max_i = impl[:, active].max(axis=1)
+                dist = year_distance(sims, targets)
+                best = len(P) - 1
+                if max_i[best] <= cutoff:
+                    any_plausible = True
     plausible = np.concatenate([[best], plausible[plausible != best]])[:st.max_plausible_sets]
     return HistoryMatch(year, targets, params, P, waves_of, sims, impl, max_i, dist,
                         plausible, any_plausible, waves=stats, cutoff=cutoff, discrepancy=disc)

@@ -4,9 +4,10 @@ History matching with an emulator (Andrianakis et al. 2015; Vernon, Goldstein & 
 after a wave, one Gaussian process per target is fitted to the candidates' simulated means;
 many proposals are then scored by the emulators' implausibility (their prediction error
 included), and the next wave simulates only proposals the emulators cannot rule out. Each
-emulator uses the target's **active inputs** only (the parameters most correlated with it,
-linearly or quadratically), since most targets answer to a few parameters (a municipality's own)
-and a Gaussian process over all of them would be slow and poorly fitted with a few hundred points.
+emulator uses every parameter (one length scale each), emulates the log of its target, and is
+trained on the least implausible candidates plus a random share: on the 2022 candidates, held-out
+log errors of the UKP-days near the best region were 0.12-0.21, against 0.4-0.9 with the six
+or eight most correlated inputs only (which ``active`` still allows) trained at random.
 """
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ import warnings
 
 import numpy as np
 
-ACTIVE_INPUTS = 6  # parameters per emulator
-TRAINING_POINTS = 400  # the emulator is fitted on at most this many candidates
+ACTIVE_INPUTS = None  # parameters per emulator (None: all)
+TRAINING_POINTS = 300  # the emulator is fitted on at most this many candidates ...
+TRAINING_BEST = 200  # ... of which this many are the least implausible (the rest random)
 
 
 def _active_inputs(x: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
@@ -33,24 +35,48 @@ def _active_inputs(x: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
     return np.argsort(-score)[:k]
 
 
+def _training_subset(ok: np.ndarray, n: int, rank: np.ndarray | None, rng) -> np.ndarray:
+    """``n`` of the candidates ``ok``: the ``TRAINING_BEST`` first by ``rank`` (least implausible
+    first; the emulators must be accurate where the search is heading) and the rest at random
+    (so they still know the box), or all at random without a rank."""
+    if rank is None:
+        return np.sort(rng.choice(ok, n, replace=False))
+    pos = np.empty(len(rank), int)
+    pos[rank] = np.arange(len(rank))
+    by_rank = ok[np.argsort(pos[ok])]
+    head = by_rank[:min(TRAINING_BEST, n)]
+    tail = rng.choice(by_rank[len(head):], n - len(head), replace=False)
+    return np.sort(np.concatenate([head, tail]))
+
+
 class Emulators:
-    """One Gaussian process per target on the unit cube of the prior box."""
+    """One Gaussian process per target on the unit cube of the prior box. With ``log=True`` each
+    emulates the logarithm of its target: queue lengths explode near saturation (a candidate's
+    UKP-days range over two orders of magnitude in the prior box), and on the log scale the
+    response is smooth enough for a stationary kernel; the implausibility is then on the
+    relative error (``emulator_implausibility(..., log=True)``)."""
 
     def __init__(self, unit: np.ndarray, means: np.ndarray, rng: np.random.Generator,
-                 active: int = ACTIVE_INPUTS, training: int = TRAINING_POINTS):
+                 active: int | None = ACTIVE_INPUTS, training: int = TRAINING_POINTS, log: bool = False,
+                 rank: np.ndarray | None = None):
+        self.log = log
+        if log:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                means = np.where(means > 0, np.log(np.where(means > 0, means, 1.0)), np.nan)
         from sklearn.gaussian_process import GaussianProcessRegressor
         from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
         self.models = []
         for k in range(means.shape[1]):
             ok = np.flatnonzero(np.isfinite(means[:, k]))
-            if ok.size > training:  # keep a spread-out subset, the candidates' order being random
-                ok = np.sort(rng.choice(ok, training, replace=False))
+            if ok.size > training:
+                ok = _training_subset(ok, training, rank, rng)
             if ok.size < 5:
                 self.models.append(None)
                 continue
             x, y = unit[ok], means[ok, k]
-            act = _active_inputs(x, y, min(active, unit.shape[1]))
+            act = (np.arange(unit.shape[1]) if active is None or active >= unit.shape[1]
+                   else _active_inputs(x, y, active))
             kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * Matern(np.full(act.size, 0.5), (0.02, 20.0), nu=2.5)
                       + WhiteKernel(0.1, (1e-6, 10.0)))
             gp = GaussianProcessRegressor(kernel, normalize_y=True, n_restarts_optimizer=0,
@@ -60,21 +86,30 @@ class Emulators:
                 gp.fit(x[:, act], y)
             self.models.append((act, gp))
 
-    def predict(self, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and standard deviation [proposal, target]; NaN where a target has no emulator."""
+    def predict(self, unit: np.ndarray, std: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and standard deviation [proposal, target]; NaN where a target has no emulator.
+        ``std=False`` returns SD 0 at a fraction of the cost (the search on the emulators)."""
         mean = np.full((len(unit), len(self.models)), np.nan)
         sd = np.full_like(mean, np.nan)
         for k, model in enumerate(self.models):
             if model is not None:
                 act, gp = model
-                mean[:, k], sd[:, k] = gp.predict(unit[:, act], return_std=True)
+                if std:
+                    mean[:, k], sd[:, k] = gp.predict(unit[:, act], return_std=True)
+                else:
+                    mean[:, k], sd[:, k] = gp.predict(unit[:, act]), 0.0
         return mean, sd
 
 
 def emulator_implausibility(mean: np.ndarray, sd: np.ndarray, observed: np.ndarray, tolerance: np.ndarray,
-                            discrepancy: float) -> np.ndarray:
+                            discrepancy: float, log: bool = False) -> np.ndarray:
     """|emulated mean - observed| / sqrt(observation + discrepancy + emulator variance): the
-    emulator's variance includes its nugget, i.e. the simulation noise of a candidate's mean."""
+    emulator's variance includes its nugget, i.e. the simulation noise of a candidate's mean.
+    With ``log=True`` the means and SDs are of log values and the observation's error is taken
+    relative (tolerance / observed): to first order the same measure for a candidate near the
+    target, and a graded one for a candidate far from it."""
+    if log:
+        observed, tolerance = np.log(observed), tolerance / observed
     var = (tolerance / 2.0) ** 2 * (1.0 + discrepancy ** 2) + sd ** 2
     out = np.abs(mean - observed) / np.sqrt(var)
     return np.where(np.isnan(out), 0.0, out)  # a target without an emulator rules nothing out
