@@ -79,10 +79,8 @@ def test_trondheim_has_oya_helsehus_with_125_beds(baseline):
     units = baseline.municipalities["Trondheim"].korttid.units
     assert units["Øya helsehus"].beds == 125
     assert units["Øya helsehus"].los == Dist("lognormal", 25.0, 0.8)
-    assert units["korttid"].beds == 102
+    assert units["korttid"].beds == 174
     assert units["korttid"].los is None  # falls back to the municipality's korttid.los
-    assert units["Søbstad og Nidarvoll"].beds == 72  # the rehabilitation places, with a stay of their own
-    assert units["Søbstad og Nidarvoll"].los == Dist("lognormal", 21.0, 0.6)
 
 
 def test_baseline_shares_add_up(baseline):
@@ -563,20 +561,3 @@ def test_an_unreachable_korttid_share_with_odds_ratio_zero_is_refused(tmp_path):
         load_scenario(f)
     assert info.value.where.endswith("destination.korttid")
     assert "frail_korttid_odds_ratio" in info.value.fix
-
-
-def test_the_2023_rehabilitation_centre_replaces_places_rather_than_adding_them():
-    """Sources: the centre opened on 28 Aug 2023 and the same 72 places at Søbstad and Nidarvoll
-    closed that day. The places open on the 27th and on the 28th must therefore be equal, with
-    the new unit opening the day the old one closes."""
-    from ukp_sim.kpi.compute import _korttid_places
-    from ukp_sim.sim.model import build_calendar
-
-    s = load_scenario(BASELINE.parents[1] / "changes_2023.toml")
-    trondheim = s.municipalities["Trondheim"].korttid.units
-    assert trondheim["Søbstad og Nidarvoll"].closes == trondheim["rehabilitering"].opens == dt.date(2023, 8, 28)
-    assert trondheim["Søbstad og Nidarvoll"].beds == trondheim["rehabilitering"].beds == 72
-    cal = build_calendar(s)
-    places = _korttid_places(s, cal, cal.n_days)[list(s.municipalities).index("Trondheim")]
-    day = (dt.date(2023, 8, 28) - cal.origin).days
-    assert places[day - 1] == places[day] == places[day - 40] == places[day + 40]
