@@ -62,18 +62,24 @@ integer = true
 """
 
 
-@pytest.mark.slow  # statistical: 16 "observed" replications and a search
-def test_calibration_recovers_the_korttid_capacity_that_made_the_data(tmp_path):
+def _synthetic(tmp_path, reps: int, extra: str = ""):
+    """The small scenario, a targets file whose "observed" figures are the model's own with the
+    true capacity (``reps`` replications with seeds the calibration never uses: 999 vs 7, so the
+    data carry their own noise), and those figures."""
     data, _, _ = load_scenario_data(SMALL)
     spec_file = tmp_path / "targets.toml"
     spec_file.write_text(_spec_text(1.0, 1.0), encoding="utf-8")
     spec = load_calibration_spec(spec_file)
-    # "Observed" figures: the model with the true capacity, 16 replications with seeds the
-    # calibration never uses (seed 999 vs 7), so the data carry their own noise.
     truth = apply_parameters(data, spec.parameter, np.array([TRUE_BEDS]))
-    obs = simulate_candidates([truth], SMALL, spec.targets_for(2022), seed=999, reps=16, jobs=1)[0].mean(axis=0)
-    spec_file.write_text(_spec_text(obs[0], obs[1]), encoding="utf-8")
-    spec = load_calibration_spec(spec_file)
+    obs = simulate_candidates([truth], SMALL, spec.targets_for(2022), seed=999, reps=reps, jobs=1)[0].mean(axis=0)
+    text = _spec_text(obs[0], obs[1]).replace("[settings]", "[settings]\n" + extra, 1)
+    spec_file.write_text(text, encoding="utf-8")
+    return data, load_calibration_spec(spec_file), obs
+
+
+@pytest.mark.slow  # statistical: 16 "observed" replications and a search
+def test_calibration_recovers_the_korttid_capacity_that_made_the_data(tmp_path):
+    data, spec, obs = _synthetic(tmp_path, reps=16)
     hm = history_match(spec, 2022, data, SMALL, seed=7, jobs=1)
     best = int(round(hm.points[hm.best, 0]))
     plausible = np.round(hm.points[hm.not_implausible, 0]).astype(int)  # every candidate not ruled out
@@ -292,15 +298,7 @@ def test_a_polish_that_does_not_hold_with_the_re_check_replications_is_dropped(t
     far off (the prior's lowest capacity, claimed perfect by its few replications) is dropped."""
     import ukp_sim.analysis.calibration as calibration
 
-    data, _, _ = load_scenario_data(SMALL)
-    spec_file = tmp_path / "targets.toml"
-    spec_file.write_text(_spec_text(1.0, 1.0), encoding="utf-8")
-    spec = load_calibration_spec(spec_file)
-    truth = apply_parameters(data, spec.parameter, np.array([TRUE_BEDS]))
-    obs = simulate_candidates([truth], SMALL, spec.targets_for(2022), seed=999, reps=4, jobs=1)[0].mean(axis=0)
-    spec_file.write_text(_spec_text(obs[0], obs[1]).replace("max_plausible_sets = 10", "max_plausible_sets = 10\nlocal_evaluations = 10"),
-                         encoding="utf-8")
-    spec = load_calibration_spec(spec_file)
+    data, spec, obs = _synthetic(tmp_path, reps=4, extra="local_evaluations = 10")
     claimed = np.tile(obs, (4, 1))  # "meets both targets exactly"
 
     monkeypatch.setattr(calibration, "local_search", lambda *a, **k: (np.array([12.0]), claimed))
