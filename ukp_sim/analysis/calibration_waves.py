@@ -31,12 +31,12 @@ CLIMB_ROUNDS = 40  # ... in at most this many steps
 CLIMB_STEPS = np.array([0.3, 0.1, 0.03, 0.01, 0.003, 0.001])  # step lengths tried (unit cube)
 
 
-def _climb(score_of, start: np.ndarray, rng=None) -> tuple[np.ndarray, np.ndarray]:
+def _climb(score_of, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Improve proposals on the emulators by steepest descent with a line search, all proposals
     at once: the emulators' mean is smooth and cheap, so a finite-difference slope and a handful
     of step lengths per round cost one batch of predictions. ``score_of`` returns one value per
     point, or [point, target] implausibilities, which are then combined into a smooth maximum
-    (the 8-norm) for the slope; moves are kept only if they lower the score itself. In a
+    (the 8-norm) that the descent lowers; the maximum itself is returned with each point. In a
     26-dimensional box random proposals rarely land in a small plausible region, while the
     emulators' slope towards it is cheap to follow."""
     def total(z):
