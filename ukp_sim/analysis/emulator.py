@@ -59,7 +59,6 @@ class Emulators:
     def __init__(self, unit: np.ndarray, means: np.ndarray, rng: np.random.Generator,
                  active: int | None = ACTIVE_INPUTS, training: int = TRAINING_POINTS, log: bool = False,
                  rank: np.ndarray | None = None):
-        self.log = log
         if log:
             with np.errstate(divide="ignore", invalid="ignore"):
                 means = np.where(means > 0, np.log(np.where(means > 0, means, 1.0)), np.nan)
