@@ -232,7 +232,9 @@ def test_calibrate_command_writes_scenario_plausible_sets_and_reports_in_both_la
                  .replace("candidates_per_wave = 16", "candidates_per_wave = 4").replace("waves = 2", "waves = 1")
                  .replace("refine_replications = 8", "refine_replications = 2\nlocal_evaluations = 7\n"
                           "local_replications = 2"), encoding="utf-8")
-    assert main(["calibrate", str(f), "--final-reps", "2", "--quiet"]) == 0
+    # a search this small need not meet the headline within 5 %; --force writes its outputs anyway
+    # (the refusal itself: test_a_year_with_no_plausible_candidate..., test_a_plausible_best_set...)
+    assert main(["calibrate", str(f), "--final-reps", "2", "--quiet", "--force"]) == 0
     assert "2022:" in capsys.readouterr().out
     for name in ("out.toml", "plausible_2022.csv", "report.md", "report.en.md", "fig_fit_2022.png",
                  "fig_fit_2022.en.png", "fig_params_2022.png"):
@@ -305,3 +307,104 @@ def test_a_polish_that_does_not_hold_with_the_re_check_replications_is_dropped(t
     hm = history_match(spec, 2022, data, SMALL, seed=7, jobs=1)
     assert 0 not in hm.wave and hm.points[hm.best, 0] != 12.0
 
+
+
+def test_padded_replications_count_as_missing_in_the_implausibility():
+    """A candidate simulated with 2 replications, NaN-padded to sit beside one with 4, has the
+    implausibility of its 2 replications alone (mean and variance of the mean over 2, not 4)."""
+    from ukp_sim.analysis.calibration_core import pad_replications
+
+    t = [CalTarget(year=2022, kpi="ukp_days", municipality="Total", observed=100.0, tolerance=10.0, source="x")]
+    two = np.array([[[90.0], [120.0]]])
+    four = np.array([[[90.0], [120.0], [100.0], [100.0]]])
+    alone = implausibility(two, t)[0, 0]
+    side_by_side = implausibility(np.concatenate([pad_replications(two, 4), four]), t)
+    assert side_by_side[0, 0] == pytest.approx(alone)
+    assert side_by_side[1, 0] == pytest.approx(implausibility(four, t)[0, 0])
+    # by hand: mean 105, Var(mean) = 450 / 2, observation variance 25
+    assert alone == pytest.approx(5.0 / np.sqrt(25.0 + 225.0))
+
+
+def _fake_world(monkeypatch, low_first: int):
+    """A model of one parameter x whose first ``low_first`` replications come out 4 below x and
+    the others 1 above, so that 2 replications say x - 4 and 10 say x: what near-full korttid
+    beds do to UKP-days when the common seeds happen to be quiet ones."""
+    import ukp_sim.analysis.calibration as calibration
+
+    def simulate(cands, path, targets, seed, reps, jobs, progress=None, extract=None):
+        x = np.array([c["x"] for c in cands])[:, None, None]
+        shift = np.where(np.arange(reps) < low_first, -4.0, 1.0)[None, :, None]
+        return np.broadcast_to(x + shift, (len(cands), reps, len(targets))).copy()
+
+    monkeypatch.setattr(calibration, "simulate_candidates", simulate)
+    monkeypatch.setattr(calibration, "apply_parameters", lambda data, params, x: {"x": float(x[0])})
+
+
+@pytest.mark.parametrize("topup", [0, 10])
+def test_candidates_not_ruled_out_are_judged_again_with_the_top_up_replications(tmp_path, monkeypatch, topup):
+    """Observed 10 with tolerance 1. Two replications per candidate say x - 4, ten say x: without
+    the top-up the search keeps worlds around x = 14 whose true mean misses by 4; with it, only
+    worlds near 10 survive, and the waves table says how many were simulated again."""
+    _fake_world(monkeypatch, low_first=2)
+    f = tmp_path / "t.toml"
+    f.write_text(f"""
+[settings]
+candidates_per_wave = 40
+waves = 2
+replications_per_candidate = 2
+topup_replications = {topup}
+refine_candidates = 4
+refine_replications = 10
+emulator = false
+[years.2022]
+scenario = "{SMALL}"
+output = "out.toml"
+[[target]]
+year = 2022
+kpi = "ukp_days"
+municipality = "Total"
+observed = 10.0
+tolerance = 1.0
+source = "synthetic"
+[[parameter]]
+name = "x"
+path = "municipalities.*.korttid.units.korttid.beds"
+mode = "set"
+low = 0
+high = 20
+""", encoding="utf-8")
+    hm = history_match(load_calibration_spec(f), 2022, {}, SMALL, seed=7, jobs=1)
+    kept = hm.points[hm.not_implausible, 0]
+    assert kept.size > 0
+    if topup:
+        # 10 replications: mean x, Var(mean) = 2.5 x (10/9) / 10, so |x - 10| <= 3 x 0.87 = 2.6
+        assert kept.max() < 13.0 and kept.min() > 7.0
+        assert sum(w.topped_up for w in hm.waves) > 0 and hm.topup == 10
+    else:
+        # 2 identical replications: |x - 4 - 10| <= 3 x 0.56 = 1.7
+        assert kept.min() > 12.0
+
+
+def test_a_plausible_best_set_that_misses_the_headline_does_not_replace_the_baseline():
+    """Plausible allows the model discrepancy, so a best set can be plausible and still miss the
+    community's UKP-days (the target of highest weight) by more than its tolerance with the fit
+    report's replications; such a set must not become the baseline that users cite."""
+    from types import SimpleNamespace
+
+    from ukp_sim.analysis.calibration import FitRow
+    from ukp_sim.cli.calibrate import unfit_reason
+
+    head = CalTarget(year=2023, kpi="ukp_days", municipality="Total", observed=8700.0, tolerance=435.0,
+                     source="x", weight=3.0)
+    other = CalTarget(year=2023, kpi="zero_day_share", municipality="Total", observed=0.71, tolerance=0.03,
+                      source="x", weight=1.0)
+
+    def res(head_mean, other_mean, plausible=True):
+        fit = [FitRow(other, other_mean, 0, 0, np.zeros(30)), FitRow(head, head_mean, 0, 0, np.zeros(30))]
+        return SimpleNamespace(hm=SimpleNamespace(any_plausible=plausible), fit=fit)
+
+    assert unfit_reason(res(9227.0, 0.71)).startswith("its best set misses the headline target, ukp_days for Total")
+    assert "9,227 with 30 replications against 8,700 ± 435" in unfit_reason(res(9227.0, 0.71))
+    assert unfit_reason(res(8900.0, 0.60)) is None  # a miss elsewhere is the report's to show
+    assert unfit_reason(res(9227.0, 0.71), headline_too=False) is None  # --quick: a first look
+    assert unfit_reason(res(8700.0, 0.71, plausible=False)) == "no candidate was plausible"

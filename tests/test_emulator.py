@@ -109,3 +109,21 @@ def test_emulated_wave_finds_a_region_that_random_sampling_misses():
         P, sims = np.vstack([P, new]), np.concatenate([sims, simulate(new)[:, None, :]])
     assert "emulator" in origin
     assert plausible_share(new) >= 0.25
+
+
+def test_training_subset_keeps_the_least_implausible_and_fills_up_at_random():
+    """Of 1,000 candidates with 400 to choose, the TRAINING_BEST least implausible are always in
+    (the emulators must be right where the search heads) and the others come from the whole rest
+    (so they still know the box), without duplicates and only among candidates with a value."""
+    from ukp_sim.analysis.emulator import TRAINING_BEST, _training_subset
+
+    rng = np.random.default_rng(3)
+    rank = rng.permutation(1000)  # rank[0] is the least implausible
+    ok = np.setdiff1d(np.arange(1000), rank[5:10])  # five of the best have no value for this target
+    pick = _training_subset(ok, 400, rank, rng)
+    assert pick.size == np.unique(pick).size == 400 and np.isin(pick, ok).all()
+    best = [i for i in rank if i in set(ok)][:TRAINING_BEST]
+    assert set(best) <= set(pick)
+    rest = np.setdiff1d(pick, best)
+    worst_half = set(rank[500:])
+    assert 0.3 < np.mean([i in worst_half for i in rest]) < 0.7  # spread over the rest, not its head

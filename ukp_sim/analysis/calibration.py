@@ -28,6 +28,7 @@ from ukp_sim.analysis.calibration_core import (  # noqa: F401  (re-exported for 
     WaveStat,
     _target_values,
     implausibility,
+    pad_replications,
     simulate_candidates,
     year_distance,
 )
@@ -74,7 +75,7 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
     weights = np.array([t.weight for t in targets])
     active = weights > 0
     cutoff, disc = st.implausibility_cutoff, st.model_discrepancy
-    all_points, all_waves, all_sims, stats = [], [], [], []
+    all_waves, stats = [], []
     sampler = qmc.LatinHypercube(d=len(params), seed=rng)
     points = lo + sampler.random(n) * (hi - lo)
     origin = "Latin hypercube over the prior box"
@@ -82,20 +83,34 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
         k = min(len(start_points), n // 2)
         points[:k] = np.clip(start_points[:k], lo, hi)
         origin += f" ({k} start sets)"
+    top = st.topup_replications if st.topup_replications > reps else 0
+    width = max(reps, top)
+    P = np.empty((0, len(params)))
+    S = np.empty((0, width, len(targets)))
+    topped = np.zeros(0, dtype=bool)  # candidates already simulated with the top-up replications
     w = 0
     while True:
         cands = [apply_parameters(data, params, x) for x in points]
         label = f"{year} wave {w + 1}/{n_waves}" if w < n_waves else f"{year} extra wave {w + 1}"
         bar = (lambda k, label=label: progress(label, k, n * reps)) if progress else None
         sims = simulate_candidates(cands, path, targets, seed, reps, jobs, bar)
-        all_points.append(points)
+        P = np.vstack([P, points])
         all_waves.append(np.full(n, w + 1))
-        all_sims.append(sims)
-        P = np.vstack(all_points)
-        impl = implausibility(np.concatenate(all_sims), targets, disc)
-        max_i = impl[:, active].max(axis=1)
+        S = np.concatenate([S, pad_replications(sims, width)])
+        topped = np.concatenate([topped, np.zeros(n, dtype=bool)])
+        max_i = implausibility(S, targets, disc)[:, active].max(axis=1)
+        n_top = 0
+        if top:  # those not ruled out are judged again with the top-up replications (same seeds)
+            again = np.flatnonzero((max_i <= cutoff) & ~topped)
+            n_top = int(again.size)
+            if n_top:
+                bar = (lambda k, label=label: progress(f"{label} top-up", k, n_top * top)) if progress else None
+                S[again] = simulate_candidates([apply_parameters(data, params, P[i]) for i in again], path, targets,
+                                               seed, top, jobs, bar)
+                topped[again] = True
+                max_i = implausibility(S, targets, disc)[:, active].max(axis=1)
         keep = np.flatnonzero(max_i <= cutoff)
-        stats.append(WaveStat(w + 1, n, int((max_i[-n:] <= cutoff).sum()), int(keep.size), origin))
+        stats.append(WaveStat(w + 1, n, int((max_i[-n:] <= cutoff).sum()), int(keep.size), origin, n_top))
         w += 1
         if w >= n_waves and (keep.size >= st.min_plausible or w >= max_waves):
             break
@@ -104,18 +119,16 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
             floor = 0.05
             origin = f"around the {keep.size} plausible candidates"
         elif keep.size == 0:  # none yet: focus on the best tenth
-            dist = year_distance(np.concatenate(all_sims), targets)
+            dist = year_distance(S, targets)
             keep = np.argsort(dist)[:max(5, len(dist) // 10)]
             origin = f"around the best tenth ({keep.size}; none plausible yet)"
         else:
             origin = f"around the {keep.size} plausible candidates"
         if st.emulator and len(P) >= 2 * len(params):
-            points, origin = emulated_wave(P, np.concatenate(all_sims), keep, n, lo, hi, rng, targets, active,
-                                            st)
+            points, origin = emulated_wave(P, S, keep, n, lo, hi, rng, targets, active, st)
         else:
             points = next_wave(P, keep, n, lo, hi, rng, floor)
-    P = np.vstack(all_points)
-    sims = np.concatenate(all_sims)
+    sims = S
     impl = implausibility(sims, targets, disc)
     max_i = impl[:, active].max(axis=1)
     dist = year_distance(sims, targets)
@@ -159,7 +172,8 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
                     any_plausible = True
     plausible = np.concatenate([[best], plausible[plausible != best]])[:st.max_plausible_sets]
     return HistoryMatch(year, targets, params, P, waves_of, sims, impl, max_i, dist,
-                        plausible, any_plausible, waves=stats, cutoff=cutoff, discrepancy=disc)
+                        plausible, any_plausible, waves=stats, cutoff=cutoff, discrepancy=disc,
+                        replications=reps, topup=top)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ so the search, the local polish and the ensemble use it without importing each o
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,29 @@ def simulate_candidates(candidates: list[dict], path: Path, targets: list[CalTar
     return out if out is not None else np.empty((len(candidates), reps, len(targets)))
 
 
+def maximin(unit: np.ndarray, k: int, first: int = 0, distinct: bool = False) -> np.ndarray:
+    """Indices of up to ``k`` rows of ``unit`` spread out by greedy maximin (Johnson, Moore &
+    Ylvisaker 1990): from row ``first``, each next the row farthest from its nearest chosen one.
+    With ``distinct`` it stops when only duplicates of chosen rows are left."""
+    chosen = [int(first)]
+    nearest = np.linalg.norm(unit - unit[first], axis=1)
+    while len(chosen) < min(k, len(unit)):
+        j = int(np.argmax(nearest))
+        if distinct and nearest[j] <= 0.0:
+            break
+        chosen.append(j)
+        nearest = np.minimum(nearest, np.linalg.norm(unit - unit[j], axis=1))
+    return np.array(chosen, dtype=int)
+
+
+def pad_replications(sims: np.ndarray, reps: int) -> np.ndarray:
+    """``sims`` [candidate, replication, target] with NaN replications up to ``reps`` (never fewer)."""
+    if sims.shape[1] >= reps:
+        return sims
+    extra = np.full((sims.shape[0], reps - sims.shape[1], sims.shape[2]), np.nan)
+    return np.concatenate([sims, extra], axis=1)
+
+
 def implausibility(sims: np.ndarray, targets: list[CalTarget], discrepancy: float = 0.0) -> np.ndarray:
     """Implausibility [candidate, target] from simulations [candidate, replication, target]:
     |mean - observed| / sqrt(observation variance + model-discrepancy variance + Var(mean)), the
@@ -51,8 +75,10 @@ def implausibility(sims: np.ndarray, targets: list[CalTarget], discrepancy: floa
     obs = np.array([t.observed for t in targets])
     tol = np.array([t.tolerance for t in targets])
     mean = np.nanmean(sims, axis=1)
-    reps = sims.shape[1]
-    var_mean = np.nanvar(sims, axis=1, ddof=1) / reps if reps > 1 else np.zeros_like(mean)
+    reps = (~np.isnan(sims)).sum(axis=1)  # candidates may differ in their count (top-up; NaN-padded)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a candidate with one replication has no variance
+        var_mean = np.where(reps > 1, np.nanvar(sims, axis=1, ddof=1) / np.maximum(reps, 1), 0.0)
     return np.abs(mean - obs) / np.sqrt((tol / 2.0) ** 2 * (1.0 + discrepancy ** 2) + var_mean)
 
 
@@ -75,6 +101,7 @@ class WaveStat:
     plausible_in_wave: int  # this wave's candidates that are not implausible
     plausible_total: int  # all candidates so far that are not implausible
     focused_on: str  # where the wave's candidates came from
+    topped_up: int = 0  # candidates simulated again with the top-up replications after this wave
 
 
 @dataclass
@@ -94,6 +121,8 @@ class HistoryMatch:
     waves: list[WaveStat] = field(default_factory=list)
     cutoff: float = 3.0
     discrepancy: float = 0.0
+    replications: int = 0  # per candidate in the waves (0: all of sims' replications)
+    topup: int = 0  # replications of the candidates not ruled out with those (0: no top-up)
 
     @property
     def best(self) -> int:

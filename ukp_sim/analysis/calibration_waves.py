@@ -7,6 +7,8 @@ import warnings
 import numpy as np
 from scipy.stats import qmc
 
+from ukp_sim.analysis.calibration_core import implausibility, maximin
+
 
 def next_wave(P: np.ndarray, keep: np.ndarray, n: int, lo, hi, rng, floor: float) -> np.ndarray:
     """Candidates for the next wave, half to explore and half to fill in. The first half is a Latin
@@ -74,14 +76,9 @@ def _climb(score_of, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _spread_pick(cands: np.ndarray, n: int, rng) -> np.ndarray:
-    """``n`` of ``cands`` (indices) spread out: greedy maximin from a random first one."""
-    pick = [int(rng.integers(len(cands)))]
-    dist = np.linalg.norm(cands - cands[pick[0]], axis=1)
-    while len(pick) < min(n, len(cands)):
-        j = int(dist.argmax())
-        pick.append(j)
-        dist = np.minimum(dist, np.linalg.norm(cands - cands[j], axis=1))
-    return np.array(pick)
+    """``n`` of ``cands`` (indices) spread out: greedy maximin from a random first one (duplicates
+    too, if that is what it takes to fill the wave)."""
+    return maximin(cands, n, first=int(rng.integers(len(cands))))
 
 
 def emulated_wave(P, sims, keep, n, lo, hi, rng, targets, active, st) -> tuple[np.ndarray, str]:
@@ -101,8 +98,6 @@ def emulated_wave(P, sims, keep, n, lo, hi, rng, targets, active, st) -> tuple[n
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         means = np.nanmean(sims, axis=1)[:, active]
-    from ukp_sim.analysis.calibration_core import implausibility
-
     rank = np.argsort(implausibility(sims, targets, st.model_discrepancy)[:, active].max(axis=1))
     em = Emulators(unit, means, rng, log=True, rank=rank)
     obs = np.array([t.observed for t in targets])[active]

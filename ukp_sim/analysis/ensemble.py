@@ -18,7 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ukp_sim.analysis.calibration_core import HistoryMatch, _target_values, implausibility, simulate_candidates
+from ukp_sim.analysis.calibration_core import (
+    HistoryMatch,
+    _target_values,
+    implausibility,
+    maximin,
+    simulate_candidates,
+)
 from ukp_sim.analysis.calibration_params import apply_parameters
 from ukp_sim.base.vocabulary import TOTAL, WHOLE_YEAR
 
@@ -42,15 +48,7 @@ def choose_worlds(hm: HistoryMatch, k: int) -> np.ndarray:
     if pool.size == 0:  # nothing plausible: the k least implausible, flagged in the table
         pool = np.argsort(hm.max_impl)[:k]
     pool = np.concatenate([[hm.best], pool[pool != hm.best]])
-    unit = (hm.points[pool] - lo) / (hi - lo)
-    chosen = [0]
-    nearest = np.linalg.norm(unit - unit[0], axis=1)
-    while len(chosen) < min(k, len(pool)):
-        j = int(np.argmax(nearest))
-        if nearest[j] <= 0.0:  # only duplicates left
-            break
-        chosen.append(j)
-        nearest = np.minimum(nearest, np.linalg.norm(unit - unit[j], axis=1))
+    chosen = maximin((hm.points[pool] - lo) / (hi - lo), k, distinct=True)
     return pool[chosen]
 
 

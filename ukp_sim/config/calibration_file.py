@@ -57,6 +57,10 @@ class Settings:
     candidates_per_wave: int = _f(160, "candidates simulated per wave", min=2)
     waves: int = _f(3, "waves of history matching", min=1, max=20)
     replications_per_candidate: int = _f(2, "replications per candidate (common random numbers)", min=1)
+    topup_replications: int = _f(
+        0, "replications a candidate not ruled out with replications_per_candidate is simulated with again "
+        "before it counts as plausible (0 = none): near full beds a year's UKP-days vary by a third, and the "
+        "first few seeds can sit low for every candidate at once (common random numbers)", min=0)
     final_replications: int = _f(30, "replications for the fit report of the best set", min=2)
     max_plausible_sets: int = _f(40, "plausible parameter sets kept", min=1)
     refine_candidates: int = _f(

@@ -139,7 +139,8 @@ def write_report(spec: CalibrationSpec, results: dict[int, YearResult], out_dir:
              "- " + t["settings_line"].format(
                  candidates=first.hm.points.shape[0] // max(1, int(first.hm.wave.max())),
                  waves=int(first.hm.wave.max()),
-                 reps=first.hm.sims.shape[1], final=len(first.fit[0].values)),
+                 reps=first.hm.replications or first.hm.sims.shape[1], final=len(first.fit[0].values),
+                 topup=first.hm.topup or "–"),
              "- " + t["cutoff_line"].format(cut=cut, file=Path(spec.file).name), ""]
     for year, res in results.items():
         hm = res.hm

@@ -44,10 +44,10 @@ def _origin(focused_on: str, t: dict) -> str:
 def waves_section(res, t: dict, lang: str) -> list[str]:
     hm = res.hm
     lines = [f"### {t['waves_title'].format(year=res.year)}", "", "| " + " | ".join(t["waves_cols"]) + " |",
-             "|---:|---:|---:|---:|---|"]
+             "|---:|---:|---:|---:|---:|---|"]
     for w in hm.waves:
-        lines.append(f"| {w.wave} | {w.candidates} | {w.plausible_in_wave} | {w.plausible_total} | "
-                     f"{_origin(w.focused_on, t)} |")
+        lines.append(f"| {w.wave} | {w.candidates} | {w.topped_up if hm.topup else '–'} | {w.plausible_in_wave} | "
+                     f"{w.plausible_total} | {_origin(w.focused_on, t)} |")
     lines += ["", t["waves_final"].format(n=int(hm.not_implausible.size), total=len(hm.points)), ""]
     lines += [t["tradeoff_body"].format(cut=format_number(hm.cutoff, None, lang)), "",
               "| " + " | ".join(t["tradeoff_cols"]) + " |", "|---|---:|---:|---:|---|"]
