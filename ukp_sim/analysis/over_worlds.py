@@ -1,0 +1,156 @@
+"""Results over plausible worlds: what a KPI or an effect looks like when the parameters the data
+cannot settle are uncertain too, not only the simulation noise.
+
+Every scenario is simulated in each world with replications 0..n-1 of one seed, so replication r
+draws the same random numbers in every world and every scenario (common random numbers within a
+world, and across worlds). For each scenario x year x municipality x KPI this module gives:
+
+* ``mean``: the mean over all world x replication runs (the worlds are equally likely);
+* ``pi_low``/``pi_high``: the 95 % prediction interval, the 2.5th and 97.5th percentiles of
+  those runs: where one year's value may fall when we do not know which world is true;
+* ``ci_low``/``ci_high``: the mean's 95 % confidence interval, t-based over the worlds' means
+  (the worlds are a sample of the plausible region); with one world, over its replications;
+* ``var_share_parameters``: the share of the runs' variance due to the worlds (a one-way
+  random-effects ANOVA: between-world component over between plus within), so a reader sees
+  whether more replications or better data would narrow the interval;
+* ``p_target_met``: the share of runs that meet the KPI's target (``ukp_sim/data/targets.toml``).
+
+With one world every figure is the single-world summary's (``runner.summarise``) and the
+parameters' variance share is 0.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ukp_sim.analysis.runner import ANNUAL_KPIS, KEYS, summarise
+from ukp_sim.config.targets import load_targets
+
+WORLD_COLUMNS = ["worlds", "pi_low", "pi_high", "var_share_parameters", "p_target_met"]
+
+
+def over_worlds(runs: pd.DataFrame) -> tuple[int, float, float, float, float, float]:
+    """Of one quantity's runs (columns ``world``, ``replication``, ``value``; NaN left out): the
+    worlds, the mean, its 95 % CI and the variance components (between worlds, within worlds).
+
+    The mean is the mean of the worlds' means. Its standard error adds the spread of the worlds'
+    means over W worlds to the replication noise they share: with the same random numbers in
+    every world (replication r is common), the worlds' means move together with the noise, which
+    their spread therefore misses; the noise is the spread over r of the across-world average of
+    replication r, over R. Degrees of freedom by Welch-Satterthwaite. With one world this is the
+    t-interval over its replications (``runner.mean_ci``), and the between-world component 0."""
+    runs = runs.dropna(subset=["value"])
+    g = runs.groupby("world")["value"]
+    means, counts, var = g.mean(), g.count(), g.var(ddof=1).fillna(0.0)
+    w = int(means.size)
+    if w == 0:
+        return 0, math.nan, math.nan, math.nan, math.nan, math.nan
+    mean = float(means.mean())
+    across = runs.groupby("replication")["value"].mean()  # replication r averaged over the worlds
+    r = int(across.size)
+    parts = [(float(means.var(ddof=1)) / w, w - 1)] if w > 1 else []
+    if r > 1:
+        parts.append((float(across.var(ddof=1)) / r, r - 1))
+    se2 = sum(v for v, _ in parts)
+    if se2 > 0:
+        dof = se2 ** 2 / sum(v ** 2 / d for v, d in parts if v > 0)
+        half = float(stats.t.ppf(0.975, dof) * math.sqrt(se2))
+    else:
+        half = 0.0 if parts else math.nan
+    dof_within = float((counts - 1).sum())
+    within = float(((counts - 1) * var).sum() / dof_within) if dof_within > 0 else 0.0
+    between = 0.0
+    if w > 1:
+        msb = float((counts * (means - float(runs["value"].mean())) ** 2).sum() / (w - 1))
+        between = max(0.0, (msb - within) / float(counts.mean()))
+    return w, mean, mean - half, mean + half, between, within
+
+
+def summarise_over_worlds(table: pd.DataFrame, scenario_name: str) -> pd.DataFrame:
+    """``runner.summarise`` of a table with a ``world`` column, plus ``WORLD_COLUMNS``; with more
+    than one world the mean's CI is over the worlds' means (see the module's docstring)."""
+    if "world" not in table.columns:
+        table = table.assign(world=1)
+    out = summarise(table, scenario_name)
+    targets, _ = load_targets()
+    rows = {}
+    for key, grp in table.groupby(KEYS, sort=False):
+        w, _, lo_ci, hi_ci, between, within = over_worlds(grp)
+        v = grp["value"].dropna().to_numpy(dtype=float)
+        if w == 0:
+            rows[key] = (0, *[math.nan] * 6)
+            continue
+        lo, hi = np.percentile(v, [2.5, 97.5])
+        share = between / (between + within) if between + within > 0 else 0.0
+        year, month, muni, kpi = key
+        t = targets.get(kpi)
+        applies = t is not None and t.applies_to(muni) and not (month != 0 and kpi in ANNUAL_KPIS)
+        p = float(np.mean([t.met(x) for x in v])) if applies else math.nan
+        rows[key] = (w, float(lo), float(hi), share, p, lo_ci, hi_ci)
+    extra = pd.DataFrame([(*k, *r) for k, r in rows.items()],
+                         columns=[*KEYS, *WORLD_COLUMNS, "_ci_low", "_ci_high"])
+    out = out.merge(extra, on=KEYS, how="left", validate="one_to_one")
+    many = out["worlds"] > 1
+    out.loc[many, "ci_low"] = out.loc[many, "_ci_low"]
+    out.loc[many, "ci_high"] = out.loc[many, "_ci_high"]
+    return out.drop(columns=["_ci_low", "_ci_high"])
+
+
+DIFFERENCE_WORLD_COLUMNS = ["worlds", "pi_low", "pi_high", "share_worlds_better", "share_worlds_worse"]
+# KPIs without a strategy target that still have a better side: fewer kroner, fewer beds held.
+LOWER_IS_BETTER = {"cost_nok", "beds_held_by_ukp_mean"}
+
+
+def better_direction(kpi: str) -> int:
+    """-1 where a lower value is better, +1 where higher is, 0 where neither (e.g. occupancy)."""
+    targets, _ = load_targets()
+    t = targets.get(kpi)
+    if t is not None:
+        return -1 if t.direction == "<=" else 1
+    return -1 if kpi in LOWER_IS_BETTER else 0
+
+
+def paired_differences_over_worlds(base_table: pd.DataFrame, other_table: pd.DataFrame) -> pd.DataFrame:
+    """``compare.paired_differences`` (other - base) in each world, then over the worlds: the mean
+    of the worlds' mean differences with its t-interval over worlds (one world: over its pairs),
+    the 95 % prediction interval of one year's difference over all pairs, and the shares of
+    worlds whose own 95 % CI lies wholly on the better / the worse side of 0 (sign stability)."""
+    from ukp_sim.analysis.compare import DIFFERENCE_COLUMNS, paired_differences
+
+    if "world" not in base_table.columns:
+        base_table, other_table = base_table.assign(world=1), other_table.assign(world=1)
+    per_world = []
+    for w, b in base_table.groupby("world", sort=True):
+        d = paired_differences(b, other_table[other_table["world"] == w])
+        per_world.append(d.assign(world=w))
+    pw = pd.concat(per_world, ignore_index=True)
+    cols = ["world", "replication", *KEYS, "value"]
+    pairs = base_table[cols].merge(other_table[cols], on=["world", "replication", *KEYS], suffixes=("_b", "_o"))
+    pairs["difference"] = pairs["value_o"] - pairs["value_b"]
+    pairs = pairs.dropna(subset=["difference"]).rename(columns={"difference": "value"})
+    by_key = dict(iter(pairs.groupby(KEYS, sort=False)))
+    rows = []
+    for key, grp in pw.groupby(KEYS, sort=False):
+        ok = grp[grp["n"] > 0]
+        if key not in by_key or ok.empty:
+            rows.append((*key, math.nan, math.nan, math.nan, 0, math.nan, math.nan, math.nan, 0, *[math.nan] * 4))
+            continue
+        runs = by_key[key]
+        w, mean, lo, hi, _, _ = over_worlds(runs)
+        p_lo, p_hi = np.percentile(runs["value"].to_numpy(dtype=float), [2.5, 97.5])
+        base_mean = float((ok["base_mean"] * ok["n"]).sum() / ok["n"].sum())
+        other_mean = float((ok["other_mean"] * ok["n"]).sum() / ok["n"].sum())
+        sign = better_direction(key[3])
+        if sign == 0:
+            better = worse = math.nan
+        else:
+            # a world whose CI is exactly [0, 0] (the scenario against itself) is on neither side
+            up, down = float((ok["ci_low"] > 0).mean()), float((ok["ci_high"] < 0).mean())
+            better, worse = (up, down) if sign > 0 else (down, up)
+        rows.append((*key, mean, lo, hi, int(ok["n"].sum()), base_mean, other_mean,
+                     mean / base_mean if base_mean != 0 else math.nan, w, float(p_lo), float(p_hi), better, worse))
+    out = pd.DataFrame(rows, columns=[*DIFFERENCE_COLUMNS, *DIFFERENCE_WORLD_COLUMNS])
+    return out.sort_values(KEYS, kind="stable", ignore_index=True)
