@@ -90,3 +90,42 @@ def write_scenario(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture
+def calibrated_year(tmp_path) -> Path:
+    """A calibrated year in miniature: the small scenario as the calibration input, two fitted
+    parameters (beds set, home-service intake scaled), a baseline with world 1's values and an
+    ensemble of three worlds."""
+    (tmp_path / "input.toml").write_text(f'extends = "{SMALL_PATH}"\nname = "input"\n', encoding="utf-8")
+    (tmp_path / "baseline_2023.toml").write_text(
+        'extends = "input.toml"\nname = "baseline_2023"\n[municipalities.Testby]\nhome_service_intake_per_day = 1.5\n'
+        '[municipalities.Testby.korttid.units.korttid]\nbeds = 22\n', encoding="utf-8")
+    (tmp_path / "ensemble_2023.csv").write_text(
+        "world,beds,intake\n2,30,0.50000001\n1,22,1.5\n3,14,2.123456789\n", encoding="utf-8")
+    (tmp_path / "targets.toml").write_text("""
+[years.2023]
+scenario = "input.toml"
+output = "baseline_2023.toml"
+[[target]]
+year = 2023
+kpi = "ukp_days"
+municipality = "Total"
+observed = 100.0
+tolerance = 5.0
+source = "synthetic"
+[[parameter]]
+name = "beds"
+path = "municipalities.*.korttid.units.korttid.beds"
+mode = "set"
+low = 10
+high = 40
+integer = true
+[[parameter]]
+name = "intake"
+path = "municipalities.*.home_service_intake_per_day"
+mode = "scale"
+low = 0.5
+high = 3
+""", encoding="utf-8")
+    return tmp_path / "targets.toml"

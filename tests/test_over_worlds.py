@@ -68,3 +68,30 @@ def test_sign_stability_counts_the_worlds_whose_interval_lies_on_each_side():
     # for a KPI where higher is better (KPI 2, the 0-day share) the same differences swap sides
     d2 = paired_differences_over_worlds(base.assign(kpi="zero_day_share"), other.assign(kpi="zero_day_share")).iloc[0]
     assert d2["share_worlds_better"] == 0.25 and d2["share_worlds_worse"] == 0.5
+
+
+def test_one_world_runs_the_scenario_itself_and_every_world_shares_the_random_numbers(tmp_path, calibrated_year):
+    """World 1 of a study over worlds is the single-world study to the last digit; in the other
+    worlds the same replication draws the same random numbers (so a change of world is all that
+    differs), and each scenario's table carries its world."""
+    from ukp_sim.analysis.over_worlds import run_over_worlds, world_scenarios
+    from ukp_sim.analysis.runner import run_many
+    from ukp_sim.analysis.worlds import WorldMaker, load_worlds
+    from ukp_sim.config.loader import load_scenario
+
+    base = tmp_path / "baseline_2023.toml"
+    team = tmp_path / "team.toml"
+    team.write_text('extends = "baseline_2023.toml"\nname = "team"\n[hospital]\nsomatic_beds = 90\n', encoding="utf-8")
+    files = {"baseline": base, "team": team}
+    maker = WorldMaker(load_worlds(calibrated_year, 2023))
+    scen = world_scenarios(maker, files)
+    assert scen["team", 1].content_hash == load_scenario(team).content_hash
+    assert scen["team", 2].municipalities["Testby"].korttid.units["korttid"].beds == 30
+    over = run_over_worlds(scen, 2, seed=5)
+    alone = run_many({"team": load_scenario(team)}, range(2), seed=5)["team"].table
+    w1 = over["team"].table
+    pd.testing.assert_frame_equal(w1[w1["world"] == 1].drop(columns="world").reset_index(drop=True), alone)
+    assert sorted(w1["world"].unique()) == [1, 2, 3] and over["team"].completed == [0, 1]
+    # the random numbers do not depend on the world: two worlds that agree give the same runs
+    twin = run_over_worlds({("team", 1): scen["team", 1], ("team", 7): scen["team", 1]}, 2, seed=5)["team"].table
+    pd.testing.assert_frame_equal(twin[twin["world"] == 7].drop(columns="world").reset_index(drop=True), alone)

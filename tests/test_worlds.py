@@ -10,52 +10,14 @@ from ukp_sim.config.loader import build_scenario, load_scenario_data
 SMALL = Path(__file__).parent / "scenarios" / "one_municipality.toml"
 
 
-def _calibrated(tmp_path: Path) -> Path:
-    """A calibrated year in miniature: the small scenario as the calibration input, two fitted
-    parameters (beds set, home-service intake scaled), a baseline with world 1's values and an
-    ensemble of three worlds."""
-    (tmp_path / "input.toml").write_text(f'extends = "{SMALL}"\nname = "input"\n', encoding="utf-8")
-    (tmp_path / "baseline_2023.toml").write_text(
-        'extends = "input.toml"\nname = "baseline_2023"\n[municipalities.Testby]\nhome_service_intake_per_day = 1.5\n'
-        '[municipalities.Testby.korttid.units.korttid]\nbeds = 22\n', encoding="utf-8")
-    (tmp_path / "ensemble_2023.csv").write_text(
-        "world,beds,intake\n2,30,0.50000001\n1,22,1.5\n3,14,2.123456789\n", encoding="utf-8")
-    (tmp_path / "targets.toml").write_text("""
-[years.2023]
-scenario = "input.toml"
-output = "baseline_2023.toml"
-[[target]]
-year = 2023
-kpi = "ukp_days"
-municipality = "Total"
-observed = 100.0
-tolerance = 5.0
-source = "synthetic"
-[[parameter]]
-name = "beds"
-path = "municipalities.*.korttid.units.korttid.beds"
-mode = "set"
-low = 10
-high = 40
-integer = true
-[[parameter]]
-name = "intake"
-path = "municipalities.*.home_service_intake_per_day"
-mode = "scale"
-low = 0.5
-high = 3
-""", encoding="utf-8")
-    return tmp_path / "targets.toml"
-
-
 def _what_if(tmp_path: Path, name: str, body: str) -> Path:
     f = tmp_path / name
     f.write_text(f'extends = "baseline_2023.toml"\nname = "{name[:-5]}"\n{body}', encoding="utf-8")
     return f
 
 
-def test_world_one_is_the_baseline_and_other_worlds_change_only_what_the_scenario_inherits(tmp_path):
-    worlds = load_worlds(_calibrated(tmp_path), 2023)
+def test_world_one_is_the_baseline_and_other_worlds_change_only_what_the_scenario_inherits(tmp_path, calibrated_year):
+    worlds = load_worlds(calibrated_year, 2023)
     assert worlds.ids == (1, 2, 3) and len(worlds) == 3  # sorted by world number
     maker = WorldMaker(worlds)
     team = _what_if(tmp_path, "team.toml", "[hospital]\nsomatic_beds = 90\n")
@@ -77,8 +39,8 @@ def test_world_one_is_the_baseline_and_other_worlds_change_only_what_the_scenari
     assert maker.scenario_data(beds, 2)[0]["municipalities"]["Testby"]["home_service_intake_per_day"] == 2.123
 
 
-def test_choosing_worlds_and_the_errors_that_name_the_fix(tmp_path):
-    targets = _calibrated(tmp_path)
+def test_choosing_worlds_and_the_errors_that_name_the_fix(tmp_path, calibrated_year):
+    targets = calibrated_year
     assert load_worlds(targets, 2023, first=2).ids == (1, 2)
     assert load_worlds(targets, 2023, only=3).points.tolist() == [[14.0, 2.123456789]]
     with pytest.raises(UserError, match="no world 7"):

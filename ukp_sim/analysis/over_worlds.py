@@ -21,12 +21,16 @@ parameters' variance share is 0.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ukp_sim.analysis.runner import ANNUAL_KPIS, KEYS, summarise
+from ukp_sim.analysis.runner import ANNUAL_KPIS, KEYS, ReplicationResult, run_many, summarise
+from ukp_sim.analysis.worlds import WorldMaker
+from ukp_sim.config.loader import build_scenario, deep_merge
+from ukp_sim.config.scenario import Scenario
 from ukp_sim.config.targets import load_targets
 
 WORLD_COLUMNS = ["worlds", "pi_low", "pi_high", "var_share_parameters", "p_target_met"]
@@ -154,3 +158,39 @@ def paired_differences_over_worlds(base_table: pd.DataFrame, other_table: pd.Dat
                      mean / base_mean if base_mean != 0 else math.nan, w, float(p_lo), float(p_hi), better, worse))
     out = pd.DataFrame(rows, columns=[*DIFFERENCE_COLUMNS, *DIFFERENCE_WORLD_COLUMNS])
     return out.sort_values(KEYS, kind="stable", ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Running scenarios in every world
+# ---------------------------------------------------------------------------------------------
+def world_scenarios(maker: WorldMaker, files: dict[str, Path], period: dict | None = None,
+                    ) -> dict[tuple[str, int], Scenario]:
+    """Every scenario file in every world of ``maker``, keyed (scenario id, world number); with
+    ``period`` (a study's) in place of each file's own."""
+    out = {}
+    for k, world in enumerate(maker.worlds.ids):
+        for sid, file in files.items():
+            data, read, provenance = maker.scenario_data(file, k)
+            if period is not None:
+                data["period"] = deep_merge({}, period)
+            out[sid, world] = build_scenario(data, file, read, provenance)
+    return out
+
+
+def run_over_worlds(scenarios: dict[tuple[str, int], Scenario], replications: int, seed: int, jobs=1,
+                    progress=None) -> dict[str, ReplicationResult]:
+    """Replications 0..n-1 of every (scenario, world) with one seed: replication r draws the same
+    random numbers in every scenario and world. Per scenario id, one table with a ``world``
+    column, kept to the replications every scenario finished in every world (so a Ctrl-C leaves
+    complete pairs and equally weighted worlds)."""
+    done = run_many(scenarios, range(replications), seed, jobs, progress)
+    common = sorted(set.intersection(*(set(r.completed) for r in done.values())))
+    interrupted = any(r.interrupted for r in done.values())
+    out: dict[str, ReplicationResult] = {}
+    for sid in dict.fromkeys(s for s, _ in scenarios):
+        parts = [r.table.assign(world=w) for (s, w), r in done.items() if s == sid and not r.table.empty]
+        table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        if not table.empty:
+            table = table[table["replication"].isin(common)].reset_index(drop=True)
+        out[sid] = ReplicationResult(table, replications, common, interrupted)
+    return out
