@@ -60,7 +60,7 @@ def over_worlds(runs: pd.DataFrame) -> tuple[int, float, float, float, float, fl
         parts.append((float(across.var(ddof=1)) / r, r - 1))
     se2 = sum(v for v, _ in parts)
     if se2 > 0:
-        dof = se2 ** 2 / sum(v ** 2 / d for v, d in parts if v > 0)
+        dof = parts[0][1] if len(parts) == 1 else se2 ** 2 / sum(v ** 2 / d for v, d in parts if v > 0)
         half = float(stats.t.ppf(0.975, dof) * math.sqrt(se2))
     else:
         half = 0.0 if parts else math.nan
@@ -144,6 +144,8 @@ def paired_differences_over_worlds(base_table: pd.DataFrame, other_table: pd.Dat
             continue
         runs = by_key[key]
         w, mean, lo, hi, _, _ = over_worlds(runs)
+        if w == 1:  # one world: compare.paired_differences' own figures, to the last digit
+            mean, lo, hi = (float(ok[c].iloc[0]) for c in ("mean_difference", "ci_low", "ci_high"))
         p_lo, p_hi = np.percentile(runs["value"].to_numpy(dtype=float), [2.5, 97.5])
         base_mean = float((ok["base_mean"] * ok["n"]).sum() / ok["n"].sum())
         other_mean = float((ok["other_mean"] * ok["n"]).sum() / ok["n"].sum())

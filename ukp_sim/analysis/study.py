@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ukp_sim.analysis.compare import paired_differences
@@ -29,6 +30,10 @@ MONTHLY_COLUMNS = ["scenario", "year", "month", "municipality", "kpi", "mean", "
 DIFF_COLUMNS = ["scenario", "baseline", "year", "municipality", "kpi", "mean_difference", "ci_low", "ci_high", "n",
                 "base_mean", "other_mean", "relative_change"]
 SAVING_COLUMNS = ["scenario", "period", "quantity", "mean", "ci_low", "ci_high", "n"]
+# Over plausible worlds (``--worlds``) the tables gain these (analysis/over_worlds.py defines them).
+WORLD_KPI_COLUMNS = ["worlds", "pi_low", "pi_high", "var_share_parameters", "p_target_met"]
+WORLD_DIFF_COLUMNS = ["worlds", "pi_low", "pi_high", "share_worlds_better", "share_worlds_worse"]
+WORLD_SAVING_COLUMNS = ["worlds", "pi_low", "pi_high"]
 # Monthly series kept for the figures (whole community and municipalities, not units).
 MONTHLY_KPIS = ("ukp_days", "beds_held_by_ukp_mean", "korttid_beds_occupied", "zero_day_share", "mean_ukp_stay")
 # What a scenario saves against the baseline over a span of years: per replication, the sum of the
@@ -58,19 +63,29 @@ class StudyRun:
     interrupted: bool
     precision: object | None  # PrecisionResult when run to a precision
     seconds: float
+    worlds: tuple[int, ...] = ()  # the plausible worlds every scenario ran in (empty: the baseline's alone)
+    worlds_file: object = None  # the ensemble they come from
 
 
 def run_study(spec: StudySpec, jobs: int = 1, replications: int | None = None,
               progress: Callable[[int], None] | None = None,
-              on_batch: Callable[[int], None] | None = None) -> StudyRun:
+              on_batch: Callable[[int], None] | None = None, worlds=None) -> StudyRun:
     """Run every scenario of the study with the study's seed and replications 0..n-1 (common
-    random numbers), or to the study's precision. Ctrl-C keeps the replications every scenario
-    finished."""
+    random numbers), or to the study's precision. With ``worlds`` (a ``WorldMaker``) every
+    scenario runs in each plausible world with those replications (no precision mode: the
+    worlds must weigh equally). Ctrl-C keeps the replications every scenario finished."""
     import time
 
     started = time.time()
     pres = None
-    if spec.precision is not None and replications is None:
+    if worlds is not None:
+        from ukp_sim.analysis.over_worlds import run_over_worlds, world_scenarios
+
+        n = replications or spec.replications
+        if on_batch:
+            on_batch(n * len(worlds.worlds))
+        results = run_over_worlds(world_scenarios(worlds, spec.files, spec.period), n, spec.seed, jobs, progress)
+    elif spec.precision is not None and replications is None:
         p = spec.precision
         pres = run_to_precision(spec.scenarios, spec.seed, p["share"], p["kpis"] or DEFAULT_PRECISION_KPIS,
                                 p["min"], p["max"], jobs,
@@ -87,7 +102,8 @@ def run_study(spec: StudySpec, jobs: int = 1, replications: int | None = None,
         if r.completed != common and not r.table.empty:
             r.table = r.table[r.table["replication"].isin(common)].reset_index(drop=True)
             r.completed = common
-    return StudyRun(spec, results, common, interrupted, pres, time.time() - started)
+    return StudyRun(spec, results, common, interrupted, pres, time.time() - started,
+                    worlds.worlds.ids if worlds is not None else (), worlds.worlds.file if worlds is not None else None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -113,28 +129,33 @@ def study_tables(run: StudyRun) -> StudyTables:
     """The tidy tables of a finished (or interrupted) study."""
     first_year = run.spec.scenarios[BASELINE].period.start.year
     base = run.results[BASELINE].table
+    if run.worlds:
+        from ukp_sim.analysis.over_worlds import paired_differences_over_worlds as differ
+        from ukp_sim.analysis.over_worlds import summarise_over_worlds as summary
+    else:
+        differ, summary = paired_differences, summarise
     kpis, monthly, diffs, saves, reps = [], [], [], [], []
     for sid in order_scenarios(run.results):
         table = run.results[sid].table
         if table.empty:
             continue
         yearly_rows = table[table["month"] == WHOLE_YEAR]
-        s = summarise(yearly_rows, sid).drop(columns="month")
+        s = summary(yearly_rows, sid).drop(columns="month")
         s["milestone"] = [milestone(int(y), first_year) if not math.isnan(t) else math.nan
                           for y, t in zip(s["year"], s["target"])]
-        kpis.append(s[KPI_COLUMNS])
+        kpis.append(s[[*KPI_COLUMNS, *(c for c in WORLD_KPI_COLUMNS if c in s.columns)]])
         m_rows = table[(table["month"] != WHOLE_YEAR) & table["kpi"].isin(MONTHLY_KPIS)
                        & ~table["municipality"].str.contains("/", regex=False)]
-        monthly.append(summarise(m_rows, sid)[MONTHLY_COLUMNS])
+        monthly.append(summary(m_rows, sid)[[*MONTHLY_COLUMNS, *(c for c in WORLD_KPI_COLUMNS[:3] if run.worlds)]])
         r = yearly_rows.drop(columns="month")
         r.insert(0, "scenario", sid)
         reps.append(r)
         if sid != BASELINE:
-            d = paired_differences(base[base["month"] == WHOLE_YEAR], yearly_rows)
+            d = differ(base[base["month"] == WHOLE_YEAR], yearly_rows)
             d = d.drop(columns="month")
             d.insert(0, "baseline", BASELINE)
             d.insert(0, "scenario", sid)
-            diffs.append(d[DIFF_COLUMNS])
+            diffs.append(d[[*DIFF_COLUMNS, *(c for c in WORLD_DIFF_COLUMNS if c in d.columns)]])
             saves.append(scenario_savings(base, table, sid, first_year))
     return StudyTables(
         kpis=pd.concat(kpis, ignore_index=True),
@@ -146,15 +167,18 @@ def study_tables(run: StudyRun) -> StudyTables:
 
 
 def _per_replication(table: pd.DataFrame, kpi: str, years: list[int], how: str) -> pd.Series:
+    """Per replication (per world and replication over worlds): the yearly values summed or averaged."""
     sel = table[(table["month"] == WHOLE_YEAR) & (table["municipality"] == TOTAL) & (table["kpi"] == kpi)
                 & table["year"].isin(years)]
-    grouped = sel.groupby("replication")["value"]
+    grouped = sel.groupby(["world", "replication"] if "world" in sel.columns else "replication")["value"]
     return grouped.sum() if how == "sum" else grouped.mean()
 
 
 def scenario_savings(base: pd.DataFrame, other: pd.DataFrame, sid: str, first_year: int) -> pd.DataFrame:
     """UKP-days and cost saved and beds freed for the whole community, per strategy year and over
-    all of them, as paired differences (baseline - scenario) with 95 % CIs."""
+    all of them, as paired differences (baseline - scenario) with 95 % CIs; over worlds, with the
+    CI of ``over_worlds`` and the 95 % prediction interval of one run's saving."""
+    worlds = "world" in base.columns
     years = sorted(int(y) for y in base["year"].unique() if y > first_year)
     spans = [(str(y), [y]) for y in years]
     if len(years) > 1:
@@ -166,10 +190,19 @@ def scenario_savings(base: pd.DataFrame, other: pd.DataFrame, sid: str, first_ye
             o = _per_replication(other, kpi, span, how)
             pairs = b.to_frame("b").join(o.to_frame("o"), how="inner").dropna()
             saved = (pairs["b"] - pairs["o"]).to_numpy(dtype=float)
+            row = {"scenario": sid, "period": label, "quantity": quantity}
             mean, lo, hi, n = mean_ci(saved)
-            rows.append({"scenario": sid, "period": label, "quantity": quantity, "mean": _zero(mean),
-                         "ci_low": _zero(lo), "ci_high": _zero(hi), "n": n})
-    return pd.DataFrame(rows, columns=SAVING_COLUMNS)
+            if worlds:
+                from ukp_sim.analysis.over_worlds import over_worlds
+
+                w, *over, _, _ = over_worlds(pairs.assign(value=saved).reset_index())
+                if w > 1:  # one world: mean_ci's own figures, to the last digit
+                    mean, lo, hi = over
+                p_lo, p_hi = np.percentile(saved, [2.5, 97.5]) if saved.size else (math.nan, math.nan)
+                row.update({"worlds": w, "pi_low": _zero(float(p_lo)), "pi_high": _zero(float(p_hi))})
+            row.update({"mean": _zero(mean), "ci_low": _zero(lo), "ci_high": _zero(hi), "n": n})
+            rows.append(row)
+    return pd.DataFrame(rows, columns=[*SAVING_COLUMNS, *(WORLD_SAVING_COLUMNS if worlds else [])])
 
 
 def _zero(x: float) -> float:

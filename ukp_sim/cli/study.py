@@ -51,6 +51,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_engine_options(p)
     p.add_argument("--only", default=None,
                    help="comma-separated scenario ids to run besides the baseline (default: all)")
+    p.add_argument("--worlds", type=int, default=None, metavar="N",
+                   help="run every scenario in the first N plausible worlds of the calibration's ensemble (0: all), so "
+                   "intervals carry the parameters the data cannot settle (default: the calibrated baseline alone)")
+    p.add_argument("--world", type=int, default=None, metavar="K", help="run in plausible world K alone")
     p.add_argument("--out", "-o", type=Path, default=None, help="output folder (default results/<study name>)")
     p.add_argument("--lang", choices=("nb", "en", "both"), default="both",
                    help="language of report and figures: nb (bokmål), en, or both (default)")
@@ -73,6 +77,30 @@ def _check_args(args) -> None:
         raise UserError(f"--jobs must be at least 1, got {args.jobs}")
     if args.seed is not None and args.seed < 0:
         raise UserError(f"--seed must be a non-negative whole number, got {args.seed}")
+    if args.worlds is not None and args.world is not None:
+        raise UserError("give --worlds N or --world K, not both")
+    if (args.worlds is not None and args.worlds < 0) or (args.world is not None and args.world < 1):
+        raise UserError("--worlds must be 0 (all) or more, --world 1 or more")
+
+
+def study_worlds(spec, args):
+    """The ``WorldMaker`` of ``--worlds``/``--world``: the worlds of the calibrated year whose
+    baseline the study's baseline is, from the ensemble beside the study's calibration file."""
+    if args.worlds is None and args.world is None:
+        return None
+    from ukp_sim.analysis.worlds import WorldMaker, load_worlds
+    from ukp_sim.base.errors import UserError
+    from ukp_sim.config.calibration_file import load_calibration_spec
+
+    if spec.calibration is None:
+        raise UserError(f"{spec.path}: names no calibration, so there are no worlds to run over "
+                        '(add calibration = "../calibration/targets.toml")')
+    cal = load_calibration_spec(spec.calibration)
+    base = spec.files["baseline"].resolve()
+    years = [int(y) for y, ys in cal.years.items() if cal.resolve(ys.output) == base]
+    if not years:
+        raise UserError(f"{spec.calibration}: calibrates no year whose baseline is {base.name}, the study's")
+    return WorldMaker(load_worlds(cal, years[0], first=args.worlds or None, only=args.world))
 
 
 def _meta(run, args, argv: list[str]) -> dict:
@@ -106,6 +134,8 @@ def _meta(run, args, argv: list[str]) -> dict:
         "municipalities": list(base.municipalities),
         "seed": spec.seed,
         "replications": len(run.replications),
+        "worlds": list(run.worlds),
+        "worlds_file": _rel(run.worlds_file) if run.worlds else None,
         "replications_requested": args.replications or spec.replications,
         "interrupted": run.interrupted,
         "jobs": args.jobs,
@@ -113,8 +143,11 @@ def _meta(run, args, argv: list[str]) -> dict:
         **provenance(SimpleNamespace(argv=argv), time.time() - run.seconds, console_command("study")),
         "platform": f"{platform.system()} {platform.machine()}, Python {platform.python_version()}",
         "common_random_numbers": True,
-        "confidence_intervals": "95 % t-interval of the mean over replications; differences and savings: of the "
-                                "mean paired difference",
+        "confidence_intervals": ("95 % t-interval of the mean over replications; differences and savings: of the "
+                                 "mean paired difference") if not run.worlds else (
+            "over plausible worlds (analysis/over_worlds.py): mean of the worlds' means; its 95 % CI adds the "
+            "spread of the worlds' means to the replication noise they share (Welch-Satterthwaite); pi_low/pi_high: "
+            "95 % prediction interval of one run over worlds and replications; differences paired within a world"),
         "milestones": MILESTONE_RULE,
     }
 
@@ -191,6 +224,7 @@ def run_main(args, argv: list[str]) -> int:
         spec = load_study(args.study or DEFAULT_STUDY, only)
         if args.seed is not None:
             spec = _with_seed(spec, args.seed)
+        worlds = study_worlds(spec, args)
         out = args.out or Path("results") / spec.name
         langs = LANGS if args.lang == "both" else (args.lang,)
         bar = None
@@ -198,14 +232,15 @@ def run_main(args, argv: list[str]) -> int:
         if not args.quiet:
             from tqdm import tqdm
 
-            bar = tqdm(total=n * len(spec.scenarios), desc=spec.name, unit="run", delay=2.0, file=sys.stderr,
+            runs = n * len(spec.scenarios) * (len(worlds.worlds) if worlds else 1)
+            bar = tqdm(total=runs, desc=spec.name, unit="run", delay=2.0, file=sys.stderr,
                        leave=False)
         started = time.time()
         try:
             runner = make_runner(args)
             with runner:  # one backend for every batch (--precision runs several)
                 run = run_study(spec, runner, args.replications, bar.update if bar else None,
-                                (lambda k: setattr(bar, "total", k * len(spec.scenarios))) if bar else None)
+                                (lambda k: setattr(bar, "total", k * len(spec.scenarios))) if bar else None, worlds)
         finally:
             if bar:
                 bar.close()

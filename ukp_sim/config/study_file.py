@@ -41,6 +41,8 @@ class StudyFile:
     period: Period = _req("the reporting period; replaces every scenario's own [period]")
     scenarios: dict[str, str] = _req("scenario id = \"file.toml\", relative to the study file")
     precision: PrecisionFile | None = _f(None, "run to a precision instead of `replications`")
+    calibration: str = _f("", "the calibration targets file whose ensemble of plausible worlds `--worlds` runs the "
+                          "study over, relative to the study file (empty: no worlds)")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class StudySpec:
     files: dict[str, Path]  # scenario id -> file, baseline first
     precision: dict | None = None  # {share, min, max, kpis} when the study runs to a precision
     scenarios: dict[str, Scenario] = field(default_factory=dict, compare=False)
+    calibration: Path | None = None  # the targets file of the worlds (``--worlds``), if the study names one
 
 
 def load_study(path: str | Path, only: list[str] | None = None) -> StudySpec:
@@ -94,7 +97,8 @@ def load_study(path: str | Path, only: list[str] | None = None) -> StudySpec:
     scenarios = {sid: load_with_period(file, data["period"]) for sid, file in files.items()}
     return StudySpec(path=path, name=study.name or path.stem, description=study.description,
                      seed=study.seed, replications=study.replications, period=dict(data["period"]), files=files,
-                     precision=precision, scenarios=scenarios)
+                     precision=precision, scenarios=scenarios,
+                     calibration=path.parent / study.calibration if study.calibration else None)
 
 
 def load_with_period(file: Path, period: dict) -> Scenario:

@@ -1,0 +1,70 @@
+"""The study over plausible worlds (``ukp-sim study --worlds``)."""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from ukp_sim.analysis.study import DIFF_COLUMNS, KPI_COLUMNS, SAVING_COLUMNS
+from ukp_sim.cli.study import main
+
+
+def _study(folder: Path, calibration: bool = True) -> Path:
+    """A study of the miniature calibrated year (conftest's ``calibrated_year``): its baseline
+    against a discharge team, 2022-2023."""
+    (folder / "team.toml").write_text(
+        'extends = "baseline_2023.toml"\nname = "team"\n[interventions.discharge_team]\nenabled = true\n'
+        "start = 2023-01-01\ncapacity = 15\n", encoding="utf-8")
+    study = folder / "study.toml"
+    study.write_text(
+        'name = "worlds_study"\nseed = 7\nreplications = 3\nbaseline = "baseline_2023.toml"\n'
+        + ('calibration = "targets.toml"\n' if calibration else "")
+        + "[period]\nstart = 2022-01-01\nyears = 2\nwarmup_days = 60\nfollowup_days = 30\n"
+        '[scenarios]\ndischarge_team = "team.toml"\n', encoding="utf-8")
+    return study
+
+
+def _read(out: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(out / name)
+
+
+def test_the_study_over_all_worlds_writes_the_world_columns(tmp_path, calibrated_year):
+    study = _study(calibrated_year.parent)
+    out = tmp_path / "over"
+    assert main([str(study), "--worlds", "0", "--out", str(out), "--jobs", "1", "--quiet", "--lang", "en"]) == 0
+    kpis = _read(out, "kpis.csv")
+    assert {"worlds", "pi_low", "pi_high", "var_share_parameters", "p_target_met"} <= set(kpis.columns)
+    total = kpis[(kpis["municipality"] == "Total") & (kpis["kpi"] == "ukp_days")]
+    assert (total["worlds"] == 3).all() and (total["pi_low"] <= total["pi_high"]).all()
+    # three worlds with 14, 22 and 30 beds differ: the parameters explain part of the variance
+    assert (total["var_share_parameters"] > 0).all()
+    diffs = _read(out, "differences.csv")
+    assert {"share_worlds_better", "share_worlds_worse", "pi_low", "pi_high", "worlds"} <= set(diffs.columns)
+    assert set(_read(out, "savings.csv").columns) >= {*SAVING_COLUMNS, "worlds", "pi_low", "pi_high"}
+    meta = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert meta["worlds"] == [1, 2, 3] and meta["worlds_file"].endswith("ensemble_2023.csv")
+    reps = pd.read_csv(io.BytesIO(gzip.decompress((out / "replications.csv.gz").read_bytes())))
+    assert set(reps["world"]) == {1, 2, 3} and set(reps["replication"]) == {0, 1, 2}
+
+
+def test_world_one_alone_is_the_study_without_worlds(tmp_path, calibrated_year):
+    study = _study(calibrated_year.parent)
+    plain, one = tmp_path / "plain", tmp_path / "one"
+    assert main([str(study), "--out", str(plain), "--jobs", "1", "--quiet", "--lang", "en"]) == 0
+    assert main([str(study), "--world", "1", "--out", str(one), "--jobs", "1", "--quiet", "--lang", "en"]) == 0
+    for name, cols in (("kpis.csv", KPI_COLUMNS), ("differences.csv", DIFF_COLUMNS), ("savings.csv", SAVING_COLUMNS)):
+        pd.testing.assert_frame_equal(_read(one, name)[cols], _read(plain, name)[cols], check_exact=True)
+    assert (_read(one, "kpis.csv")["var_share_parameters"].fillna(0) == 0).all()
+
+
+def test_worlds_without_a_calibration_or_with_both_options_are_clear_errors(tmp_path, calibrated_year, capsys):
+    study = _study(calibrated_year.parent, calibration=False)
+    out = tmp_path / "x"
+    assert main([str(study), "--worlds", "2", "--out", str(out), "--quiet"]) == 2
+    assert "names no calibration" in capsys.readouterr().err and not out.exists()
+    assert main([str(_study(calibrated_year.parent)), "--worlds", "2", "--world", "1", "--out", str(out),
+                 "--quiet"]) == 2
+    assert "not both" in capsys.readouterr().err and not out.exists()
