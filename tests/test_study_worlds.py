@@ -68,3 +68,27 @@ def test_worlds_without_a_calibration_or_with_both_options_are_clear_errors(tmp_
     assert main([str(_study(calibrated_year.parent)), "--worlds", "2", "--world", "1", "--out", str(out),
                  "--quiet"]) == 2
     assert "not both" in capsys.readouterr().err and not out.exists()
+
+
+def test_an_interrupted_study_over_worlds_resumes_from_the_cache(tmp_path, calibrated_year, monkeypatch, capsys):
+    """Ctrl-C in the fifth (scenario, world) of six: nothing complete in every world, so nothing is
+    written; the rerun reads the 13 finished replications from the cache and simulates the rest."""
+    from ukp_sim.analysis import runner as experiment
+
+    real = experiment.single_run
+    calls = {"n": 0}
+
+    def flaky(scenario, seed, replication):
+        calls["n"] += 1
+        if calls["n"] == 14:
+            raise KeyboardInterrupt
+        return real(scenario, seed, replication)
+
+    monkeypatch.setattr(experiment, "single_run", flaky)
+    study, out = _study(calibrated_year.parent), tmp_path / "out"
+    args = [str(study), "--worlds", "0", "--out", str(out), "--jobs", "1", "--lang", "en"]
+    assert main([*args, "--quiet"]) == 130
+    assert "nothing written" in capsys.readouterr().err and not out.exists()
+    assert main(args) == 0
+    meta = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert meta["cache"]["read"] == 13 and meta["replications"] == 3 and calls["n"] == 14 + 18 - 13
