@@ -92,3 +92,32 @@ def test_an_interrupted_study_over_worlds_resumes_from_the_cache(tmp_path, calib
     assert main(args) == 0
     meta = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert meta["cache"]["read"] == 13 and meta["replications"] == 3 and calls["n"] == 14 + 18 - 13
+
+
+def test_compare_over_worlds_and_its_world_one(tmp_path, calibrated_year, capsys):
+    from ukp_sim.cli.main import main as cli
+
+    folder = calibrated_year.parent
+    (folder / "beds.toml").write_text('extends = "baseline_2023.toml"\nname = "beds"\n[hospital]\nsomatic_beds = 90\n',
+                                      encoding="utf-8")
+    common = [str(folder / "baseline_2023.toml"), str(folder / "beds.toml"), "-n", "2", "--jobs", "1",
+              "--calibration", str(calibrated_year), "--quiet"]
+    assert cli(["compare", *common, "--worlds", "0", "--out", str(tmp_path / "w")]) == 0
+    kpis, diffs = _read(tmp_path / "w", "kpis.csv"), _read(tmp_path / "w", "differences.csv")
+    assert (kpis["worlds"] == 3).all() and {"var_share_parameters", "p_target_met"} <= set(kpis.columns)
+    assert {"share_worlds_better", "share_worlds_worse", "pi_low", "pi_high"} <= set(diffs.columns)
+    assert json.loads((tmp_path / "w" / "run.json").read_text(encoding="utf-8"))["worlds"] == [1, 2, 3]
+    assert cli(["compare", *common, "--world", "1", "--out", str(tmp_path / "one")]) == 0
+    assert cli(["compare", *common, "--out", str(tmp_path / "plain")]) == 0
+    for name in ("kpis.csv", "differences.csv"):
+        plain = _read(tmp_path / "plain", name)
+        pd.testing.assert_frame_equal(_read(tmp_path / "one", name)[plain.columns], plain, check_exact=True)
+    # a baseline that is no calibrated year's has no worlds
+    alone = tmp_path / "alone.toml"
+    alone.write_text(f'extends = "{folder / "input.toml"}"\nname = "alone"\n', encoding="utf-8")
+    assert cli(["compare", str(alone), str(folder / "beds.toml"), "-n", "2", "--calibration", str(calibrated_year),
+                "--worlds", "0", "--quiet", "--out", str(tmp_path / "x")]) == 2
+    assert "is not a calibrated baseline" in capsys.readouterr().err and not (tmp_path / "x").exists()
+    no_n = [c for c in common if c not in ("-n", "2")]
+    assert cli(["compare", *no_n, "--worlds", "0", "--precision", "0.1", "--out", str(tmp_path / "x")]) == 2
+    assert "do not apply" in capsys.readouterr().err

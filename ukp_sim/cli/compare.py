@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ukp_sim.cli.common import add_output_options, add_replication_options
+from ukp_sim.cli.worlds_options import add_world_options
 
 COMPARE_KPI_COLUMNS = ["scenario", "year", "municipality", "kpi", "mean", "ci_low", "ci_high", "n", "target",
                        "attainment", "status"]
@@ -31,6 +32,7 @@ def add_parser(sub) -> None:
     cmp.add_argument("scenarios", type=Path, nargs="+", metavar="scenario",
                      help="scenario files to compare with the baseline (TOML)")
     add_replication_options(cmp, differences=True)
+    add_world_options(cmp, calibration=True)
     add_output_options(cmp, Path("results") / "compare", "output folder (default results/compare)", "tables")
 
 
@@ -60,9 +62,17 @@ def execute(args) -> int:
 
     from ukp_sim import __version__
     from ukp_sim.analysis.compare import CRN_STATEMENT, paired_differences, savings
+    from ukp_sim.analysis.over_worlds import (
+        paired_differences_over_worlds,
+        run_over_worlds,
+        summarise_over_worlds,
+        world_scenarios,
+    )
     from ukp_sim.analysis.runner import summarise
+    from ukp_sim.base.errors import UserError
     from ukp_sim.base.io import write_outputs
     from ukp_sim.cli.common import (
+        Progress,
         engine_meta,
         files_meta,
         json_value,
@@ -72,6 +82,7 @@ def execute(args) -> int:
         resolve_replications,
         run_scenarios,
     )
+    from ukp_sim.cli.worlds_options import BUNDLED_CALIBRATION, worlds_maker
     from ukp_sim.config.loader import scenario_to_dict
     from ukp_sim.kpi import definitions_for
     from ukp_sim.report.console import compare_table, precision_lines, savings_lines
@@ -82,9 +93,25 @@ def execute(args) -> int:
     names = list(loaded)
     base = names[0]
     scenarios = {name: sc for name, (_, sc) in loaded.items()}
+    worlds = worlds_maker(args, args.calibration or BUNDLED_CALIBRATION, args.baseline, "--calibration")
+    if worlds is not None and (args.precision is not None or args.precision_diff is not None):
+        raise UserError("--worlds runs --replications in every world; --precision and --precision-diff do not "
+                        "apply (leave them out)")
     started = time.time()
     with make_runner(args) as runner:
-        results, pres = run_scenarios(args, runner, scenarios, "compare")
+        if worlds is None:
+            results, pres = run_scenarios(args, runner, scenarios, "compare")
+        else:
+            bar = Progress(args.quiet, "compare", per_batch=len(scenarios) * len(worlds.worlds))
+            bar.set_replications(args.replications)
+            try:
+                results = run_over_worlds(world_scenarios(worlds, {n: p for n, (p, _) in loaded.items()}),
+                                          args.replications, args.seed, runner, bar.update)
+            finally:
+                bar.close()
+            pres = None
+    summarise_, differ = ((summarise_over_worlds, paired_differences_over_worlds) if worlds is not None
+                          else (summarise, paired_differences))
     report_cache(args, runner)
     if any(r.interrupted for r in results.values()):
         print(f"interrupted: nothing written (a comparison needs every scenario's replications); "
@@ -94,19 +121,21 @@ def execute(args) -> int:
     summaries, diffs, reps, saved = [], [], [], {}
     for name in names:
         table = results[name].table
-        summary = summarise(table, name)
+        summary = summarise_(table, name)
         summaries.append(summary[summary["month"] == 0].drop(columns="month"))
         r = table[table["month"] == 0].drop(columns="month")
         r.insert(0, "scenario", name)
         reps.append(r)
         if name != base:
-            d = paired_differences(results[base].table, table)
+            d = differ(results[base].table, table)
             saved[name] = savings(d)
             d = d[d["month"] == 0].drop(columns="month")
             d.insert(0, "baseline", base)
             d.insert(0, "scenario", name)
             diffs.append(d)
-    kpis = pd.concat(summaries, ignore_index=True)[COMPARE_KPI_COLUMNS]
+    world_cols = ["worlds", "pi_low", "pi_high"] if worlds is not None else []
+    kpis = pd.concat(summaries, ignore_index=True)[
+        [*COMPARE_KPI_COLUMNS, *world_cols, *(["var_share_parameters", "p_target_met"] if worlds else [])]]
     differences = pd.concat(diffs, ignore_index=True)
     replications = pd.concat(reps, ignore_index=True)
     definitions = definitions_for(scenarios[base])
@@ -120,14 +149,19 @@ def execute(args) -> int:
         ],
         "seed": args.seed,
         "replications": n,
+        "worlds": list(worlds.worlds.ids) if worlds is not None else [],
+        "worlds_file": str(worlds.worlds.file) if worlds is not None else None,
         "jobs": args.jobs,
         **engine_meta(runner),
         "precision": None if pres is None else pres.to_dict(),
         "common_random_numbers": True,
         "comparison": CRN_STATEMENT,
         **provenance(args, started),
-        "confidence_intervals": "95 % t-interval of the mean over replications; for differences, of the mean "
-                                "paired difference",
+        "confidence_intervals": ("95 % t-interval of the mean over replications; for differences, of the mean "
+                                 "paired difference") if worlds is None else (
+            "over plausible worlds (analysis/over_worlds.py): mean of the worlds' means; its 95 % CI adds the "
+            "spread of the worlds' means to the replication noise they share; pi_low/pi_high: 95 % prediction "
+            "interval of one run; differences paired within a world"),
         "kpi_definitions": definitions_meta(definitions),
         "kpi_definitions_differ": differ,
         **targets_meta(),
@@ -137,7 +171,9 @@ def execute(args) -> int:
     }
     files = {
         "kpis.csv": kpis.to_csv(index=False),
-        "differences.csv": differences[COMPARE_DIFF_COLUMNS].to_csv(index=False),
+        "differences.csv": differences[
+            [*COMPARE_DIFF_COLUMNS, *world_cols, *(["share_worlds_better", "share_worlds_worse"] if worlds else [])]
+        ].to_csv(index=False),
         "replications.csv": replications.to_csv(index=False),
         "run.json": json.dumps(meta, indent=2, ensure_ascii=False, default=str),
     }
@@ -155,6 +191,7 @@ def execute(args) -> int:
         if pres is not None:
             print(precision_lines(pres, definitions, args.lang))
             print()
-        print(f"wrote {', '.join(files)} to {args.out}/ ({len(names)} scenarios x {n} replications, seed "
+        over = f" x {len(worlds.worlds)} plausible worlds" if worlds is not None else ""
+        print(f"wrote {', '.join(files)} to {args.out}/ ({len(names)} scenarios{over} x {n} replications, seed "
               f"{args.seed}, common random numbers, ukp-sim {__version__})")
     return 0

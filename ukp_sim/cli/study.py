@@ -41,6 +41,7 @@ def execute(args) -> int:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from ukp_sim.cli.common import add_engine_options
+    from ukp_sim.cli.worlds_options import add_world_options
 
     p.add_argument("study", type=Path, nargs="?", default=None,
                    help="study file (TOML; default: the built-in standard study, experiments/standard_study.toml)")
@@ -51,10 +52,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_engine_options(p)
     p.add_argument("--only", default=None,
                    help="comma-separated scenario ids to run besides the baseline (default: all)")
-    p.add_argument("--worlds", type=int, default=None, metavar="N",
-                   help="run every scenario in the first N plausible worlds of the calibration's ensemble (0: all), so "
-                   "intervals carry the parameters the data cannot settle (default: the calibrated baseline alone)")
-    p.add_argument("--world", type=int, default=None, metavar="K", help="run in plausible world K alone")
+    add_world_options(p)
     p.add_argument("--out", "-o", type=Path, default=None, help="output folder (default results/<study name>)")
     p.add_argument("--lang", choices=("nb", "en", "both"), default="both",
                    help="language of report and figures: nb (bokmål), en, or both (default)")
@@ -77,30 +75,9 @@ def _check_args(args) -> None:
         raise UserError(f"--jobs must be at least 1, got {args.jobs}")
     if args.seed is not None and args.seed < 0:
         raise UserError(f"--seed must be a non-negative whole number, got {args.seed}")
-    if args.worlds is not None and args.world is not None:
-        raise UserError("give --worlds N or --world K, not both")
-    if (args.worlds is not None and args.worlds < 0) or (args.world is not None and args.world < 1):
-        raise UserError("--worlds must be 0 (all) or more, --world 1 or more")
+    from ukp_sim.cli.worlds_options import check_world_options
 
-
-def study_worlds(spec, args):
-    """The ``WorldMaker`` of ``--worlds``/``--world``: the worlds of the calibrated year whose
-    baseline the study's baseline is, from the ensemble beside the study's calibration file."""
-    if args.worlds is None and args.world is None:
-        return None
-    from ukp_sim.analysis.worlds import WorldMaker, load_worlds
-    from ukp_sim.base.errors import UserError
-    from ukp_sim.config.calibration_file import load_calibration_spec
-
-    if spec.calibration is None:
-        raise UserError(f"{spec.path}: names no calibration, so there are no worlds to run over "
-                        '(add calibration = "../calibration/targets.toml")')
-    cal = load_calibration_spec(spec.calibration)
-    base = spec.files["baseline"].resolve()
-    years = [int(y) for y, ys in cal.years.items() if cal.resolve(ys.output) == base]
-    if not years:
-        raise UserError(f"{spec.calibration}: calibrates no year whose baseline is {base.name}, the study's")
-    return WorldMaker(load_worlds(cal, years[0], first=args.worlds or None, only=args.world))
+    check_world_options(args)
 
 
 def _meta(run, args, argv: list[str]) -> dict:
@@ -216,6 +193,7 @@ def run_main(args, argv: list[str]) -> int:
     from ukp_sim.base.errors import UserError
     from ukp_sim.base.io import write_outputs
     from ukp_sim.cli.common import engine_meta, kept_in_cache, make_runner, report_cache
+    from ukp_sim.cli.worlds_options import worlds_maker
     from ukp_sim.report.labels import LANGS
 
     try:
@@ -224,7 +202,7 @@ def run_main(args, argv: list[str]) -> int:
         spec = load_study(args.study or DEFAULT_STUDY, only)
         if args.seed is not None:
             spec = _with_seed(spec, args.seed)
-        worlds = study_worlds(spec, args)
+        worlds = worlds_maker(args, spec.calibration, spec.files["baseline"], str(spec.path))
         out = args.out or Path("results") / spec.name
         langs = LANGS if args.lang == "both" else (args.lang,)
         bar = None
