@@ -48,6 +48,7 @@ def test_the_study_over_all_worlds_writes_the_world_columns(tmp_path, calibrated
     assert meta["worlds"] == [1, 2, 3] and meta["worlds_file"].endswith("ensemble_2023.csv")
     reps = pd.read_csv(io.BytesIO(gzip.decompress((out / "replications.csv.gz").read_bytes())))
     assert set(reps["world"]) == {1, 2, 3} and set(reps["replication"]) == {0, 1, 2}
+    assert not (out / "sensitivity.csv").exists()  # three worlds cannot carry an emulator
 
 
 def test_world_one_alone_is_the_study_without_worlds(tmp_path, calibrated_year):
@@ -121,3 +122,24 @@ def test_compare_over_worlds_and_its_world_one(tmp_path, calibrated_year, capsys
     no_n = [c for c in common if c not in ("-n", "2")]
     assert cli(["compare", *no_n, "--worlds", "0", "--precision", "0.1", "--out", str(tmp_path / "x")]) == 2
     assert "do not apply" in capsys.readouterr().err
+
+
+def test_a_study_over_enough_worlds_ranks_what_explains_the_spread(tmp_path, calibrated_year):
+    """Twelve worlds over beds (12-34) and home-service intake: sensitivity.csv ranks both inputs
+    for the baseline's UKP-days in the last year (no combined scenario here), each index within
+    [0, 1] with an interval around it; three worlds (the other tests) write no such table."""
+    import numpy as np
+
+    folder = calibrated_year.parent
+    rng = np.random.default_rng(1)
+    rows = [f"{w},{22 if w == 1 else int(rng.integers(12, 35))},{1.5 if w == 1 else rng.uniform(0.5, 3):.4f}"
+            for w in range(1, 13)]
+    (folder / "ensemble_2023.csv").write_text("world,beds,intake\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main([str(_study(folder)), "--worlds", "0", "-n", "2", "--out", str(out), "--jobs", "1", "--quiet",
+                 "--lang", "en"]) == 0
+    sens = _read(out, "sensitivity.csv")
+    assert set(sens["output"]) == {"baseline_ukp_days_2023"} and set(sens["parameter"]) == {"beds", "intake"}
+    assert (sens["worlds"] == 12).all()
+    assert sens["total_order"].between(0, 1).all() and (sens["ci_low"] <= sens["ci_high"]).all()
+    assert sens["total_order"].max() > 0.3  # 12 to 34 korttid beds move the UKP-days of a small town

@@ -65,6 +65,8 @@ class StudyRun:
     seconds: float
     worlds: tuple[int, ...] = ()  # the plausible worlds every scenario ran in (empty: the baseline's alone)
     worlds_file: object = None  # the ensemble they come from
+    world_parameters: tuple[str, ...] = ()  # the calibrated parameters that tell the worlds apart ...
+    world_points: object = None  # ... and their values, [world, parameter] (numpy)
 
 
 def run_study(spec: StudySpec, jobs: int = 1, replications: int | None = None,
@@ -102,8 +104,11 @@ def run_study(spec: StudySpec, jobs: int = 1, replications: int | None = None,
         if r.completed != common and not r.table.empty:
             r.table = r.table[r.table["replication"].isin(common)].reset_index(drop=True)
             r.completed = common
-    return StudyRun(spec, results, common, interrupted, pres, time.time() - started,
-                    worlds.worlds.ids if worlds is not None else (), worlds.worlds.file if worlds is not None else None)
+    if worlds is None:
+        return StudyRun(spec, results, common, interrupted, pres, time.time() - started)
+    ws = worlds.worlds
+    return StudyRun(spec, results, common, interrupted, pres, time.time() - started, ws.ids, ws.file,
+                    tuple(p.name for p in ws.params), ws.points)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -116,6 +121,7 @@ class StudyTables:
     differences: pd.DataFrame
     savings: pd.DataFrame
     replications: pd.DataFrame
+    sensitivity: pd.DataFrame | None = None  # over worlds: what explains the answers' spread
 
 
 def order_scenarios(ids) -> list[str]:
@@ -163,7 +169,38 @@ def study_tables(run: StudyRun) -> StudyTables:
         differences=pd.concat(diffs, ignore_index=True) if diffs else pd.DataFrame(columns=DIFF_COLUMNS),
         savings=pd.concat(saves, ignore_index=True) if saves else pd.DataFrame(columns=SAVING_COLUMNS),
         replications=pd.concat(reps, ignore_index=True),
+        sensitivity=world_sensitivity(run, first_year) if len(run.worlds) >= MIN_WORLDS_FOR_SENSITIVITY else None,
     )
+
+
+MIN_WORLDS_FOR_SENSITIVITY = 10  # fewer worlds than this cannot carry an emulator of 26 inputs
+
+
+def world_sensitivity(run: StudyRun, first_year: int) -> pd.DataFrame:
+    """``sensitivity.csv``: Sobol' indices over the worlds (analysis/sensitivity.py) of (a) the
+    baseline's community UKP-days in the target year and (b) the combined strategy's UKP-days
+    saved over the strategy years, each a mean per world."""
+    from ukp_sim.analysis.sensitivity import SENSITIVITY_COLUMNS, sobol_over_worlds
+    from ukp_sim.config.targets import target_year as due
+
+    base = run.results[BASELINE].table
+    years = sorted(int(y) for y in base["year"].unique())
+    target_year = due() if due() in years else years[-1]
+    ids = list(run.worlds)
+    outputs = {}
+    per = _per_replication(base, "ukp_days", [target_year], "sum").groupby("world").mean()
+    outputs[f"baseline_ukp_days_{target_year}"] = per
+    strategy = [y for y in years if y > first_year]
+    if "combined" in run.results and strategy:
+        saved = (_per_replication(base, "ukp_days", strategy, "sum")
+                 - _per_replication(run.results["combined"].table, "ukp_days", strategy, "sum"))
+        outputs[f"combined_ukp_days_saved_{strategy[0]}_{strategy[-1]}"] = saved.groupby("world").mean()
+    tables = []
+    for name, means in outputs.items():
+        values = means.reindex(ids).to_numpy(dtype=float)
+        tables.append(sobol_over_worlds(np.asarray(run.world_points), values, list(run.world_parameters), name,
+                                        seed=run.spec.seed))
+    return pd.concat(tables, ignore_index=True)[SENSITIVITY_COLUMNS]
 
 
 def _per_replication(table: pd.DataFrame, kpi: str, years: list[int], how: str) -> pd.Series:

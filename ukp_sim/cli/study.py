@@ -160,6 +160,8 @@ def render(run, tables, meta: dict, langs: tuple[str, ...]) -> dict[str, str | b
         "savings.csv": tables.savings.to_csv(index=False),
         "replications.csv.gz": _gzip(tables.replications.to_csv(index=False)),
     }
+    if tables.sensitivity is not None:
+        files["sensitivity.csv"] = tables.sensitivity.to_csv(index=False)
     context = study_context(run.spec.scenarios["baseline"], meta["years"])
     for lang in langs:
         images = study_figures(tables.kpis, tables.monthly, tables.savings, lang, context)
