@@ -325,27 +325,23 @@ def test_padded_replications_count_as_missing_in_the_implausibility():
     assert alone == pytest.approx(5.0 / np.sqrt(25.0 + 225.0))
 
 
-def _fake_world(monkeypatch, low_first: int):
+def _fake_world(monkeypatch, low_first: int, sign: float = 1.0):
     """A model of one parameter x whose first ``low_first`` replications come out 4 below x and
     the others 1 above, so that 2 replications say x - 4 and 10 say x: what near-full korttid
-    beds do to UKP-days when the common seeds happen to be quiet ones."""
+    beds do to UKP-days when the common seeds happen to be quiet ones (``sign`` -1: busy ones,
+    4 above and 1 below)."""
     import ukp_sim.analysis.calibration as calibration
 
     def simulate(cands, path, targets, seed, reps, jobs, progress=None, extract=None):
         x = np.array([c["x"] for c in cands])[:, None, None]
-        shift = np.where(np.arange(reps) < low_first, -4.0, 1.0)[None, :, None]
+        shift = sign * np.where(np.arange(reps) < low_first, -4.0, 1.0)[None, :, None]
         return np.broadcast_to(x + shift, (len(cands), reps, len(targets))).copy()
 
     monkeypatch.setattr(calibration, "simulate_candidates", simulate)
     monkeypatch.setattr(calibration, "apply_parameters", lambda data, params, x: {"x": float(x[0])})
 
 
-@pytest.mark.parametrize("topup", [0, 10])
-def test_candidates_not_ruled_out_are_judged_again_with_the_top_up_replications(tmp_path, monkeypatch, topup):
-    """Observed 10 with tolerance 1. Two replications per candidate say x - 4, ten say x: without
-    the top-up the search keeps worlds around x = 14 whose true mean misses by 4; with it, only
-    worlds near 10 survive, and the waves table says how many were simulated again."""
-    _fake_world(monkeypatch, low_first=2)
+def _one_parameter_spec(tmp_path, topup: int, margin: float = 0.0):
     f = tmp_path / "t.toml"
     f.write_text(f"""
 [settings]
@@ -353,6 +349,7 @@ candidates_per_wave = 40
 waves = 2
 replications_per_candidate = 2
 topup_replications = {topup}
+topup_margin = {margin}
 refine_candidates = 4
 refine_replications = 10
 emulator = false
@@ -373,7 +370,30 @@ mode = "set"
 low = 0
 high = 20
 """, encoding="utf-8")
-    hm = history_match(load_calibration_spec(f), 2022, {}, SMALL, seed=7, jobs=1)
+    return load_calibration_spec(f)
+
+
+@pytest.mark.parametrize("margin", [0.0, 10.0])
+def test_the_top_up_margin_rescues_worlds_that_a_few_busy_seeds_rule_out(tmp_path, monkeypatch, margin):
+    """The mirror image: two replications say x + 4, ten say x. Worlds near x = 10 (the truth) look
+    7 implausibility units off with two replications; only a margin above the cut-off gives them
+    the ten replications that keep them."""
+    _fake_world(monkeypatch, low_first=2, sign=-1.0)
+    hm = history_match(_one_parameter_spec(tmp_path, 10, margin), 2022, {}, SMALL, seed=7, jobs=1)
+    kept = hm.points[hm.not_implausible, 0]
+    if margin:
+        assert kept.size > 0 and kept.max() > 10.0 and kept.min() > 7.0
+    else:  # only those with x + 4 near 10 were simulated again, and at most their edge holds
+        assert kept.size == 0 or kept.max() < 8.0
+
+
+@pytest.mark.parametrize("topup", [0, 10])
+def test_candidates_not_ruled_out_are_judged_again_with_the_top_up_replications(tmp_path, monkeypatch, topup):
+    """Observed 10 with tolerance 1. Two replications per candidate say x - 4, ten say x: without
+    the top-up the search keeps worlds around x = 14 whose true mean misses by 4; with it, only
+    worlds near 10 survive, and the waves table says how many were simulated again."""
+    _fake_world(monkeypatch, low_first=2)
+    hm = history_match(_one_parameter_spec(tmp_path, topup), 2022, {}, SMALL, seed=7, jobs=1)
     kept = hm.points[hm.not_implausible, 0]
     assert kept.size > 0
     if topup:

@@ -201,3 +201,22 @@ def test_in_one_process_ctrl_c_keeps_every_finished_replication(tmp_path, small_
         part = run_many({"s": small_scenario}, range(20), 5, runner)["s"]
     assert part.interrupted and part.completed == [0, 1, 2, 3, 4]
     assert cache.stats.written == 5
+
+
+def test_the_files_left_out_of_the_model_fingerprint_are_not_part_of_the_model():
+    """The targets and study file readers are left out of the fingerprint (editing them keeps the
+    cache); that is right only while nothing a replication runs imports them."""
+    import re
+    from pathlib import Path
+
+    from ukp_sim.analysis.cache import _MODEL_PACKAGES, _NOT_MODEL
+
+    root = Path(__file__).resolve().parents[1] / "ukp_sim"
+    modules = {f"ukp_sim.{p[:-3].replace('/', '.')}" for p in _NOT_MODEL}
+    assert all((root / p).is_file() for p in _NOT_MODEL)
+    for pkg in _MODEL_PACKAGES:
+        for path in (root / pkg).rglob("*.py"):
+            if path.relative_to(root).as_posix() in _NOT_MODEL:
+                continue
+            imports = set(re.findall(r"^\s*(?:from|import) (ukp_sim[\w.]*)", path.read_text(encoding="utf-8"), re.M))
+            assert not imports & modules, (path, imports & modules)

@@ -41,6 +41,11 @@ DEFAULT_DIR = Path("results") / ".cache"
 ENV_DIR = "UKP_SIM_CACHE_DIR"
 COLUMNS = ("replication", "year", "month", "municipality", "kpi", "value")
 _MODEL_PACKAGES = ("base", "interventions", "config", "sim", "kpi")
+# Files of those layers that read the analyses' own files (a calibration's targets, a study) and
+# never a replication's numbers, which depend on the scenario alone (fingerprinted by its content):
+# editing them must not throw away every finished replication. The model may not import them
+# (tests/test_result_cache.py checks).
+_NOT_MODEL = frozenset({"config/calibration_file.py", "config/study_file.py"})
 _LIBRARIES = ("numpy", "scipy", "simpy", "pandas")
 # Fields that name or describe a scenario but never change its numbers.
 _NOT_CONTENT = frozenset({"name", "description", "source_files", "content_hash"})
@@ -65,6 +70,8 @@ def model_fingerprint() -> str:
     h = hashlib.sha256()
     for pkg in _MODEL_PACKAGES:
         for path in sorted((root / pkg).rglob("*.py")):
+            if path.relative_to(root).as_posix() in _NOT_MODEL:
+                continue
             h.update(path.relative_to(root).as_posix().encode() + b"\0")
             h.update(path.read_bytes() + b"\0")
     for lib in _LIBRARIES:

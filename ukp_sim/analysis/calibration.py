@@ -100,8 +100,8 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
         topped = np.concatenate([topped, np.zeros(n, dtype=bool)])
         max_i = implausibility(S, targets, disc)[:, active].max(axis=1)
         n_top = 0
-        if top:  # those not ruled out are judged again with the top-up replications (same seeds)
-            again = np.flatnonzero((max_i <= cutoff) & ~topped)
+        if top:  # those not ruled out (or nearly) are judged again with the top-up replications (same seeds)
+            again = np.flatnonzero((max_i <= cutoff + st.topup_margin) & ~topped)
             n_top = int(again.size)
             if n_top:
                 bar = (lambda k, label=label: progress(f"{label} top-up", k, n_top * top)) if progress else None

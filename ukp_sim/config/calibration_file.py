@@ -61,6 +61,9 @@ class Settings:
         0, "replications a candidate not ruled out with replications_per_candidate is simulated with again "
         "before it counts as plausible (0 = none): near full beds a year's UKP-days vary by a third, and the "
         "first few seeds can sit low for every candidate at once (common random numbers)", min=0)
+    topup_margin: float = _f(
+        0.0, "also top up candidates whose implausibility with the first replications is at most this much above "
+        "the cut-off (the noise of a few replications rules out worlds that more replications keep)", min=0, max=10)
     final_replications: int = _f(30, "replications for the fit report of the best set", min=2)
     max_plausible_sets: int = _f(40, "plausible parameter sets kept", min=1)
     refine_candidates: int = _f(
