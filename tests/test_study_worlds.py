@@ -139,7 +139,11 @@ def test_a_study_over_enough_worlds_ranks_what_explains_the_spread(tmp_path, cal
     assert main([str(_study(folder)), "--worlds", "0", "-n", "2", "--out", str(out), "--jobs", "1", "--quiet",
                  "--lang", "en"]) == 0
     sens = _read(out, "sensitivity.csv")
-    assert set(sens["output"]) == {"baseline_ukp_days_2023"} and set(sens["parameter"]) == {"beds", "intake"}
+    assert set(sens["output"]) == {"baseline_ukp_days_2023", "discharge_team_ukp_days_saved_2023"}
+    assert set(sens["parameter"]) == {"beds", "intake"}
     assert (sens["worlds"] == 12).all()
     assert sens["total_order"].between(0, 1).all() and (sens["ci_low"] <= sens["ci_high"]).all()
     assert sens["total_order"].max() > 0.3  # 12 to 34 korttid beds move the UKP-days of a small town
+    # the report weighs the worlds: the team's effect is robust or depends on a named parameter
+    report = (out / "report.en.md").read_text(encoding="utf-8")
+    assert "of the 12 worlds" in report and "`beds`" in report

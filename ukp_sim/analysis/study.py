@@ -178,8 +178,9 @@ MIN_WORLDS_FOR_SENSITIVITY = 10  # fewer worlds than this cannot carry an emulat
 
 def world_sensitivity(run: StudyRun, first_year: int) -> pd.DataFrame:
     """``sensitivity.csv``: Sobol' indices over the worlds (analysis/sensitivity.py) of (a) the
-    baseline's community UKP-days in the target year and (b) the combined strategy's UKP-days
-    saved over the strategy years, each a mean per world."""
+    baseline's community UKP-days in the target year, (b) each scenario's UKP-days saved in the
+    target year (the report names what decides a measure's effect from these) and (c) the
+    combined strategy's UKP-days saved over the strategy years, each a mean per world."""
     from ukp_sim.analysis.sensitivity import SENSITIVITY_COLUMNS, sobol_over_worlds
     from ukp_sim.config.targets import target_year as due
 
@@ -191,6 +192,11 @@ def world_sensitivity(run: StudyRun, first_year: int) -> pd.DataFrame:
     per = _per_replication(base, "ukp_days", [target_year], "sum").groupby("world").mean()
     outputs[f"baseline_ukp_days_{target_year}"] = per
     strategy = [y for y in years if y > first_year]
+    for sid, result in run.results.items():  # each measure's saving in the target year: what decides it
+        if sid != BASELINE and target_year in strategy and not result.table.empty:
+            saved = (_per_replication(base, "ukp_days", [target_year], "sum")
+                     - _per_replication(result.table, "ukp_days", [target_year], "sum"))
+            outputs[f"{sid}_ukp_days_saved_{target_year}"] = saved.groupby("world").mean()
     if "combined" in run.results and strategy:
         saved = (_per_replication(base, "ukp_days", strategy, "sum")
                  - _per_replication(run.results["combined"].table, "ukp_days", strategy, "sum"))

@@ -9,13 +9,16 @@ from ukp_sim.report.context import StudyContext
 from ukp_sim.report.locale import kpi_label, scenario_label, status_label, words
 from ukp_sim.report.study_sections import STRATEGY_KPIS, baseline_misfits, place
 from ukp_sim.report.study_values import ci_text, direction, find_row, num, pct, value_text
+from ukp_sim.report.world_findings import municipal_harms, robustness
 
 
 def findings(kpis: pd.DataFrame, savings: pd.DataFrame, defs: dict, scenarios: list[str], years: list[int],
-             lang: str, ctx: StudyContext) -> list[str]:
+             lang: str, ctx: StudyContext, diffs: pd.DataFrame | None = None,
+             sensitivity: pd.DataFrame | None = None) -> list[str]:
     """One sentence per finding: the baseline and the combined strategy in the goal year, the
-    baseline year's misfits, the largest single intervention, those without a detectable effect,
-    and what the combined strategy saves over the strategy period."""
+    baseline year's misfits, the largest single intervention, those without a detectable effect
+    (in one world; over worlds, each measure's robustness instead), what the combined strategy
+    saves over the strategy period, and the measures that raise a municipality's UKP-days."""
     targets, _ = load_targets()
     f = words(lang, "findings")
     out = []
@@ -49,7 +52,8 @@ def findings(kpis: pd.DataFrame, savings: pd.DataFrame, defs: dict, scenarios: l
             out.append(f["best"].format(period=span[0], name=scenario_label(b["scenario"], lang),
                                         ci=ci_text(b["mean"], b["ci_low"], b["ci_high"], "days", lang)))
             none = [scenario_label(r["scenario"], lang) for _, r in single.iterrows() if r["ci_low"] <= 0]
-            if none:
+            over_worlds = diffs is not None and "share_worlds_better" in diffs.columns
+            if none and not over_worlds:  # over worlds "no effect" could hide effects of both signs
                 out.append(f["no_effect"].format(period=span[0], names=", ".join(none)))
         if "combined" in scenarios:
             c = savings[(savings["period"] == span[0]) & (savings["scenario"] == "combined")].set_index("quantity")
@@ -58,4 +62,7 @@ def findings(kpis: pd.DataFrame, savings: pd.DataFrame, defs: dict, scenarios: l
                 out.append(f["combined_saves"].format(
                     days=ci_text(d["mean"], d["ci_low"], d["ci_high"], "days", lang),
                     cost=ci_text(k["mean"], k["ci_low"], k["ci_high"], "NOK", lang), period=span[0]))
+    if diffs is not None:
+        out += robustness(diffs, sensitivity, scenarios, y_goal, lang)
+        out += municipal_harms(diffs, scenarios, y_goal, lang)
     return out

@@ -77,7 +77,8 @@ def build_markdown(tables, meta: dict, defs: dict, scenarios_obj: dict, figures:
     if meta.get("interrupted"):
         out += ["", w["interrupted"].format(n=meta["replications"])]
     out += ["", f"## {w['q_h']}", "", fill(w["q"], **v), "", f"## {w['find_h']}", ""]
-    out += [f"- {line}" for line in findings(kpis, savings, defs, scenarios, years, lang, ctx)]
+    out += [f"- {line}" for line in findings(kpis, savings, defs, scenarios, years, lang, ctx, diffs,
+                                              getattr(tables, "sensitivity", None))]
     out += ["", f"## {w['model_h']}", "", fill(w["model"], **v), "", f"## {w['scen_h']}", "", fill(w["scen"], **v), ""]
     for sid in scenarios:
         if sid in ("baseline", "combined"):

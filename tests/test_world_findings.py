@@ -1,0 +1,55 @@
+"""Findings over plausible worlds and per municipality, from the differences table."""
+import pandas as pd
+
+from ukp_sim.report.world_findings import municipal_harms, robustness
+
+
+def _row(sid, muni, mean, lo, hi, better=None, worse=None, worlds=1, pi=(None, None)):
+    r = {"scenario": sid, "year": 2025, "municipality": muni, "kpi": "ukp_days", "mean_difference": mean,
+         "ci_low": lo, "ci_high": hi}
+    if better is not None:
+        r.update({"worlds": worlds, "share_worlds_better": better, "share_worlds_worse": worse,
+                  "pi_low": pi[0], "pi_high": pi[1]})
+    return r
+
+
+def test_robust_and_world_dependent_effects_are_told_apart_and_the_deciding_parameter_named():
+    diffs = pd.DataFrame([
+        _row("early_assessment", "Total", -900, -1000, -800, 0.97, 0.0, 30, (-1500, -300)),
+        _row("discharge_team", "Total", -100, -400, 200, 0.4, 0.3, 30, (-900, 700)),
+        _row("escalation_plan", "Total", 50, 20, 80, 0.0, 0.93, 30, (-10, 120)),
+    ])
+    sens = pd.DataFrame({"output": ["discharge_team_ukp_days_saved_2025"] * 2,
+                         "parameter": ["melhus_korttid_beds", "trondheim_decision_hours"],
+                         "total_order": [0.62, 0.2]})
+    lines = robustness(diffs, sens, ["baseline", "early_assessment", "discharge_team", "escalation_plan"], 2025,
+                       "en")
+    assert len(lines) == 3
+    assert "saves UKP-days in 2025 in 97 % of the 30 plausible worlds (a robust finding)" in lines[0]
+    assert "300 to 1,500" in lines[0].replace("–", " to ")  # the saving's interval: minus the difference's
+    assert "is not the same in every plausible world" in lines[1] and "`melhus_korttid_beds`" in lines[1]
+    assert "62 %" in lines[1] and "40 %" in lines[1] and "30 %" in lines[1]
+    assert "adds UKP-days in 2025 in 93 %" in lines[2]
+    nb = robustness(diffs, sens, ["discharge_team"], 2025, "nb")
+    assert "er ikke den samme i alle plausible verdener" in nb[0]
+    # one world: no robustness claims at all (the differences carry no world shares)
+    assert robustness(diffs[["scenario", "year", "municipality", "kpi", "mean_difference", "ci_low", "ci_high"]],
+                      None, ["discharge_team"], 2025, "en") == []
+
+
+def test_a_measure_that_raises_a_municipalitys_ukp_days_is_named():
+    one_world = pd.DataFrame([
+        _row("discharge_team", "Total", 14, -227, 255),
+        _row("discharge_team", "Melhus", 254, 120, 388),  # worse: CI above 0
+        _row("discharge_team", "Trondheim", -135, -180, -90),
+        _row("bed_sharing", "Melhus", 10, -5, 25),  # CI spans 0: not named
+    ])
+    lines = municipal_harms(one_world, ["baseline", "discharge_team", "bed_sharing"], 2025, "en")
+    assert lines == ["Enhanced discharge team raises the UKP-days in 2025 of Melhus (by 254 (120–388))."]
+    assert "Trondheim" not in lines[0]
+    over = pd.DataFrame([
+        _row("discharge_team", "Melhus", 254, 100, 400, 0.05, 0.7, 30),  # named: better < 10 %, worse > 50 %
+        _row("discharge_team", "Malvik", 30, -10, 70, 0.15, 0.6, 30),  # better in 15 %: not named
+    ])
+    lines = municipal_harms(over, ["discharge_team"], 2025, "en")
+    assert len(lines) == 1 and "Melhus" in lines[0] and "Malvik" not in lines[0]
