@@ -49,6 +49,8 @@ def test_the_study_over_all_worlds_writes_the_world_columns(tmp_path, calibrated
     reps = pd.read_csv(io.BytesIO(gzip.decompress((out / "replications.csv.gz").read_bytes())))
     assert set(reps["world"]) == {1, 2, 3} and set(reps["replication"]) == {0, 1, 2}
     assert not (out / "sensitivity.csv").exists()  # three worlds cannot carry an emulator
+    assert (out / "figures" / "effect_over_worlds.en.svg").is_file()
+    assert not (out / "figures" / "sensitivity_ranking.en.png").exists()
 
 
 def test_world_one_alone_is_the_study_without_worlds(tmp_path, calibrated_year):
@@ -147,3 +149,5 @@ def test_a_study_over_enough_worlds_ranks_what_explains_the_spread(tmp_path, cal
     # the report weighs the worlds: the team's effect is robust or depends on a named parameter
     report = (out / "report.en.md").read_text(encoding="utf-8")
     assert "of the 12 worlds" in report and "`beds`" in report
+    for stem in ("effect_over_worlds", "sensitivity_ranking"):  # the worlds' figures, in the report too
+        assert (out / "figures" / f"{stem}.en.png").is_file() and f"figures/{stem}.en.png" in report

@@ -148,6 +148,8 @@ def render(run, tables, meta: dict, langs: tuple[str, ...]) -> dict[str, str | b
     from ukp_sim.report.provenance import definitions_meta, targets_meta
     from ukp_sim.report.study_figures import FIGURES, caption, figure_path, study_figures
     from ukp_sim.report.study_report import T, build_markdown, to_html
+    from ukp_sim.report.world_figures import STEMS as WORLD_STEMS
+    from ukp_sim.report.world_figures import world_figure_files
 
     defs = definitions_for(run.spec.scenarios["baseline"])
     full_meta = {**meta, "kpi_definitions": definitions_meta(defs), **targets_meta(),
@@ -165,8 +167,12 @@ def render(run, tables, meta: dict, langs: tuple[str, ...]) -> dict[str, str | b
     context = study_context(run.spec.scenarios["baseline"], meta["years"])
     for lang in langs:
         images = study_figures(tables.kpis, tables.monthly, tables.savings, lang, context)
+        over = world_figure_files(tables.differences, tables.sensitivity, context.goal_year, lang)
+        images.update(over)
         files.update(images)
         figures = [(figure_path(f.stem, lang, "png"), caption(f.stem, lang, context)) for f in FIGURES]
+        figures += [(figure_path(stem, lang, "png"), caption(stem, lang, context)) for stem in WORLD_STEMS
+                    if figure_path(stem, lang, "png") in over]
         text = build_markdown(tables, meta, defs, run.spec.scenarios, figures, lang)
         suffix = "" if lang == "nb" else f".{lang}"
         files[f"report{suffix}.md"] = text
