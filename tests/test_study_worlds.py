@@ -151,3 +151,16 @@ def test_a_study_over_enough_worlds_ranks_what_explains_the_spread(tmp_path, cal
     assert "of the 12 worlds" in report and "`beds`" in report
     for stem in ("effect_over_worlds", "sensitivity_ranking"):  # the worlds' figures, in the report too
         assert (out / "figures" / f"{stem}.en.png").is_file() and f"figures/{stem}.en.png" in report
+
+
+def test_run_over_worlds_writes_the_world_columns(tmp_path, calibrated_year):
+    from ukp_sim.cli.main import main as cli
+
+    base = calibrated_year.parent / "baseline_2023.toml"
+    out = tmp_path / "r"
+    assert cli(["run", str(base), "-n", "2", "--worlds", "2", "--calibration", str(calibrated_year),
+                "--out", str(out)]) == 0
+    kpis = _read(out, "kpis.csv")
+    assert (kpis["worlds"] == 2).all() and {"pi_low", "pi_high", "var_share_parameters"} <= set(kpis.columns)
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["worlds"] == [1, 2]
+    assert set(_read(out, "replications.csv")["world"]) == {1, 2}

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ukp_sim.cli.common import add_output_options, add_replication_options
+from ukp_sim.cli.worlds_options import add_world_options
 
 
 def add_parser(sub) -> None:
@@ -20,6 +21,7 @@ def add_parser(sub) -> None:
     )
     run.add_argument("scenario", type=Path, help="scenario file (TOML)")
     add_replication_options(run)
+    add_world_options(run, calibration=True)
     add_output_options(run, None, "output folder (default results/<scenario name>)", "table")
 
 
@@ -29,7 +31,9 @@ def execute(args) -> int:
     import time
 
     from ukp_sim import __version__
+    from ukp_sim.analysis.over_worlds import run_over_worlds, summarise_over_worlds, world_scenarios
     from ukp_sim.analysis.runner import run_replications, summarise
+    from ukp_sim.base.errors import UserError
     from ukp_sim.base.io import write_outputs
     from ukp_sim.cli.common import (
         Progress,
@@ -41,6 +45,7 @@ def execute(args) -> int:
         resolve_replications,
         run_scenarios,
     )
+    from ukp_sim.cli.worlds_options import BUNDLED_CALIBRATION, worlds_maker
     from ukp_sim.config.loader import load_scenario, scenario_to_dict
     from ukp_sim.kpi import definitions_for
     from ukp_sim.report.console import kpi_table, precision_lines, wait_lines
@@ -49,9 +54,21 @@ def execute(args) -> int:
     resolve_replications(args)
     scenario = load_scenario(args.scenario)
     out = args.out or Path("results") / scenario.name
+    worlds = worlds_maker(args, args.calibration or BUNDLED_CALIBRATION, args.scenario, "--calibration")
+    if worlds is not None and args.precision is not None:
+        raise UserError("--worlds runs --replications in every world; --precision does not apply (leave it out)")
     started = time.time()
     with make_runner(args) as runner:
-        if args.precision is None:
+        if worlds is not None:
+            bar = Progress(args.quiet, scenario.name, per_batch=len(worlds.worlds))
+            bar.set_replications(args.replications)
+            try:
+                result = run_over_worlds(world_scenarios(worlds, {scenario.name: args.scenario}), args.replications,
+                                         args.seed, runner, bar.update)[scenario.name]
+            finally:
+                bar.close()
+            pres = None
+        elif args.precision is None:
             bar = Progress(args.quiet, scenario.name)
             bar.set_replications(args.replications)
             try:
@@ -68,7 +85,7 @@ def execute(args) -> int:
               file=sys.stderr)
         return 130
     table = result.table
-    summary = summarise(table, scenario.name)
+    summary = (summarise_over_worlds if worlds is not None else summarise)(table, scenario.name)
     yearly = summary[summary["month"] == 0].drop(columns="month")
     monthly = summary[summary["month"] != 0]
     reps = table.copy()
@@ -83,12 +100,17 @@ def execute(args) -> int:
         "seed": args.seed,
         "replications_requested": result.requested,
         "replications_completed": len(result.completed),
+        "worlds": list(worlds.worlds.ids) if worlds is not None else [],
+        "worlds_file": str(worlds.worlds.file) if worlds is not None else None,
         "interrupted": result.interrupted,
         "jobs": args.jobs,
         **engine_meta(runner),
         "precision": None if pres is None else pres.to_dict(),
         **provenance(args, started),
-        "confidence_intervals": "95 % t-interval of the mean over replications",
+        "confidence_intervals": "95 % t-interval of the mean over replications" if worlds is None else (
+            "over plausible worlds (analysis/over_worlds.py): mean of the worlds' means; its 95 % CI adds the "
+            "spread of the worlds' means to the replication noise they share; pi_low/pi_high: 95 % prediction "
+            "interval of one run"),
         "kpi_definitions": definitions_meta(definitions),
         **targets_meta(),
         "scenario_values": scenario_to_dict(scenario),
