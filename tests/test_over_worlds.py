@@ -95,3 +95,30 @@ def test_one_world_runs_the_scenario_itself_and_every_world_shares_the_random_nu
     # the random numbers do not depend on the world: two worlds that agree give the same runs
     twin = run_over_worlds({("team", 1): scen["team", 1], ("team", 7): scen["team", 1]}, 2, seed=5)["team"].table
     pd.testing.assert_frame_equal(twin[twin["world"] == 7].drop(columns="world").reset_index(drop=True), alone)
+
+
+def test_the_parameters_share_is_not_hidden_by_the_noise_the_worlds_share():
+    """Thirty worlds with small offsets (variance 4) and one replication noise shared by every
+    world (SD 10, 30 replications), no interaction: the two-way layout recovers the offsets'
+    variance exactly, where a one-way layout would subtract the shared noise (4 - 100/30 < 1)."""
+    rng = np.random.default_rng(3)
+    offsets = rng.normal(0.0, 2.0, 30)
+    noise = rng.normal(0.0, 10.0, 30)
+    t = _table({w + 1: 500 + offsets[w] + noise for w in range(30)})
+    row = summarise_over_worlds(t, "x").iloc[0]
+    truth = offsets.var(ddof=1) / (offsets.var(ddof=1) + noise.var(ddof=1))
+    assert row["var_share_parameters"] == pytest.approx(truth, rel=1e-9)
+
+
+def test_worlds_with_missing_replications_weigh_equally_and_one_replication_has_no_interval():
+    """World 2 lost 15 of its 20 replications: the mean is still the mean of the two worlds'
+    means (status and attainment follow it), not the pooled mean that world 1 would dominate."""
+    v2 = 200 + NOISE.copy()
+    v2[5:] = np.nan
+    t = _table({1: 100 + NOISE, 2: v2})
+    row = summarise_over_worlds(t, "x").iloc[0]
+    centre = ((100 + NOISE).mean() + (200 + NOISE[:5]).mean()) / 2
+    assert row["mean"] == pytest.approx(centre) and row["ci_low"] < centre < row["ci_high"]
+    assert row["attainment"] == pytest.approx((8700 - centre) / (8700 - 1767))
+    one = summarise_over_worlds(_table({1: [100.0], 2: [140.0]}), "x").iloc[0]
+    assert one["mean"] == 120.0 and np.isnan(one["ci_low"]) and np.isnan(one["ci_high"])

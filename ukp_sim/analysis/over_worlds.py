@@ -31,7 +31,7 @@ from ukp_sim.analysis.runner import ANNUAL_KPIS, KEYS, ReplicationResult, run_ma
 from ukp_sim.analysis.worlds import WorldMaker
 from ukp_sim.config.loader import build_scenario, deep_merge
 from ukp_sim.config.scenario import Scenario
-from ukp_sim.config.targets import load_targets
+from ukp_sim.config.targets import load_targets, status
 
 WORLD_COLUMNS = ["worlds", "pi_low", "pi_high", "var_share_parameters", "p_target_met"]
 
@@ -43,9 +43,16 @@ def over_worlds(runs: pd.DataFrame) -> tuple[int, float, float, float, float, fl
     The mean is the mean of the worlds' means. Its standard error adds the spread of the worlds'
     means over W worlds to the replication noise they share: with the same random numbers in
     every world (replication r is common), the worlds' means move together with the noise, which
-    their spread therefore misses; the noise is the spread over r of the across-world average of
-    replication r, over R. Degrees of freedom by Welch-Satterthwaite. With one world this is the
-    t-interval over its replications (``runner.mean_ci``), and the between-world component 0."""
+    their spread therefore misses. The noise is the spread over r of replication r's deviation
+    from its world's mean, averaged over the worlds, over R (deviations, so that worlds missing a
+    replication do not count as noise). Degrees of freedom by Welch-Satterthwaite. With one world
+    this is the t-interval over its replications (``runner.mean_ci``); with one replication there
+    is no interval (NaN).
+
+    The variance components come from a two-way layout (world x replication, the replication a
+    block, since it is shared): between = (MS_world - MS_residual) / R when every world has the
+    same replications; otherwise a one-way layout (which the shared noise biases towards 0).
+    Within is the pooled variance of a run about its world's mean: one year's spread in a world."""
     runs = runs.dropna(subset=["value"])
     g = runs.groupby("world")["value"]
     means, counts, var = g.mean(), g.count(), g.var(ddof=1).fillna(0.0)
@@ -53,23 +60,37 @@ def over_worlds(runs: pd.DataFrame) -> tuple[int, float, float, float, float, fl
     if w == 0:
         return 0, math.nan, math.nan, math.nan, math.nan, math.nan
     mean = float(means.mean())
-    across = runs.groupby("replication")["value"].mean()  # replication r averaged over the worlds
+    deviation = runs["value"] - runs["world"].map(means)
+    across = deviation.groupby(runs["replication"]).mean()  # replication r's shared noise
     r = int(across.size)
-    parts = [(float(means.var(ddof=1)) / w, w - 1)] if w > 1 else []
+    half = math.nan
     if r > 1:
+        parts = [(float(means.var(ddof=1)) / w, w - 1)] if w > 1 else []
         parts.append((float(across.var(ddof=1)) / r, r - 1))
-    se2 = sum(v for v, _ in parts)
-    if se2 > 0:
-        dof = parts[0][1] if len(parts) == 1 else se2 ** 2 / sum(v ** 2 / d for v, d in parts if v > 0)
-        half = float(stats.t.ppf(0.975, dof) * math.sqrt(se2))
-    else:
-        half = 0.0 if parts else math.nan
+        se2 = sum(v for v, _ in parts)
+        if se2 > 0:
+            dof = parts[0][1] if len(parts) == 1 else se2 ** 2 / sum(v ** 2 / d for v, d in parts if v > 0)
+            half = float(stats.t.ppf(0.975, dof) * math.sqrt(se2))
+        else:
+            half = 0.0
     dof_within = float((counts - 1).sum())
-    within = float(((counts - 1) * var).sum() / dof_within) if dof_within > 0 else 0.0
+    within = float(((counts - 1) * var).sum() / dof_within) if dof_within > 0 else math.nan
     between = 0.0
     if w > 1:
-        msb = float((counts * (means - float(runs["value"].mean())) ** 2).sum() / (w - 1))
-        between = max(0.0, (msb - within) / float(counts.mean()))
+        grid = runs.pivot_table(index="world", columns="replication", values="value", aggfunc="first")
+        if r > 1 and not grid.isna().any().any():  # balanced: two-way, the replication as a block
+            x = grid.to_numpy(dtype=float)
+            resid = x - x.mean(axis=1, keepdims=True) - x.mean(axis=0, keepdims=True) + x.mean()
+            ms_world = r * float(((x.mean(axis=1) - x.mean()) ** 2).sum()) / (w - 1)
+            ms_resid = float((resid ** 2).sum()) / ((w - 1) * (r - 1))
+            between = max(0.0, (ms_world - ms_resid) / r)
+        elif dof_within > 0:
+            n = float(counts.sum())
+            n0 = (n - float((counts ** 2).sum()) / n) / (w - 1)  # the unbalanced design's n
+            msb = float((counts * (means - float(runs["value"].mean())) ** 2).sum() / (w - 1))
+            between = max(0.0, (msb - within) / n0)
+        else:
+            between = math.nan
     return w, mean, mean - half, mean + half, between, within
 
 
@@ -82,25 +103,31 @@ def summarise_over_worlds(table: pd.DataFrame, scenario_name: str) -> pd.DataFra
     targets, _ = load_targets()
     rows = {}
     for key, grp in table.groupby(KEYS, sort=False):
-        w, _, lo_ci, hi_ci, between, within = over_worlds(grp)
+        w, grand, lo_ci, hi_ci, between, within = over_worlds(grp)
         v = grp["value"].dropna().to_numpy(dtype=float)
         if w == 0:
-            rows[key] = (0, *[math.nan] * 6)
+            rows[key] = (0, *[math.nan] * 7)
             continue
         lo, hi = np.percentile(v, [2.5, 97.5])
-        share = between / (between + within) if between + within > 0 else 0.0
+        total = between + within
+        share = between / total if total > 0 else (0.0 if total == 0 else math.nan)
         year, month, muni, kpi = key
         t = targets.get(kpi)
         applies = t is not None and t.applies_to(muni) and not (month != 0 and kpi in ANNUAL_KPIS)
         p = float(np.mean([t.met(x) for x in v])) if applies else math.nan
-        rows[key] = (w, float(lo), float(hi), share, p, lo_ci, hi_ci)
+        rows[key] = (w, float(lo), float(hi), share, p, grand, lo_ci, hi_ci)
     extra = pd.DataFrame([(*k, *r) for k, r in rows.items()],
-                         columns=[*KEYS, *WORLD_COLUMNS, "_ci_low", "_ci_high"])
+                         columns=[*KEYS, *WORLD_COLUMNS, "_mean", "_ci_low", "_ci_high"])
     out = out.merge(extra, on=KEYS, how="left", validate="one_to_one")
     many = out["worlds"] > 1
-    out.loc[many, "ci_low"] = out.loc[many, "_ci_low"]
-    out.loc[many, "ci_high"] = out.loc[many, "_ci_high"]
-    return out.drop(columns=["_ci_low", "_ci_high"])
+    for col in ("mean", "ci_low", "ci_high"):
+        out.loc[many, col] = out.loc[many, f"_{col}"]
+    _, rule = load_targets()
+    for i in np.flatnonzero(many.to_numpy() & out["target"].notna().to_numpy()):
+        t = targets[out.at[i, "kpi"]]  # a target applies here, so the KPI has one
+        out.at[i, "status"] = status(t, out.at[i, "mean"], rule)
+        out.at[i, "attainment"] = t.attainment(out.at[i, "mean"])
+    return out.drop(columns=["_mean", "_ci_low", "_ci_high"])
 
 
 DIFFERENCE_WORLD_COLUMNS = ["worlds", "pi_low", "pi_high", "share_worlds_better", "share_worlds_worse"]
@@ -154,8 +181,11 @@ def paired_differences_over_worlds(base_table: pd.DataFrame, other_table: pd.Dat
             better = worse = math.nan
         else:
             # a world whose CI is exactly [0, 0] (the scenario against itself) is on neither side
-            up, down = float((ok["ci_low"] > 0).mean()), float((ok["ci_high"] < 0).mean())
-            better, worse = (up, down) if sign > 0 else (down, up)
+            if ok["ci_low"].isna().all():  # one replication a world: no world can be judged
+                better = worse = math.nan
+            else:
+                up, down = float((ok["ci_low"] > 0).mean()), float((ok["ci_high"] < 0).mean())
+                better, worse = (up, down) if sign > 0 else (down, up)
         rows.append((*key, mean, lo, hi, int(ok["n"].sum()), base_mean, other_mean,
                      mean / base_mean if base_mean != 0 else math.nan, w, float(p_lo), float(p_hi), better, worse))
     out = pd.DataFrame(rows, columns=[*DIFFERENCE_COLUMNS, *DIFFERENCE_WORLD_COLUMNS])
