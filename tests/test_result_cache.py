@@ -218,5 +218,8 @@ def test_the_files_left_out_of_the_model_fingerprint_are_not_part_of_the_model()
         for path in (root / pkg).rglob("*.py"):
             if path.relative_to(root).as_posix() in _NOT_MODEL:
                 continue
-            imports = set(re.findall(r"^\s*(?:from|import) (ukp_sim[\w.]*)", path.read_text(encoding="utf-8"), re.M))
+            text = path.read_text(encoding="utf-8")
+            imports = set(re.findall(r"^\s*(?:from|import) (ukp_sim[\w.]*)", text, re.M))
+            imports |= {f"{m}.{n}" for m, names in re.findall(r"^\s*from (ukp_sim[\w.]*) import ([\w, ]+)", text, re.M)
+                        for n in (x.strip() for x in names.split(","))}
             assert not imports & modules, (path, imports & modules)

@@ -12,7 +12,7 @@ from ukp_sim.analysis.study import DIFF_COLUMNS, KPI_COLUMNS, SAVING_COLUMNS
 from ukp_sim.cli.study import main
 
 
-def _study(folder: Path, calibration: bool = True) -> Path:
+def _study(folder: Path, calibration: bool = True, combined: bool = False) -> Path:
     """A study of the miniature calibrated year (conftest's ``calibrated_year``): its baseline
     against a discharge team, 2022-2023."""
     (folder / "team.toml").write_text(
@@ -23,7 +23,8 @@ def _study(folder: Path, calibration: bool = True) -> Path:
         'name = "worlds_study"\nseed = 7\nreplications = 3\nbaseline = "baseline_2023.toml"\n'
         + ('calibration = "targets.toml"\n' if calibration else "")
         + "[period]\nstart = 2022-01-01\nyears = 2\nwarmup_days = 60\nfollowup_days = 30\n"
-        '[scenarios]\ndischarge_team = "team.toml"\n', encoding="utf-8")
+        '[scenarios]\ndischarge_team = "team.toml"\n' + ('combined = "team.toml"\n' if combined else ""),
+        encoding="utf-8")
     return study
 
 
@@ -128,7 +129,7 @@ def test_compare_over_worlds_and_its_world_one(tmp_path, calibrated_year, capsys
 
 def test_a_study_over_enough_worlds_ranks_what_explains_the_spread(tmp_path, calibrated_year):
     """Twelve worlds over beds (12-34) and home-service intake: sensitivity.csv ranks both inputs
-    for the baseline's UKP-days in the last year (no combined scenario here), each index within
+    for the baseline's UKP-days in the last year (and each measure's and the combined strategy's saving), each index within
     [0, 1] with an interval around it; three worlds (the other tests) write no such table."""
     import numpy as np
 
@@ -138,10 +139,12 @@ def test_a_study_over_enough_worlds_ranks_what_explains_the_spread(tmp_path, cal
             for w in range(1, 13)]
     (folder / "ensemble_2023.csv").write_text("world,beds,intake\n" + "\n".join(rows) + "\n", encoding="utf-8")
     out = tmp_path / "out"
-    assert main([str(_study(folder)), "--worlds", "0", "-n", "2", "--out", str(out), "--jobs", "1", "--quiet",
+    assert main([str(_study(folder, combined=True)), "--worlds", "0", "-n", "2", "--out", str(out), "--jobs", "1",
+                 "--quiet",
                  "--lang", "en"]) == 0
     sens = _read(out, "sensitivity.csv")
-    assert set(sens["output"]) == {"baseline_ukp_days_2023", "discharge_team_ukp_days_saved_2023"}
+    assert set(sens["output"]) == {"baseline_ukp_days_2023", "discharge_team_ukp_days_saved_2023",
+                                   "combined_ukp_days_saved_2023", "combined_ukp_days_saved_2023_2023"}
     assert set(sens["parameter"]) == {"beds", "intake"}
     assert (sens["worlds"] == 12).all()
     assert sens["total_order"].between(0, 1).all() and (sens["ci_low"] <= sens["ci_high"]).all()

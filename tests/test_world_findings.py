@@ -4,9 +4,9 @@ import pandas as pd
 from ukp_sim.report.world_findings import municipal_harms, robustness
 
 
-def _row(sid, muni, mean, lo, hi, better=None, worse=None, worlds=1, pi=(None, None)):
+def _row(sid, muni, mean, lo, hi, better=None, worse=None, worlds=1, pi=(None, None), base=1000.0):
     r = {"scenario": sid, "year": 2025, "municipality": muni, "kpi": "ukp_days", "mean_difference": mean,
-         "ci_low": lo, "ci_high": hi}
+         "ci_low": lo, "ci_high": hi, "base_mean": base}
     if better is not None:
         r.update({"worlds": worlds, "share_worlds_better": better, "share_worlds_worse": worse,
                   "pi_low": pi[0], "pi_high": pi[1]})
@@ -21,7 +21,7 @@ def test_robust_and_world_dependent_effects_are_told_apart_and_the_deciding_para
     ])
     sens = pd.DataFrame({"output": ["discharge_team_ukp_days_saved_2025"] * 2,
                          "parameter": ["melhus_korttid_beds", "trondheim_decision_hours"],
-                         "total_order": [0.62, 0.2]})
+                         "total_order": [0.62, 0.2], "ci_low": [0.3, 0.0]})
     lines = robustness(diffs, sens, ["baseline", "early_assessment", "discharge_team", "escalation_plan"], 2025,
                        "en")
     assert len(lines) == 3
@@ -43,8 +43,9 @@ def test_a_measure_that_raises_a_municipalitys_ukp_days_is_named():
         _row("discharge_team", "Melhus", 254, 120, 388),  # worse: CI above 0
         _row("discharge_team", "Trondheim", -135, -180, -90),
         _row("bed_sharing", "Melhus", 10, -5, 25),  # CI spans 0: not named
+        _row("escalation_plan", "Melhus", 20, 5, 35),  # CI above 0 but 2 % of 1,000: chance, not named
     ])
-    lines = municipal_harms(one_world, ["baseline", "discharge_team", "bed_sharing"], 2025, "en")
+    lines = municipal_harms(one_world, ["baseline", "discharge_team", "bed_sharing", "escalation_plan"], 2025, "en")
     assert lines == ["Enhanced discharge team raises the UKP-days in 2025 of Melhus (by 254 (120–388))."]
     assert "Trondheim" not in lines[0]
     over = pd.DataFrame([
@@ -53,3 +54,11 @@ def test_a_measure_that_raises_a_municipalitys_ukp_days_is_named():
     ])
     lines = municipal_harms(over, ["discharge_team"], 2025, "en")
     assert len(lines) == 1 and "Melhus" in lines[0] and "Malvik" not in lines[0]
+
+
+def test_a_parameter_whose_interval_reaches_the_floor_is_not_named_as_deciding():
+    diffs = pd.DataFrame([_row("discharge_team", "Total", -100, -400, 200, 0.4, 0.3, 30, (-900, 700))])
+    sens = pd.DataFrame({"output": ["discharge_team_ukp_days_saved_2025"], "parameter": ["melhus_korttid_beds"],
+                         "total_order": [0.5], "ci_low": [0.05]})
+    line = robustness(diffs, sens, ["discharge_team"], 2025, "en")[0]
+    assert "melhus_korttid_beds" not in line and "cannot say which parameter" in line

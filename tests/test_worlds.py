@@ -57,3 +57,19 @@ def test_choosing_worlds_and_the_errors_that_name_the_fix(tmp_path, calibrated_y
     (tmp_path / "ensemble_2023.csv").unlink()
     with pytest.raises(UserError, match="no ensemble of plausible worlds for 2023"):
         load_worlds(targets, 2023)
+
+
+def test_only_plausible_worlds_run_and_a_stale_ensemble_is_refused(tmp_path, calibrated_year):
+    """A world the calibration could not keep plausible with its replications is left out (world
+    1, the baseline, stays), and an ensemble whose world 1 is not the baseline (another
+    calibration's) is refused rather than run in the wrong worlds."""
+    ens = calibrated_year.parent / "ensemble_2023.csv"
+    ens.write_text("world,plausible,beds,intake\n1,False,22,1.5\n2,True,30,0.5\n3,False,14,2.0\n4,True,18,1\n",
+                   encoding="utf-8")
+    worlds = load_worlds(calibrated_year, 2023)
+    assert worlds.ids == (1, 2, 4) and worlds.left_out == (3,)
+    with pytest.raises(UserError, match="no world 3 to run \\(it is not plausible"):
+        load_worlds(calibrated_year, 2023, only=3)
+    ens.write_text("world,beds,intake\n1,23,1.5\n2,30,0.5\n", encoding="utf-8")
+    with pytest.raises(UserError, match="world 1 does not match baseline_2023.toml at municipalities.Testby.korttid"):
+        WorldMaker(load_worlds(calibrated_year, 2023))

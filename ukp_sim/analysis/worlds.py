@@ -37,6 +37,7 @@ class WorldSet:
     points: np.ndarray  # [world, parameter]
     baseline: Path  # the calibrated scenario (world 1)
     calibration_input: Path  # the scenario the calibration changed (its values are the worlds' base)
+    left_out: tuple[int, ...] = ()  # worlds of the file not plausible with their replications (not run)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -64,14 +65,21 @@ def load_worlds(spec: CalibrationSpec | Path, year: int, first: int | None = Non
         raise UserError(f"{file}: lacks the column(s) {', '.join(missing)} that {Path(spec.file).name} names; "
                         "the targets changed since the calibration: run `make calibrate` again")
     table = table.sort_values("world")
+    left_out: tuple[int, ...] = ()
+    if "plausible" in table.columns:  # world 1 (the baseline) always; the others only if plausible
+        keep = table["plausible"].astype(str).str.lower().isin(("true", "1")) | (table["world"] == 1)
+        left_out = tuple(int(w) for w in table.loc[~keep, "world"])
+        table = table[keep]
     if only is not None:
         table = table[table["world"] == only]
         if table.empty:
-            raise UserError(f"{file}: no world {only} (it has worlds 1-{int(pd.read_csv(file)['world'].max())})")
+            why = " (it is not plausible with its replications)" if only in left_out else ""
+            raise UserError(f"{file}: no world {only} to run{why}; it has worlds "
+                            f"{', '.join(str(w) for w in sorted(set(pd.read_csv(file)['world']) - set(left_out)))}")
     elif first is not None:
         table = table.head(first)
     return WorldSet(year, file, tuple(int(w) for w in table["world"]), tuple(spec.parameter),
-                    table[names].to_numpy(dtype=float), spec.resolve(ys.output), spec.resolve(ys.scenario))
+                    table[names].to_numpy(dtype=float), spec.resolve(ys.output), spec.resolve(ys.scenario), left_out)
 
 
 def _as_written(value):
@@ -86,6 +94,25 @@ class WorldMaker:
         self.worlds = worlds
         self.input_data, _, _ = load_scenario_data(worlds.calibration_input)
         self.paths = [matching_paths(self.input_data, p.path, p.exclude) for p in worlds.params]
+        self._check_world_one()
+
+    def _check_world_one(self) -> None:
+        """World 1 must be the calibrated baseline: an ensemble left from another calibration
+        (or a baseline edited by hand) would put every scenario into the wrong worlds."""
+        if 1 not in self.worlds.ids:
+            return
+        baseline, _, _ = load_scenario_data(self.worlds.baseline)
+        k = self.worlds.ids.index(1)
+        for path, value in self.values(k).items():
+            try:
+                current = _get(baseline, path)
+            except (KeyError, TypeError):
+                current = None
+            if current != value:
+                raise UserError(
+                    f"{self.worlds.file}: world 1 does not match {self.worlds.baseline.name} at "
+                    f"{'.'.join(path)} ({value!r} in the ensemble, {current!r} in the baseline): the ensemble "
+                    "is from another calibration; run `make calibrate` again (or run without --worlds)")
 
     def values(self, k: int) -> dict[tuple[str, ...], object]:
         """Every calibrated key path and its value in the ``k``-th world of the set (0-based)."""

@@ -211,6 +211,9 @@ def run_main(args, argv: list[str]) -> int:
         if args.seed is not None:
             spec = _with_seed(spec, args.seed)
         worlds = worlds_maker(args, spec.calibration, spec.files["baseline"], str(spec.path))
+        if worlds is not None and spec.precision is not None and args.replications is None:
+            raise UserError(f"{spec.path}: [precision] does not apply with --worlds, which runs the same replications "
+                            "in every world (give --replications N, or remove [precision])")
         out = args.out or Path("results") / spec.name
         langs = LANGS if args.lang == "both" else (args.lang,)
         bar = None

@@ -94,10 +94,10 @@ def world_figure_files(diffs: pd.DataFrame, sens: pd.DataFrame | None, year: int
     out: dict[str, bytes] = {}
     with LOCK, matplotlib.rc_context(RC):
         figs = {"effect_over_worlds": effect_over_worlds(diffs, year, lang)}
-        if sens is not None and not sens.empty:
+        if sens is not None and not sens.empty:  # the combined strategy's saving, as the caption says
             period = [o for o in sens["output"].unique() if re.fullmatch(r"combined_ukp_days_saved_\d+_\d+", o)]
-            output = period[0] if period else str(sens["output"].iloc[0])
-            figs["sensitivity_ranking"] = sensitivity_ranking(sens, output, lang)
+            if period:
+                figs["sensitivity_ranking"] = sensitivity_ranking(sens, period[0], lang)
         for stem, fig in figs.items():
             for ext in ("png", "svg"):
                 out[figure_path(stem, lang, ext)] = render(fig, ext)

@@ -14,6 +14,9 @@ from ukp_sim.report.study_values import ci_text
 ROBUST_SHARE = 0.9  # a finding holds in at least this share of the worlds to be called robust
 HARM_BETTER_BELOW = 0.1  # a measure is named as worsening a municipality when it is better in fewer
 HARM_WORSE_ABOVE = 0.5  # than this share of worlds and worse in more than this share
+HARM_MIN_RELATIVE = 0.05  # in one world: a rise of at least 5 % of the municipality's UKP-days (about 20
+# municipalities x 6 measures are tested; a minimum effect keeps chance CIs above 0 out of the findings)
+DECIDES_FLOOR = 0.1  # a parameter is named as deciding only if its total index's interval stays above this
 
 
 def _pct(share: float) -> str:
@@ -21,13 +24,16 @@ def _pct(share: float) -> str:
 
 
 def deciding_parameter(sensitivity: pd.DataFrame | None, sid: str, year: int) -> tuple[str, float] | None:
-    """The parameter with the largest total-order index for ``sid``'s saving in ``year``."""
+    """The parameter with the largest total-order index for ``sid``'s saving in ``year``, if its
+    bootstrap interval over the worlds stays above DECIDES_FLOOR (else the worlds cannot say)."""
     if sensitivity is None:
         return None
     rows = sensitivity[sensitivity["output"] == f"{sid}_ukp_days_saved_{year}"]
-    if rows.empty or rows["total_order"].max() <= 0:
+    if rows.empty:
         return None
     top = rows.sort_values("total_order", ascending=False).iloc[0]
+    if not top["ci_low"] > DECIDES_FLOOR:
+        return None
     return str(top["parameter"]), float(top["total_order"])
 
 
@@ -68,7 +74,7 @@ def robustness(diffs: pd.DataFrame, sensitivity: pd.DataFrame | None, scenarios:
 def municipal_harms(diffs: pd.DataFrame, scenarios: list[str], year: int, lang: str) -> list[str]:
     """Measures that raise some municipality's UKP-days in ``year``: over worlds, better in fewer
     than HARM_BETTER_BELOW and worse in more than HARM_WORSE_ABOVE of them; in one world, a 95 %
-    CI of the paired difference above 0."""
+    CI of the paired difference above 0 and a rise of at least HARM_MIN_RELATIVE."""
     f = words(lang, "world_findings")
     sel = diffs[(diffs["year"] == year) & (diffs["kpi"] == "ukp_days") & (diffs["municipality"] != TOTAL)
                 & ~diffs["municipality"].str.contains("/", regex=False)]
@@ -81,7 +87,7 @@ def municipal_harms(diffs: pd.DataFrame, scenarios: list[str], year: int, lang: 
             harmed = rows[(rows["share_worlds_better"] < HARM_BETTER_BELOW)
                           & (rows["share_worlds_worse"] > HARM_WORSE_ABOVE)]
         else:
-            harmed = rows[rows["ci_low"] > 0]
+            harmed = rows[(rows["ci_low"] > 0) & (rows["mean_difference"] >= HARM_MIN_RELATIVE * rows["base_mean"])]
         items = [f["harm_item"].format(municipality=r["municipality"],
                                        ci=ci_text(r["mean_difference"], r["ci_low"], r["ci_high"], "days", lang))
                  for _, r in harmed.sort_values("mean_difference", ascending=False).iterrows()
