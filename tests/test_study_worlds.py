@@ -47,6 +47,7 @@ def test_the_study_over_all_worlds_writes_the_world_columns(tmp_path, calibrated
     assert set(_read(out, "savings.csv").columns) >= {*SAVING_COLUMNS, "worlds", "pi_low", "pi_high"}
     meta = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert meta["worlds"] == [1, 2, 3] and meta["worlds_file"].endswith("ensemble_2023.csv")
+    assert len(meta["worlds_file_sha256"]) == 64
     reps = pd.read_csv(io.BytesIO(gzip.decompress((out / "replications.csv.gz").read_bytes())))
     assert set(reps["world"]) == {1, 2, 3} and set(reps["replication"]) == {0, 1, 2}
     assert not (out / "sensitivity.csv").exists()  # three worlds cannot carry an emulator

@@ -16,7 +16,9 @@ world, and across worlds). For each scenario x year x municipality x KPI this mo
 * ``p_target_met``: the share of runs that meet the KPI's target (``ukp_sim/data/targets.toml``).
 
 With one world every figure is the single-world summary's (``runner.summarise``) and the
-parameters' variance share is 0.
+parameters' variance share is 0. The worlds are chosen to spread over the plausible region
+(maximin), not drawn from a posterior, and weigh equally here: the intervals show the range the
+data cannot rule out, not a probability.
 """
 from __future__ import annotations
 

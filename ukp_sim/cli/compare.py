@@ -82,7 +82,7 @@ def execute(args) -> int:
         resolve_replications,
         run_scenarios,
     )
-    from ukp_sim.cli.worlds_options import BUNDLED_CALIBRATION, worlds_maker
+    from ukp_sim.cli.worlds_options import BUNDLED_CALIBRATION, worlds_maker, worlds_sha256
     from ukp_sim.config.loader import scenario_to_dict
     from ukp_sim.kpi import definitions_for
     from ukp_sim.report.console import compare_table, precision_lines, savings_lines
@@ -151,6 +151,7 @@ def execute(args) -> int:
         "replications": n,
         "worlds": list(worlds.worlds.ids) if worlds is not None else [],
         "worlds_file": str(worlds.worlds.file) if worlds is not None else None,
+        "worlds_file_sha256": worlds_sha256(worlds.worlds.file if worlds is not None else None),
         "jobs": args.jobs,
         **engine_meta(runner),
         "precision": None if pres is None else pres.to_dict(),

@@ -45,7 +45,7 @@ def execute(args) -> int:
         resolve_replications,
         run_scenarios,
     )
-    from ukp_sim.cli.worlds_options import BUNDLED_CALIBRATION, worlds_maker
+    from ukp_sim.cli.worlds_options import BUNDLED_CALIBRATION, worlds_maker, worlds_sha256
     from ukp_sim.config.loader import load_scenario, scenario_to_dict
     from ukp_sim.kpi import definitions_for
     from ukp_sim.report.console import kpi_table, precision_lines, wait_lines
@@ -102,6 +102,7 @@ def execute(args) -> int:
         "replications_completed": len(result.completed),
         "worlds": list(worlds.worlds.ids) if worlds is not None else [],
         "worlds_file": str(worlds.worlds.file) if worlds is not None else None,
+        "worlds_file_sha256": worlds_sha256(worlds.worlds.file if worlds is not None else None),
         "interrupted": result.interrupted,
         "jobs": args.jobs,
         **engine_meta(runner),

@@ -88,6 +88,7 @@ def _meta(run, args, argv: list[str]) -> dict:
 
     from ukp_sim.analysis.study import MILESTONE_RULE, order_scenarios
     from ukp_sim.base.io import file_sha256
+    from ukp_sim.cli.worlds_options import worlds_sha256
     from ukp_sim.report.provenance import provenance
 
     spec = run.spec
@@ -113,6 +114,7 @@ def _meta(run, args, argv: list[str]) -> dict:
         "replications": len(run.replications),
         "worlds": list(run.worlds),
         "worlds_file": _rel(run.worlds_file) if run.worlds else None,
+        "worlds_file_sha256": worlds_sha256(run.worlds_file if run.worlds else None),
         "replications_requested": args.replications or spec.replications,
         "interrupted": run.interrupted,
         "jobs": args.jobs,

@@ -51,3 +51,12 @@ def worlds_maker(args, calibration: Path | None, baseline: Path, where: str):
         raise UserError(f"{baseline}: is not a calibrated baseline of {calibration} and extends none "
                         f"({', '.join(Path(ys.output).name for ys in cal.years.values())}), so it has no worlds")
     return WorldMaker(load_worlds(cal, max(years), first=args.worlds or None, only=args.world))
+
+
+def worlds_sha256(file) -> str | None:
+    """The ensemble file's SHA-256 for run.json (None without worlds): which worlds, exactly."""
+    if file is None:
+        return None
+    from ukp_sim.base.io import file_sha256
+
+    return file_sha256(file)
