@@ -87,8 +87,12 @@ def test_a_run_stopped_with_sigint_resumes_to_identical_outputs(tmp_path):
     subprocess.run([*exe, *cmd, "--cache-dir", str(tmp_path / "c1"), "--out", str(tmp_path / "full"), "--quiet"],
                    check=True, env=env, capture_output=True)
     cache = tmp_path / "c2"
+    # A job started in the background of a non-interactive shell (a CI runner, `cmd &`) inherits
+    # SIGINT ignored, and Python then never turns it into KeyboardInterrupt: give the child the
+    # default disposition, as a user's terminal would.
     proc = subprocess.Popen([*exe, *cmd, "--cache-dir", str(cache), "--out", str(tmp_path / "part"), "--quiet"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 300
     while len(list(cache.rglob("*.json.gz"))) < 2:
         assert proc.poll() is None, "finished before it could be interrupted"
