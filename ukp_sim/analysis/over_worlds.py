@@ -36,6 +36,10 @@ from ukp_sim.config.scenario import Scenario
 from ukp_sim.config.targets import load_targets, status
 
 WORLD_COLUMNS = ["worlds", "pi_low", "pi_high", "var_share_parameters", "p_target_met"]
+CI_STATEMENT = ("over plausible worlds (analysis/over_worlds.py): mean of the worlds' means; its 95 % CI adds the "
+                "spread of the worlds' means to the replication noise they share (Welch-Satterthwaite); "
+                "pi_low/pi_high: 95 % prediction interval of one run over worlds and replications; differences "
+                "paired within a world")
 
 
 def over_worlds(runs: pd.DataFrame) -> tuple[int, float, float, float, float, float]:
@@ -102,7 +106,7 @@ def summarise_over_worlds(table: pd.DataFrame, scenario_name: str) -> pd.DataFra
     if "world" not in table.columns:
         table = table.assign(world=1)
     out = summarise(table, scenario_name)
-    targets, _ = load_targets()
+    targets, rule = load_targets()
     rows = {}
     for key, grp in table.groupby(KEYS, sort=False):
         w, grand, lo_ci, hi_ci, between, within = over_worlds(grp)
@@ -124,7 +128,6 @@ def summarise_over_worlds(table: pd.DataFrame, scenario_name: str) -> pd.DataFra
     many = out["worlds"] > 1
     for col in ("mean", "ci_low", "ci_high"):
         out.loc[many, col] = out.loc[many, f"_{col}"]
-    _, rule = load_targets()
     for i in np.flatnonzero(many.to_numpy() & out["target"].notna().to_numpy()):
         t = targets[out.at[i, "kpi"]]  # a target applies here, so the KPI has one
         out.at[i, "status"] = status(t, out.at[i, "mean"], rule)

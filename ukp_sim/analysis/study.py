@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ukp_sim.analysis.compare import paired_differences
+from ukp_sim.analysis.over_worlds import DIFFERENCE_WORLD_COLUMNS, WORLD_COLUMNS
 from ukp_sim.analysis.precision import DEFAULT_PRECISION_KPIS, run_to_precision
 from ukp_sim.analysis.runner import ReplicationResult, mean_ci, run_many, summarise
 from ukp_sim.base.vocabulary import REPORT_ORDER as SCENARIOS
@@ -30,9 +31,7 @@ MONTHLY_COLUMNS = ["scenario", "year", "month", "municipality", "kpi", "mean", "
 DIFF_COLUMNS = ["scenario", "baseline", "year", "municipality", "kpi", "mean_difference", "ci_low", "ci_high", "n",
                 "base_mean", "other_mean", "relative_change"]
 SAVING_COLUMNS = ["scenario", "period", "quantity", "mean", "ci_low", "ci_high", "n"]
-# Over plausible worlds (``--worlds``) the tables gain these (analysis/over_worlds.py defines them).
-WORLD_KPI_COLUMNS = ["worlds", "pi_low", "pi_high", "var_share_parameters", "p_target_met"]
-WORLD_DIFF_COLUMNS = ["worlds", "pi_low", "pi_high", "share_worlds_better", "share_worlds_worse"]
+# Over plausible worlds (``--worlds``) the tables gain analysis/over_worlds.py's columns.
 WORLD_SAVING_COLUMNS = ["worlds", "pi_low", "pi_high"]
 # Monthly series kept for the figures (whole community and municipalities, not units).
 MONTHLY_KPIS = ("ukp_days", "beds_held_by_ukp_mean", "korttid_beds_occupied", "zero_day_share", "mean_ukp_stay")
@@ -149,10 +148,10 @@ def study_tables(run: StudyRun) -> StudyTables:
         s = summary(yearly_rows, sid).drop(columns="month")
         s["milestone"] = [milestone(int(y), first_year) if not math.isnan(t) else math.nan
                           for y, t in zip(s["year"], s["target"])]
-        kpis.append(s[[*KPI_COLUMNS, *(c for c in WORLD_KPI_COLUMNS if c in s.columns)]])
+        kpis.append(s[[*KPI_COLUMNS, *(c for c in WORLD_COLUMNS if c in s.columns)]])
         m_rows = table[(table["month"] != WHOLE_YEAR) & table["kpi"].isin(MONTHLY_KPIS)
                        & ~table["municipality"].str.contains("/", regex=False)]
-        monthly.append(summary(m_rows, sid)[[*MONTHLY_COLUMNS, *(c for c in WORLD_KPI_COLUMNS[:3] if run.worlds)]])
+        monthly.append(summary(m_rows, sid)[[*MONTHLY_COLUMNS, *(c for c in WORLD_COLUMNS[:3] if run.worlds)]])
         r = yearly_rows.drop(columns="month")
         r.insert(0, "scenario", sid)
         reps.append(r)
@@ -161,7 +160,7 @@ def study_tables(run: StudyRun) -> StudyTables:
             d = d.drop(columns="month")
             d.insert(0, "baseline", BASELINE)
             d.insert(0, "scenario", sid)
-            diffs.append(d[[*DIFF_COLUMNS, *(c for c in WORLD_DIFF_COLUMNS if c in d.columns)]])
+            diffs.append(d[[*DIFF_COLUMNS, *(c for c in DIFFERENCE_WORLD_COLUMNS if c in d.columns)]])
             saves.append(scenario_savings(base, table, sid, first_year))
     return StudyTables(
         kpis=pd.concat(kpis, ignore_index=True),

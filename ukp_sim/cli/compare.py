@@ -63,6 +63,8 @@ def execute(args) -> int:
     from ukp_sim import __version__
     from ukp_sim.analysis.compare import CRN_STATEMENT, paired_differences, savings
     from ukp_sim.analysis.over_worlds import (
+        DIFFERENCE_WORLD_COLUMNS,
+        WORLD_COLUMNS,
         paired_differences_over_worlds,
         run_over_worlds,
         summarise_over_worlds,
@@ -82,7 +84,7 @@ def execute(args) -> int:
         resolve_replications,
         run_scenarios,
     )
-    from ukp_sim.cli.worlds_options import BUNDLED_CALIBRATION, worlds_maker, worlds_sha256
+    from ukp_sim.cli.worlds_options import BUNDLED_CALIBRATION, worlds_maker, worlds_meta
     from ukp_sim.config.loader import scenario_to_dict
     from ukp_sim.kpi import definitions_for
     from ukp_sim.report.console import compare_table, precision_lines, savings_lines
@@ -110,7 +112,7 @@ def execute(args) -> int:
             finally:
                 bar.close()
             pres = None
-    summarise_, differ = ((summarise_over_worlds, paired_differences_over_worlds) if worlds is not None
+    summarise_, paired = ((summarise_over_worlds, paired_differences_over_worlds) if worlds is not None
                           else (summarise, paired_differences))
     report_cache(args, runner)
     if any(r.interrupted for r in results.values()):
@@ -127,15 +129,13 @@ def execute(args) -> int:
         r.insert(0, "scenario", name)
         reps.append(r)
         if name != base:
-            d = differ(results[base].table, table)
+            d = paired(results[base].table, table)
             saved[name] = savings(d)
             d = d[d["month"] == 0].drop(columns="month")
             d.insert(0, "baseline", base)
             d.insert(0, "scenario", name)
             diffs.append(d)
-    world_cols = ["worlds", "pi_low", "pi_high"] if worlds is not None else []
-    kpis = pd.concat(summaries, ignore_index=True)[
-        [*COMPARE_KPI_COLUMNS, *world_cols, *(["var_share_parameters", "p_target_met"] if worlds else [])]]
+    kpis = pd.concat(summaries, ignore_index=True)[[*COMPARE_KPI_COLUMNS, *(WORLD_COLUMNS if worlds else [])]]
     differences = pd.concat(diffs, ignore_index=True)
     replications = pd.concat(reps, ignore_index=True)
     definitions = definitions_for(scenarios[base])
@@ -149,20 +149,15 @@ def execute(args) -> int:
         ],
         "seed": args.seed,
         "replications": n,
-        "worlds": list(worlds.worlds.ids) if worlds is not None else [],
-        "worlds_file": str(worlds.worlds.file) if worlds is not None else None,
-        "worlds_file_sha256": worlds_sha256(worlds.worlds.file if worlds is not None else None),
         "jobs": args.jobs,
         **engine_meta(runner),
         "precision": None if pres is None else pres.to_dict(),
         "common_random_numbers": True,
         "comparison": CRN_STATEMENT,
         **provenance(args, started),
-        "confidence_intervals": ("95 % t-interval of the mean over replications; for differences, of the mean "
-                                 "paired difference") if worlds is None else (
-            "over plausible worlds (analysis/over_worlds.py): mean of the worlds' means; its 95 % CI adds the "
-            "spread of the worlds' means to the replication noise they share; pi_low/pi_high: 95 % prediction "
-            "interval of one run; differences paired within a world"),
+        "confidence_intervals": "95 % t-interval of the mean over replications; for differences, of the mean "
+                                "paired difference",
+        **worlds_meta(worlds.worlds.ids if worlds else (), worlds.worlds.file if worlds else None),
         "kpi_definitions": definitions_meta(definitions),
         "kpi_definitions_differ": differ,
         **targets_meta(),
@@ -172,9 +167,8 @@ def execute(args) -> int:
     }
     files = {
         "kpis.csv": kpis.to_csv(index=False),
-        "differences.csv": differences[
-            [*COMPARE_DIFF_COLUMNS, *world_cols, *(["share_worlds_better", "share_worlds_worse"] if worlds else [])]
-        ].to_csv(index=False),
+        "differences.csv": differences[[*COMPARE_DIFF_COLUMNS, *(DIFFERENCE_WORLD_COLUMNS if worlds else [])]
+                                       ].to_csv(index=False),
         "replications.csv": replications.to_csv(index=False),
         "run.json": json.dumps(meta, indent=2, ensure_ascii=False, default=str),
     }

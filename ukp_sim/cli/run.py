@@ -45,7 +45,7 @@ def execute(args) -> int:
         resolve_replications,
         run_scenarios,
     )
-    from ukp_sim.cli.worlds_options import BUNDLED_CALIBRATION, worlds_maker, worlds_sha256
+    from ukp_sim.cli.worlds_options import BUNDLED_CALIBRATION, worlds_maker, worlds_meta
     from ukp_sim.config.loader import load_scenario, scenario_to_dict
     from ukp_sim.kpi import definitions_for
     from ukp_sim.report.console import kpi_table, precision_lines, wait_lines
@@ -100,18 +100,13 @@ def execute(args) -> int:
         "seed": args.seed,
         "replications_requested": result.requested,
         "replications_completed": len(result.completed),
-        "worlds": list(worlds.worlds.ids) if worlds is not None else [],
-        "worlds_file": str(worlds.worlds.file) if worlds is not None else None,
-        "worlds_file_sha256": worlds_sha256(worlds.worlds.file if worlds is not None else None),
         "interrupted": result.interrupted,
         "jobs": args.jobs,
         **engine_meta(runner),
         "precision": None if pres is None else pres.to_dict(),
         **provenance(args, started),
-        "confidence_intervals": "95 % t-interval of the mean over replications" if worlds is None else (
-            "over plausible worlds (analysis/over_worlds.py): mean of the worlds' means; its 95 % CI adds the "
-            "spread of the worlds' means to the replication noise they share; pi_low/pi_high: 95 % prediction "
-            "interval of one run"),
+        "confidence_intervals": "95 % t-interval of the mean over replications",
+        **worlds_meta(worlds.worlds.ids if worlds else (), worlds.worlds.file if worlds else None),
         "kpi_definitions": definitions_meta(definitions),
         **targets_meta(),
         "scenario_values": scenario_to_dict(scenario),

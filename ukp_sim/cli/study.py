@@ -75,9 +75,6 @@ def _check_args(args) -> None:
         raise UserError(f"--jobs must be at least 1, got {args.jobs}")
     if args.seed is not None and args.seed < 0:
         raise UserError(f"--seed must be a non-negative whole number, got {args.seed}")
-    from ukp_sim.cli.worlds_options import check_world_options
-
-    check_world_options(args)
 
 
 def _meta(run, args, argv: list[str]) -> dict:
@@ -88,7 +85,7 @@ def _meta(run, args, argv: list[str]) -> dict:
 
     from ukp_sim.analysis.study import MILESTONE_RULE, order_scenarios
     from ukp_sim.base.io import file_sha256
-    from ukp_sim.cli.worlds_options import worlds_sha256
+    from ukp_sim.cli.worlds_options import worlds_meta
     from ukp_sim.report.provenance import provenance
 
     spec = run.spec
@@ -112,9 +109,6 @@ def _meta(run, args, argv: list[str]) -> dict:
         "municipalities": list(base.municipalities),
         "seed": spec.seed,
         "replications": len(run.replications),
-        "worlds": list(run.worlds),
-        "worlds_file": _rel(run.worlds_file) if run.worlds else None,
-        "worlds_file_sha256": worlds_sha256(run.worlds_file if run.worlds else None),
         "replications_requested": args.replications or spec.replications,
         "interrupted": run.interrupted,
         "jobs": args.jobs,
@@ -122,11 +116,9 @@ def _meta(run, args, argv: list[str]) -> dict:
         **provenance(SimpleNamespace(argv=argv), time.time() - run.seconds, console_command("study")),
         "platform": f"{platform.system()} {platform.machine()}, Python {platform.python_version()}",
         "common_random_numbers": True,
-        "confidence_intervals": ("95 % t-interval of the mean over replications; differences and savings: of the "
-                                 "mean paired difference") if not run.worlds else (
-            "over plausible worlds (analysis/over_worlds.py): mean of the worlds' means; its 95 % CI adds the "
-            "spread of the worlds' means to the replication noise they share (Welch-Satterthwaite); pi_low/pi_high: "
-            "95 % prediction interval of one run over worlds and replications; differences paired within a world"),
+        "confidence_intervals": "95 % t-interval of the mean over replications; differences and savings: of the "
+                                "mean paired difference",
+        **worlds_meta(run.worlds, _rel(run.worlds_file) if run.worlds else None),
         "milestones": MILESTONE_RULE,
     }
 

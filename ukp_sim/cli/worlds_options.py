@@ -53,10 +53,13 @@ def worlds_maker(args, calibration: Path | None, baseline: Path, where: str):
     return WorldMaker(load_worlds(cal, max(years), first=args.worlds or None, only=args.world))
 
 
-def worlds_sha256(file) -> str | None:
-    """The ensemble file's SHA-256 for run.json (None without worlds): which worlds, exactly."""
-    if file is None:
-        return None
+def worlds_meta(ids, file) -> dict:
+    """run.json's record of the worlds: their numbers, the ensemble file and its SHA-256 (which
+    worlds, exactly), and how the intervals were computed; empty fields without worlds."""
+    if not ids:
+        return {"worlds": [], "worlds_file": None, "worlds_file_sha256": None}
+    from ukp_sim.analysis.over_worlds import CI_STATEMENT
     from ukp_sim.base.io import file_sha256
 
-    return file_sha256(file)
+    return {"worlds": list(ids), "worlds_file": str(file), "worlds_file_sha256": file_sha256(file),
+            "confidence_intervals": CI_STATEMENT}
