@@ -48,6 +48,12 @@ def test_the_study_over_all_worlds_writes_the_world_columns(tmp_path, calibrated
     meta = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert meta["worlds"] == [1, 2, 3] and meta["worlds_file"].endswith("ensemble_2023.csv")
     assert len(meta["worlds_file_sha256"]) == 64
+    # each world's inputs are recorded: calibrated parameters, then the team's drawn effects
+    inputs = _read(out, "worlds.csv")
+    assert list(inputs["world"]) == [1, 2, 3] and {"beds", "intake", "discharge_team.coverage"} <= set(inputs.columns)
+    assert inputs.loc[0, "discharge_team.readmission_risk_ratio"] == 0.85  # world 1: the documented default
+    assert meta["intervention_effects"]["drawn"] and meta["intervention_effects"]["seed"] == 7
+    assert meta["world_inputs"]["2"]["discharge_team.coverage"] == inputs.loc[1, "discharge_team.coverage"]
     reps = pd.read_csv(io.BytesIO(gzip.decompress((out / "replications.csv.gz").read_bytes())))
     assert set(reps["world"]) == {1, 2, 3} and set(reps["replication"]) == {0, 1, 2}
     assert not (out / "sensitivity.csv").exists()  # three worlds cannot carry an emulator
@@ -63,6 +69,26 @@ def test_world_one_alone_is_the_study_without_worlds(tmp_path, calibrated_year):
     for name, cols in (("kpis.csv", KPI_COLUMNS), ("differences.csv", DIFF_COLUMNS), ("savings.csv", SAVING_COLUMNS)):
         pd.testing.assert_frame_equal(_read(one, name)[cols], _read(plain, name)[cols], check_exact=True)
     assert (_read(one, "kpis.csv")["var_share_parameters"].fillna(0) == 0).all()
+
+
+def test_fixed_interventions_keep_the_effects_at_their_defaults_and_leave_the_baseline_alone(tmp_path,
+                                                                                              calibrated_year):
+    """The effects' draws reach only the scenarios that switch a measure on: the baseline's numbers
+    are the same with and without them, the team's saving in worlds 2 and 3 is not."""
+    study = _study(calibrated_year.parent)
+    drawn, fixed = tmp_path / "drawn", tmp_path / "fixed"
+    common = ["--worlds", "0", "-n", "2", "--jobs", "1", "--quiet", "--lang", "en"]
+    assert main([str(study), *common, "--out", str(drawn)]) == 0
+    assert main([str(study), *common, "--fixed-interventions", "--out", str(fixed)]) == 0
+    reps = {k: pd.read_csv(io.BytesIO(gzip.decompress((d / "replications.csv.gz").read_bytes())))
+            for k, d in (("drawn", drawn), ("fixed", fixed))}
+    for scenario, same in (("baseline", True), ("discharge_team", False)):
+        a, b = (reps[k][(reps[k]["scenario"] == scenario) & (reps[k]["world"] > 1)].reset_index(drop=True)
+                for k in ("drawn", "fixed"))
+        assert a["value"].equals(b["value"]) == same, scenario
+    meta = json.loads((fixed / "run.json").read_text(encoding="utf-8"))["intervention_effects"]
+    assert not meta["drawn"] and meta["seed"] is None
+    assert (_read(fixed, "worlds.csv")["discharge_team.coverage"] == 1.0).all()
 
 
 def test_worlds_without_a_calibration_or_with_both_options_are_clear_errors(tmp_path, calibrated_year, capsys):
@@ -146,12 +172,25 @@ def test_a_study_over_enough_worlds_ranks_what_explains_the_spread(tmp_path, cal
     sens = _read(out, "sensitivity.csv")
     assert set(sens["output"]) == {"baseline_ukp_days_2023", "discharge_team_ukp_days_saved_2023",
                                    "combined_ukp_days_saved_2023", "combined_ukp_days_saved_2023_2023"}
-    assert set(sens["parameter"]) == {"beds", "intake"}
+    # the baseline's answer is ranked on the calibrated parameters alone; a measure's saving also on
+    # the draws of its own effects (and no other measure's)
+    by = sens.groupby("output")["parameter"].apply(set)
+    assert by["baseline_ukp_days_2023"] == {"beds", "intake"}
+    team = {"discharge_team.coverage", "discharge_team.home_instead_of_korttid", "discharge_team.planning_time_factor",
+            "discharge_team.readmission_risk_ratio"}
+    assert by["discharge_team_ukp_days_saved_2023"] == {"beds", "intake"} | team
+    assert team <= by["combined_ukp_days_saved_2023"] and "bed_sharing.offered_share" not in by[
+        "discharge_team_ukp_days_saved_2023"]
     assert (sens["worlds"] == 12).all()
     assert sens["total_order"].between(0, 1).all() and (sens["ci_low"] <= sens["ci_high"]).all()
     assert sens["total_order"].max() > 0.3  # 12 to 34 korttid beds move the UKP-days of a small town
-    # the report weighs the worlds: the team's effect is robust or depends on a named parameter
     report = (out / "report.en.md").read_text(encoding="utf-8")
+    assert "of the 12 worlds" in report
+    # with the team's effects fixed, the beds alone decide its saving, and the report names them
+    # (drawn, four more inputs on 12 worlds leave the emulator unsure, and the report says so)
+    assert main([str(_study(folder, combined=True)), "--worlds", "0", "-n", "2", "--out", str(tmp_path / "fixed"),
+                 "--jobs", "1", "--quiet", "--lang", "en", "--fixed-interventions"]) == 0
+    report = (tmp_path / "fixed" / "report.en.md").read_text(encoding="utf-8")
     assert "of the 12 worlds" in report and "`beds`" in report
     for stem in ("effect_over_worlds", "sensitivity_ranking"):  # the worlds' figures, in the report too
         assert (out / "figures" / f"{stem}.en.png").is_file() and f"figures/{stem}.en.png" in report

@@ -10,6 +10,7 @@ turns the replications into the tidy tables the report and the figures read; it 
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,8 +65,9 @@ class StudyRun:
     seconds: float
     worlds: tuple[int, ...] = ()  # the plausible worlds every scenario ran in (empty: the baseline's alone)
     worlds_file: object = None  # the ensemble they come from
-    world_parameters: tuple[str, ...] = ()  # the calibrated parameters that tell the worlds apart ...
+    world_parameters: tuple[str, ...] = ()  # the calibrated parameters and drawn effects that tell the worlds apart ...
     world_points: object = None  # ... and their values, [world, parameter] (numpy)
+    maker: object = None  # the WorldMaker the scenarios were put into the worlds with
 
 
 def run_study(spec: StudySpec, jobs: int = 1, replications: int | None = None,
@@ -106,8 +108,9 @@ def run_study(spec: StudySpec, jobs: int = 1, replications: int | None = None,
     if worlds is None:
         return StudyRun(spec, results, common, interrupted, pres, time.time() - started)
     ws = worlds.worlds
+    names, points = worlds.points()
     return StudyRun(spec, results, common, interrupted, pres, time.time() - started, ws.ids, ws.file,
-                    tuple(p.name for p in ws.params), ws.points)
+                    tuple(names), points, worlds)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -175,6 +178,15 @@ def study_tables(run: StudyRun) -> StudyTables:
 MIN_WORLDS_FOR_SENSITIVITY = 10  # fewer worlds than this cannot carry an emulator of 26 inputs
 
 
+def _inputs_of(run: StudyRun, sid: str) -> list[int]:
+    """The columns of ``run.world_points`` that can move scenario ``sid``'s answers: every
+    calibrated parameter, and the drawn effects ('intervention.key') of the interventions it
+    switches on (the others' draws never reach it, and would only blur the emulator)."""
+    ivs = run.spec.scenarios[sid].interventions
+    on = {f.name for f in dataclasses.fields(ivs) if getattr(ivs, f.name).enabled}
+    return [j for j, name in enumerate(run.world_parameters) if "." not in name or name.split(".")[0] in on]
+
+
 def world_sensitivity(run: StudyRun, first_year: int) -> pd.DataFrame:
     """``sensitivity.csv``: Sobol' indices over the worlds (analysis/sensitivity.py) of (a) the
     baseline's community UKP-days in the target year, (b) each scenario's UKP-days saved in the
@@ -187,23 +199,28 @@ def world_sensitivity(run: StudyRun, first_year: int) -> pd.DataFrame:
     years = sorted(int(y) for y in base["year"].unique())
     target_year = due() if due() in years else years[-1]
     ids = list(run.worlds)
-    outputs = {}
+    outputs, scenario_of = {}, {}
     per = _per_replication(base, "ukp_days", [target_year], "sum").groupby("world").mean()
     outputs[f"baseline_ukp_days_{target_year}"] = per
+    scenario_of[f"baseline_ukp_days_{target_year}"] = BASELINE
     strategy = [y for y in years if y > first_year]
     for sid, result in run.results.items():  # each measure's saving in the target year: what decides it
         if sid != BASELINE and target_year in strategy and not result.table.empty:
             saved = (_per_replication(base, "ukp_days", [target_year], "sum")
                      - _per_replication(result.table, "ukp_days", [target_year], "sum"))
             outputs[f"{sid}_ukp_days_saved_{target_year}"] = saved.groupby("world").mean()
+            scenario_of[f"{sid}_ukp_days_saved_{target_year}"] = sid
     if "combined" in run.results and strategy:
         saved = (_per_replication(base, "ukp_days", strategy, "sum")
                  - _per_replication(run.results["combined"].table, "ukp_days", strategy, "sum"))
         outputs[f"combined_ukp_days_saved_{strategy[0]}_{strategy[-1]}"] = saved.groupby("world").mean()
+        scenario_of[f"combined_ukp_days_saved_{strategy[0]}_{strategy[-1]}"] = "combined"
     tables = []
+    points = np.asarray(run.world_points)
     for name, means in outputs.items():
         values = means.reindex(ids).to_numpy(dtype=float)
-        tables.append(sobol_over_worlds(np.asarray(run.world_points), values, list(run.world_parameters), name,
+        cols = _inputs_of(run, scenario_of[name])
+        tables.append(sobol_over_worlds(points[:, cols], values, [run.world_parameters[j] for j in cols], name,
                                         seed=run.spec.seed))
     return pd.concat(tables, ignore_index=True)[SENSITIVITY_COLUMNS]
 

@@ -9,7 +9,9 @@ and the baseline) sets itself stays, so a what-if's own change is kept in every 
 is the best set, i.e. the baseline itself: in world 1 a scenario is exactly itself.
 
 The world's values go through the same number formatting as the calibrated scenario file, so
-world 1 reproduces the file's values to the last digit.
+world 1 reproduces the file's values to the last digit. With ``EffectDraws`` the interventions'
+estimated effects are drawn per world as well (analysis/intervention_draws.py; world 1 keeps the
+documented defaults).
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ import numpy as np
 
 from ukp_sim.analysis.calibration_output import _toml_value
 from ukp_sim.analysis.calibration_params import _get, _set, apply_parameters, matching_paths
+from ukp_sim.analysis.intervention_draws import EffectDraws, uncertain_effects
 from ukp_sim.base.errors import UserError
 from ukp_sim.config.calibration_file import CalibrationSpec, CalParameter, load_calibration_spec
 from ukp_sim.config.loader import load_scenario_data
@@ -38,6 +41,7 @@ class WorldSet:
     baseline: Path  # the calibrated scenario (world 1)
     calibration_input: Path  # the scenario the calibration changed (its values are the worlds' base)
     left_out: tuple[int, ...] = ()  # worlds of the file not plausible with their replications (not run)
+    numbered: int = 1  # the file's highest world number (the effects' draws are made for worlds 1..numbered)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -65,6 +69,7 @@ def load_worlds(spec: CalibrationSpec | Path, year: int, first: int | None = Non
         raise UserError(f"{file}: lacks the column(s) {', '.join(missing)} that {Path(spec.file).name} names; "
                         "the targets changed since the calibration: run `make calibrate` again")
     table = table.sort_values("world")
+    numbered = int(table["world"].max())
     left_out: tuple[int, ...] = ()
     if "plausible" in table.columns:  # world 1 (the baseline) always; the others only if plausible
         keep = table["plausible"].astype(str).str.lower().isin(("true", "1")) | (table["world"] == 1)
@@ -79,7 +84,8 @@ def load_worlds(spec: CalibrationSpec | Path, year: int, first: int | None = Non
     elif first is not None:
         table = table.head(first)
     return WorldSet(year, file, tuple(int(w) for w in table["world"]), tuple(spec.parameter),
-                    table[names].to_numpy(dtype=float), spec.resolve(ys.output), spec.resolve(ys.scenario), left_out)
+                    table[names].to_numpy(dtype=float), spec.resolve(ys.output), spec.resolve(ys.scenario), left_out,
+                    numbered)
 
 
 def _as_written(value):
@@ -88,10 +94,12 @@ def _as_written(value):
 
 
 class WorldMaker:
-    """Puts scenarios into the worlds of a ``WorldSet`` (the calibration input is read once)."""
+    """Puts scenarios into the worlds of a ``WorldSet`` (the calibration input is read once), with
+    the interventions' effects of ``draws`` (None: every effect at its documented default)."""
 
-    def __init__(self, worlds: WorldSet):
+    def __init__(self, worlds: WorldSet, draws: EffectDraws | None = None):
         self.worlds = worlds
+        self.draws = draws
         self.input_data, _, _ = load_scenario_data(worlds.calibration_input)
         self.paths = [matching_paths(self.input_data, p.path, p.exclude) for p in worlds.params]
         self._check_world_one()
@@ -121,7 +129,8 @@ class WorldMaker:
 
     def scenario_data(self, path: Path, k: int) -> tuple[dict, list[Path], dict]:
         """``load_scenario_data(path)`` with the ``k``-th world's calibrated values wherever the
-        scenario inherits them from the baseline."""
+        scenario inherits them from the baseline, and its draws of the effects the scenario does
+        not set itself."""
         data, files, provenance = load_scenario_data(path)
         base = self.worlds.baseline.resolve()
         resolved = [f.resolve() for f in files]
@@ -135,4 +144,17 @@ class WorldMaker:
             if setter is not None and Path(setter).resolve() in own:
                 continue  # the scenario's own change stays
             _set(data, key, value)
+        if self.draws is not None:
+            self.draws.apply(data, provenance, self.worlds.ids[k])
         return data, files, provenance
+
+    def points(self) -> tuple[list[str], np.ndarray]:
+        """The inputs that tell the worlds apart and their values [world, input]: the calibrated
+        parameters, then the interventions' effects, drawn or at their defaults (recorded beside the
+        results; the sensitivity's inputs)."""
+        names = [p.name for p in self.worlds.params]
+        if self.draws is None:
+            effects = uncertain_effects()
+            table = np.tile([e.default_value for e in effects], (len(self.worlds), 1))
+            return [*names, *(e.name for e in effects)], np.hstack([self.worlds.points, table])
+        return [*names, *self.draws.names], np.hstack([self.worlds.points, self.draws.table(self.worlds.ids)])

@@ -19,7 +19,9 @@ MAX_RELATIVE = 1000  # relative profiles, rate factors and per-10,000 rates
 
 
 def _f(default, doc: str, **rules):
-    """A documented field; ``rules`` are checked on load (min, max, choices, length)."""
+    """A documented field; ``rules`` are checked on load (min, max, choices, length). An estimated
+    effect also names its ``plausible=(low, high)`` range (docs/interventions.md): a run over
+    plausible worlds draws it per world, so its intervals include what is not known of it."""
     if isinstance(default, (list, dict)):
         raise TypeError("use a tuple or a default_factory for mutable defaults")
     return field(default=default, metadata={"doc": doc, **rules})

@@ -95,7 +95,7 @@ def execute(args) -> int:
     names = list(loaded)
     base = names[0]
     scenarios = {name: sc for name, (_, sc) in loaded.items()}
-    worlds = worlds_maker(args, args.calibration or BUNDLED_CALIBRATION, args.baseline, "--calibration")
+    worlds = worlds_maker(args, args.calibration or BUNDLED_CALIBRATION, args.baseline, "--calibration", args.seed)
     if worlds is not None and (args.precision is not None or args.precision_diff is not None):
         raise UserError("--worlds runs --replications in every world; --precision and --precision-diff do not "
                         "apply (leave them out)")
@@ -157,7 +157,7 @@ def execute(args) -> int:
         **provenance(args, started),
         "confidence_intervals": "95 % t-interval of the mean over replications; for differences, of the mean "
                                 "paired difference",
-        **worlds_meta(worlds.worlds.ids if worlds else (), worlds.worlds.file if worlds else None),
+        **worlds_meta(worlds),
         "kpi_definitions": definitions_meta(definitions),
         "kpi_definitions_differ": differ,
         **targets_meta(),

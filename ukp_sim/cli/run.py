@@ -54,7 +54,7 @@ def execute(args) -> int:
     resolve_replications(args)
     scenario = load_scenario(args.scenario)
     out = args.out or Path("results") / scenario.name
-    worlds = worlds_maker(args, args.calibration or BUNDLED_CALIBRATION, args.scenario, "--calibration")
+    worlds = worlds_maker(args, args.calibration or BUNDLED_CALIBRATION, args.scenario, "--calibration", args.seed)
     if worlds is not None and args.precision is not None:
         raise UserError("--worlds runs --replications in every world; --precision does not apply (leave it out)")
     started = time.time()
@@ -106,7 +106,7 @@ def execute(args) -> int:
         "precision": None if pres is None else pres.to_dict(),
         **provenance(args, started),
         "confidence_intervals": "95 % t-interval of the mean over replications",
-        **worlds_meta(worlds.worlds.ids if worlds else (), worlds.worlds.file if worlds else None),
+        **worlds_meta(worlds),
         "kpi_definitions": definitions_meta(definitions),
         **targets_meta(),
         "scenario_values": scenario_to_dict(scenario),

@@ -118,7 +118,7 @@ def _meta(run, args, argv: list[str]) -> dict:
         "common_random_numbers": True,
         "confidence_intervals": "95 % t-interval of the mean over replications; differences and savings: of the "
                                 "mean paired difference",
-        **worlds_meta(run.worlds, _rel(run.worlds_file) if run.worlds else None),
+        **worlds_meta(run.maker, _rel(run.worlds_file) if run.worlds else None),
         "milestones": MILESTONE_RULE,
     }
 
@@ -134,6 +134,8 @@ def _rel(path) -> str:
 def render(run, tables, meta: dict, langs: tuple[str, ...]) -> dict[str, str | bytes]:
     """Every output file, in memory (nothing is written here)."""
     import json
+
+    import pandas as pd
 
     from ukp_sim.analysis.study import achieved_half_widths
     from ukp_sim.config.loader import scenario_to_dict
@@ -158,6 +160,10 @@ def render(run, tables, meta: dict, langs: tuple[str, ...]) -> dict[str, str | b
     }
     if tables.sensitivity is not None:
         files["sensitivity.csv"] = tables.sensitivity.to_csv(index=False)
+    if run.worlds:  # each world's inputs: its calibrated parameters and its draws of the effects
+        inputs = pd.DataFrame(run.world_points, columns=list(run.world_parameters))
+        files["worlds.csv"] = inputs.assign(world=list(run.worlds))[["world", *run.world_parameters]].to_csv(
+            index=False)
     context = study_context(run.spec.scenarios["baseline"], meta["years"])
     for lang in langs:
         images = study_figures(tables.kpis, tables.monthly, tables.savings, lang, context)
@@ -204,7 +210,7 @@ def run_main(args, argv: list[str]) -> int:
         spec = load_study(args.study or DEFAULT_STUDY, only)
         if args.seed is not None:
             spec = _with_seed(spec, args.seed)
-        worlds = worlds_maker(args, spec.calibration, spec.files["baseline"], str(spec.path))
+        worlds = worlds_maker(args, spec.calibration, spec.files["baseline"], str(spec.path), spec.seed)
         if worlds is not None and spec.precision is not None and args.replications is None:
             raise UserError(f"{spec.path}: [precision] does not apply with --worlds, which runs the same replications "
                             "in every world (give --replications N, or remove [precision])")

@@ -50,7 +50,7 @@ class BedSharing:
     municipalities: tuple[str, ...] = _f((), "participating municipalities; empty: all")
     offered_share: float = _f(
         0.10, "share of each participant's open korttidsplasser that outsiders may use at once "
-        "(Onen-Dumlu et al. 2022: pooling 10 % cut waits 25-42 %)", min=0, max=1,
+        "(Onen-Dumlu et al. 2022: pooling 10 % cut waits 25-42 %)", min=0, max=1, plausible=(0.05, 0.25),
     )
     offered_share_by: dict[str, float] = _fd(dict, "offered_share for named municipalities", min=0, max=1)
     exclude_terminal: bool = _f(True, "terminally ill patients wait for a bed in their own municipality")

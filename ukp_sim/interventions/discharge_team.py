@@ -48,18 +48,19 @@ class DischargeTeam:
     new_to_services: bool = _f(True, "... or if new to municipal services")
     coverage: float = _f(
         1.0, "share of eligible patients referred to the team (each referral is taken if the team has room)",
-        min=0, max=1,
+        min=0, max=1, plausible=(0.5, 1.0),
     )
     home_instead_of_korttid: float = _f(
         0.15, "share of followed patients bound for a korttidsplass who go home with services instead (est.)",
-        min=0, max=1,
+        min=0, max=1, plausible=(0.0, 0.3),
     )
     planning_time_factor: float = _f(
         0.75, "municipal planning time of followed patients x this (est.; Cochrane CD000313: about "
-        "-0.7 to -0.9 days of hospital stay)", min=0, max=1,
+        "-0.7 to -0.9 days of hospital stay)", min=0, max=1, plausible=(0.5, 1.0),
     )
     readmission_risk_ratio: float = _f(
         0.85, "30-day readmission risk of followed patients x this (Cochrane CD000313: RR 0.82-0.87)", min=0, max=1,
+        plausible=(0.69, 0.97),
     )
 
 

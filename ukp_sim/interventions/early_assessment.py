@@ -32,8 +32,14 @@ class EarlyAssessment:
     ramp_up_days: int = _f(0, RAMP_DOC + "; scales the coverage", min=0, max=3650)
     cfs_min: int = _f(6, "eligible if CFS >= this (a large change in function) ...", min=1, max=10)
     new_to_services: bool = _f(True, "... or if new to municipal services")
-    coverage: float = _f(0.8, "share of eligible patients who get the early assessment (est.)", min=0, max=1)
-    notice_hours: float = _f(24.0, "hours from admission to the admission notice (planning starts)", min=0, max=240)
+    coverage: float = _f(
+        0.8, "share of eligible patients who get the early assessment (est.)", min=0, max=1,
+        plausible=(0.5, 1.0),
+    )
+    notice_hours: float = _f(
+        24.0, "hours from admission to the admission notice (planning starts)", min=0, max=240,
+        plausible=(12.0, 48.0),
+    )
 
 
 class Plugin(Intervention):

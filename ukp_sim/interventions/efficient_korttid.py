@@ -31,7 +31,7 @@ class EfficientKorttid:
     reduction: dict[str, float] = _fd(
         lambda: {"Trondheim/Øya helsehus": 0.20},
         "fraction cut from the length of stay, by 'Municipality/Unit' or 'Municipality' (all its units); "
-        "default Øya helsehus -20 % (KPI 6: 20 days from about 25)", min=0, max=0.9,
+        "default Øya helsehus -20 % (KPI 6: 20 days from about 25)", min=0, max=0.9, plausible=(0.1, 0.3),
     )
 
 

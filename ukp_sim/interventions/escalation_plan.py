@@ -64,7 +64,10 @@ class EscalationPlan:
     min_beds: int = _f(1, "default temporary beds at least (est.)", min=0, max=MAX_BEDS)
     levels: dict[str, EscalationLevel] = _fd(dict, "threshold and beds for named municipalities")
     check_hour: float = _f(10.0, "clock hour of the daily check of the UKP count", min=0, max=24)
-    lag_days: float = _f(2.0, "days from the trigger until the temporary beds open (est.)", min=0, max=60)
+    lag_days: float = _f(
+        2.0, "days from the trigger until the temporary beds open (est.)", min=0, max=60,
+        plausible=(1.0, 7.0),
+    )
     duration_days: float = _f(14.0, "days the temporary beds stay open (est.)", min=0.01, max=365)
     seasonal_start: dt.date = _f(
         dt.date(2024, 6, 1), "first day of the seasonal capacity plan (action plan: 1 Jun 2024)"

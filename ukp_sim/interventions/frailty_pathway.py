@@ -32,15 +32,19 @@ class FrailtyPathway:
     enabled: bool = _f(False, ENABLED_DOC)
     start: dt.date = _f(dt.date(2024, 9, 1), "first admission day covered (action plan: 1 Sep 2024)")
     ramp_up_days: int = _f(0, RAMP_DOC + "; scales the coverage", min=0, max=3650)
-    coverage: float = _f(0.5, "share of patients whose CFS is scored and reported (est.)", min=0, max=1)
+    coverage: float = _f(
+        0.5, "share of patients whose CFS is scored and reported (est.)", min=0, max=1,
+        plausible=(0.3, 0.9),
+    )
     cfs_min: int = _f(5, "flagged if CFS >= this", min=1, max=10)
     notice_hours: float = _f(
         72.0, "hours from admission until the admission report lets the municipality start planning (est.)",
-        min=0, max=480,
+        min=0, max=480, plausible=(24.0, 96.0),
     )
     readmission_risk_ratio: float = _f(
         0.90, "30-day readmission risk of flagged patients x this (est., conservative: about half the effect, "
         "on the log scale, of early discharge planning in Fox et al. 2013, RR 0.78)", min=0, max=1,
+        plausible=(0.78, 1.0),
     )
 
 
