@@ -22,6 +22,7 @@ import pytest
 import ukp_sim
 from ukp_sim.cli.main import main
 from ukp_sim.kpi import DEFINITIONS, TOTAL
+from ukp_sim.kpi.compute import flag_bits
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "prior" / "baseline_prior.toml"
 OUTPUT_FILES = {"kpis.csv", "kpis_monthly.csv", "replications.csv", "run.json"}
@@ -139,7 +140,9 @@ def test_kpis_monthly_csv(run_dir):
     assert set(df["month"]) == set(range(1, 13))
     yearly = pd.read_csv(out / "kpis.csv")
     n_keys_monthly = len(df[df["month"] == 1])
-    assert n_keys_monthly == len(yearly[~yearly["kpi"].isin(["ukp_days_per_1000", "ukp_winter_ratio"])])  # whole-year only
+    whole_year_only = ["ukp_days_per_1000", "ukp_winter_ratio", "korttid_added_bed_days", *flag_bits()]
+    assert n_keys_monthly == len(yearly[~yearly["kpi"].isin(whole_year_only)])
+    assert set(yearly["kpi"]) - set(df["kpi"]) == set(whole_year_only)
 
 
 def test_replications_csv_has_one_row_per_replication_year_municipality_kpi(run_dir):

@@ -99,8 +99,31 @@ def _definitions(s: Scenario | None = None) -> dict[str, KpiDefinition]:
         KpiDefinition("ukp_winter_ratio", "Vintertopp UKP (jan-feb / år)", "Winter peak of UKP (Jan-Feb / year)",
                       "ratio", "Whole years only: the mean number of UKP in hospital at midnight in January and "
                       "February divided by the year's mean (1 = no winter peak)."),
+        KpiDefinition("korttid_added_bed_days", "Ekstra korttidsplassdøgn", "Added korttid bed-days", "bed-days",
+                      "Whole years only: the sum over the year's days of the korttid beds open at the end of the "
+                      "day in units an intervention added (temporary escalation beds, seasonal beds), used or "
+                      "not: what such beds cost is paid for the days they are open. 0 without such a unit."),
+        *_flag_definitions(),
     ]
     return {d.id: d for d in defs}
+
+
+def _flag_definitions() -> list[KpiDefinition]:
+    """One count per flag an intervention sets on a stay (its activity, which its cost follows)."""
+    from ukp_sim.interventions import registry
+
+    return [KpiDefinition(f"stays_{flag}", f"UKP-opphold: {p.labels['nb']} ({flag})",
+                          f"UKP stays: {p.labels['en']} ({flag})", "stays",
+                          f"Whole years only: UKP stays discharged in the year that {p.labels['en']} marked "
+                          f"'{flag}' (bit {bit} of intervention_flags); 0 when it is off.")
+            for p in registry.plugins() for flag, bit in p.flags.items()]
+
+
+def flag_bits() -> dict[str, int]:
+    """KPI id -> the intervention_flags bit it counts (every registered plug-in's flags)."""
+    from ukp_sim.interventions import registry
+
+    return {f"stays_{flag}": bit for p in registry.plugins() for flag, bit in p.flags.items()}
 
 
 WAIT_KPIS = ("wait_share_decision", "wait_share_bed", "wait_share_home_intake", "wait_share_reception")
@@ -203,7 +226,9 @@ def compute_kpis(rec: Records, s: Scenario, cal: SimCalendar) -> pd.DataFrame:
     sd = {
         "muni": muni[in_period], "day": d1[in_period] - per.first, "days": stay_days[in_period],
         "home": dest != KORTTID, "readmitted": readmitted[in_period],
+        "flags": st["intervention_flags"][ukp][in_period],
     }
+    bits = flag_bits()
     waits = wait_days(st["t_declared"][ukp][in_period], st["t_ready"][ukp][in_period],
                       st["t_reception"][ukp][in_period], t_out[in_period], dest, sd["days"].astype(float))
     if s.kpi.ukp_days_by == "discharge":
@@ -227,6 +252,7 @@ def compute_kpis(rec: Records, s: Scenario, cal: SimCalendar) -> pd.DataFrame:
     occ = _hospital_census(rec, n_days)
     korttid_census = _korttid_census(rec, len(names), n_days)
     places = _korttid_places(s, cal, n_days)
+    added = _added_beds(rec, len(names), n_days)
     winter = (month_d <= 2)
 
     for year, month, mask in groups:
@@ -238,6 +264,7 @@ def compute_kpis(rec: Records, s: Scenario, cal: SimCalendar) -> pd.DataFrame:
         for mi, name in enumerate([*names, TOTAL]):
             if name == TOTAL:
                 cen = census[:, sel_days].sum(axis=0)
+                added_days = added[:, sel_days].sum()
                 k_cen = korttid_census[:, sel_days].sum(axis=0)
                 k_places = places[:, sel_days].sum(axis=0)
                 ukp_days = day_counts[:, sel_days].sum()
@@ -247,6 +274,7 @@ def compute_kpis(rec: Records, s: Scenario, cal: SimCalendar) -> pd.DataFrame:
                 pop = pops.sum()
             else:
                 cen = census[mi, sel_days]
+                added_days = added[mi, sel_days].sum()
                 k_cen = korttid_census[mi, sel_days]
                 k_places = places[mi, sel_days]
                 ukp_days = day_counts[mi, sel_days].sum()
@@ -280,6 +308,10 @@ def compute_kpis(rec: Records, s: Scenario, cal: SimCalendar) -> pd.DataFrame:
                 vals["ukp_days_per_1000"] = ukp_days / pop * 1000.0 if pop > 0 else np.nan
                 w = winter[mask]
                 vals["ukp_winter_ratio"] = (cen[w].mean() / cen.mean() if w.any() and cen.mean() > 0 else np.nan)
+                vals["korttid_added_bed_days"] = float(added_days)
+                flags = sd["flags"][m_stays]
+                for kid, bit in bits.items():
+                    vals[kid] = float(np.count_nonzero(flags & bit))
             if name == TOTAL:
                 vals["hospital_occupancy"] = occ[sel_days].mean() / s.hospital.somatic_beds
             rows.extend((year, month, name, kid, float(v)) for kid, v in vals.items())
@@ -287,6 +319,16 @@ def compute_kpis(rec: Records, s: Scenario, cal: SimCalendar) -> pd.DataFrame:
             m_u = kmask & (k["unit"] == uid)
             rows.append((year, month, label, "korttid_los", float(k_los[m_u].mean()) if m_u.any() else np.nan))
     return pd.DataFrame(rows, columns=["year", "month", "municipality", "kpi", "value"])
+
+
+def _added_beds(rec: Records, n_munis: int, n_days: int) -> np.ndarray:
+    """[municipality, day]: beds open at the end of the day in units interventions added."""
+    a = rec.added_beds
+    out = np.zeros((n_munis, n_days + 1))
+    if len(a["t"]):
+        day = np.minimum(np.floor(a["t"]).astype(np.int64), n_days)
+        np.add.at(out, (a["municipality"], day), a["change"].astype(float))
+    return np.cumsum(out, axis=1)[:, :n_days]
 
 
 def _unit_names(s: Scenario) -> list[str]:

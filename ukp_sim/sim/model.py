@@ -174,7 +174,8 @@ class Model(InitialState, PatientPaths):
         self.next_pid += 1
         return p
 
-    def new_unit(self, m: MunicipalityState, name: str, los, by_calendar: bool = True) -> KorttidUnit:
+    def new_unit(self, m: MunicipalityState, name: str, los, by_calendar: bool = True,
+                 priced: bool = True) -> KorttidUnit:
         """A korttid unit an intervention adds to ``m`` (no beds until its schedule opens some);
         numbered after the scenario's units so those keep their numbers. ``by_calendar=False``:
         the intervention opens and closes its beds itself (``pool.set_capacity``), the calendar
@@ -182,8 +183,9 @@ class Model(InitialState, PatientPaths):
         taken = {u.name for u in m.units}
         while name in taken:
             name += "*"
-        unit = KorttidUnit(self._next_uid, name, m.name, 0, los, muni=m.index)
+        unit = KorttidUnit(self._next_uid, name, m.name, 0, los, muni=m.index, added=priced)
         self._next_uid += 1
+        m.pool.on_added_change = self.records.add_bed_change
         m.pool.add_unit(unit, 0)
         if not by_calendar:
             self._by_calendar_off.add(unit.uid)

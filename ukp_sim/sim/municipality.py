@@ -120,6 +120,7 @@ class KorttidUnit:
     occupied: int = 0
     muni: int = -1  # index of the municipality whose unit it is
     pool: "KorttidPool | None" = None  # the pool the unit belongs to
+    added: bool = False  # added by an intervention (its open beds are recorded: what they cost)
     los_from_uniform: Callable[[float], float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -156,6 +157,7 @@ class KorttidPool:
         self.queue: deque[BedRequest] = deque()
         self.waiting = 0  # len(queue)
         self.policy: PoolPolicy | None = None  # set by attach_policy
+        self.on_added_change: Callable[[int, float, int], None] | None = None  # (muni, t, change) of added units
 
     def attach_policy(self, policy: PoolPolicy) -> None:
         """Let ``policy`` serve what the pool's own beds cannot (one policy per pool)."""
@@ -169,6 +171,7 @@ class KorttidPool:
         unit.pool = self
         self.units.append(unit)
         self._open += capacity
+        self._note(unit, capacity)
 
     def free_unit(self) -> KorttidUnit | None:
         """The first unit (in fill order) with a free open bed, or None."""
@@ -228,8 +231,13 @@ class KorttidPool:
         """Open or close beds; closing never evicts, it only stops new admissions."""
         capacity = max(0, capacity)
         self._open += capacity - unit.capacity
+        self._note(unit, capacity - unit.capacity)
         unit.capacity = capacity
         self._serve()
+
+    def _note(self, unit: KorttidUnit, change: int) -> None:
+        if unit.added and change and self.on_added_change is not None:
+            self.on_added_change(unit.muni, self.env.now, change)
 
     def _serve(self) -> None:
         while self.queue:

@@ -8,6 +8,8 @@ Three tables:
   only used for hospital occupancy.
 * ``escalations``: every opening of temporary korttidsplasser by an escalation plan (empty unless
   the intervention is on).
+* ``added_beds``: every change of the open beds of a korttid unit an intervention added (time,
+  municipality, change): what such beds cost is paid for the days they are open, used or not.
 With no intervention on, ``intervention_flags`` is 0, ``patient_municipality`` equals
 ``municipality``, ``t_moved`` is NaN and ``moved_to_unit`` is -1.
 Times are simulation days from the calendar origin; NaN means "had not happened by the end".
@@ -48,6 +50,7 @@ KORTTID_COLUMNS = ("patient", "municipality", "unit", "source", "t_start", "t_en
                    "patient_municipality", "t_moved", "moved_to_unit")
 _N_KORTTID_APPENDED = KORTTID_COLUMNS.index("patient_municipality")  # the ones before are appended row by row
 ESCALATION_COLUMNS = ("municipality", "t_trigger", "waiting", "t_open", "t_close", "beds")
+ADDED_BED_COLUMNS = ("municipality", "t", "change")
 
 
 class Records:
@@ -60,6 +63,7 @@ class Records:
         # running (row -> value) and filled in by ``finish``.
         self._korttid_sparse: dict[str, dict] = {c: {} for c in KORTTID_COLUMNS[_N_KORTTID_APPENDED:]}
         self.escalations: dict[str, list] = {c: [] for c in ESCALATION_COLUMNS}
+        self.added_beds: dict[str, list] = {c: [] for c in ADDED_BED_COLUMNS}
         # The appended korttid columns in order, and those a stay's end sets (the hot path)
         self._korttid_rows = tuple(self.korttid.values())
         self._korttid_end = (self.korttid["t_end"], self.korttid["end"])
@@ -138,6 +142,13 @@ class Records:
         for col, v in zip(ESCALATION_COLUMNS, (municipality, t_trigger, waiting, t_open, t_close, beds)):
             e[col].append(v)
 
+    def add_bed_change(self, municipality: int, t: float, change: int) -> None:
+        """An intervention-added unit of ``municipality`` opened (+) or closed (-) beds at ``t``."""
+        a = self.added_beds
+        a["municipality"].append(municipality)
+        a["t"].append(t)
+        a["change"].append(change)
+
     # ---- after the run -------------------------------------------------------------------------
     def finish(self, horizon: float) -> "Records":
         """Freeze the lists into numpy arrays (once, after the run)."""
@@ -151,9 +162,9 @@ class Records:
                 values[row] = v
             k[col] = values
         float_cols = {"t_admitted", "t_declared", "t_ready", "t_discharged", "t_reception", "t_start", "t_end",
-                      "t_long_term_request", "t_moved", "t_trigger", "t_open", "t_close"}
+                      "t_long_term_request", "t_moved", "t_trigger", "t_open", "t_close", "t"}
         bool_cols = {"frail", "new_to_services", "initial", "needs_services"}
-        for table in (self.stays, self.korttid, self.escalations):
+        for table in (self.stays, self.korttid, self.escalations, self.added_beds):
             for col, values in table.items():
                 if col in float_cols:
                     table[col] = np.asarray(values, dtype=float)
