@@ -167,6 +167,50 @@ def test_period_savings_are_the_sum_of_the_years(small_run):
     assert s["2024"] == pytest.approx(-float(d.loc[d["year"] == 2024, "mean_difference"].iloc[0]))
 
 
+def test_the_savings_price_what_each_measure_did_and_split_it_by_payer(small_run):
+    run, t = small_run
+    s = t.savings[t.savings["period"] == "2023–2024"].set_index(["scenario", "quantity"])
+    s_team = run.spec.scenarios["discharge_team"]
+    team = 15 * s_team.interventions.discharge_team.fte_per_place * s_team.costs.nurse_fte_year_nok * 2  # 2023-24
+    assert s_team.interventions.discharge_team.payer == "hospital"
+    team_rows = s.loc["discharge_team"]
+    assert team_rows.loc["intervention_cost_nok", "mean"] == pytest.approx(team)
+    assert team_rows.loc["intervention_cost_hospital_nok", "mean"] == pytest.approx(team)
+    assert team_rows.loc["intervention_cost_municipality_nok", "mean"] == pytest.approx(0.0)
+    saved = team_rows.loc["cost_saved_nok", "mean"]
+    assert team_rows.loc["net_saving_municipality_nok", "mean"] == pytest.approx(saved)
+    assert team_rows.loc["net_saving_hospital_nok", "mean"] == pytest.approx(-saved - team)
+    assert team_rows.loc["net_saving_community_nok", "mean"] == pytest.approx(-team)
+    # Shorter korttid stays have no price: no cost of their own, the døgnpris moves as usual.
+    k = s.loc["efficient_korttid"]
+    assert k.loc["intervention_cost_nok", "mean"] == 0.0
+    assert k.loc["net_saving_municipality_nok", "mean"] == pytest.approx(k.loc["cost_saved_nok", "mean"])
+
+
+def test_the_report_gives_net_cost_and_who_pays_from_the_savings_table(small_run):
+    from ukp_sim.report.study_costs import cost_finding, cost_section
+    from ukp_sim.report.study_values import ci_text
+
+    run, t = small_run
+    scenarios = ["baseline", "discharge_team", "efficient_korttid", "combined"]
+    text = {lang: cost_section(t.savings, scenarios, lang, run.spec.scenarios) for lang in ("nb", "en")}
+    assert "Nettokostnad og hvem som betaler, 2023–2024" in text["nb"]
+    assert "Net cost and who pays, 2023–2024" in text["en"] and "confidence interval" in text["en"]
+    row = t.savings[(t.savings["scenario"] == "discharge_team") & (t.savings["period"] == "2023–2024")]
+    for quantity in ("cost_saved_nok", "intervention_cost_hospital_nok", "net_saving_hospital_nok"):
+        r = row[row["quantity"] == quantity].iloc[0]
+        assert ci_text(r["mean"], r["ci_low"], r["ci_high"], "NOK", "en") in text["en"], quantity
+    assert "950,000" in text["en"] and "950 000" in text["nb"].replace("\u00a0", " ")  # the prices used
+    assert "`fte_per_place` 0.25, `payer` hospital" in text["en"]
+    assert "Not costed, for want of a price: Shorter korttid stays." in text["en"].replace("\n", " ")
+    # The finding speaks of the combined strategy: none in this study, so no sentence.
+    assert cost_finding(t.savings, "en") is None
+    combined = t.savings.assign(scenario=t.savings["scenario"].replace("discharge_team", "combined"))
+    sentence = cost_finding(combined, "en")
+    r = row[row["quantity"] == "net_saving_community_nok"].iloc[0]
+    assert sentence and ci_text(r["mean"], r["ci_low"], r["ci_high"], "NOK", "en") in sentence
+
+
 def test_the_same_study_gives_the_same_numbers_with_two_processes(tmp_path, small_run):
     run1, t1 = small_run
     spec = load_study(write_study(tmp_path))

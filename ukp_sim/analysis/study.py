@@ -164,7 +164,8 @@ def study_tables(run: StudyRun) -> StudyTables:
             d.insert(0, "baseline", BASELINE)
             d.insert(0, "scenario", sid)
             diffs.append(d[[*DIFF_COLUMNS, *(c for c in DIFFERENCE_WORLD_COLUMNS if c in d.columns)]])
-            saves.append(scenario_savings(base, table, sid, first_year))
+            saves.append(scenario_savings(with_costs(base, run.spec.scenarios[BASELINE]),
+                                          with_costs(table, run.spec.scenarios[sid]), sid, first_year))
     return StudyTables(
         kpis=pd.concat(kpis, ignore_index=True),
         monthly=pd.concat(monthly, ignore_index=True),
@@ -233,22 +234,35 @@ def _per_replication(table: pd.DataFrame, kpi: str, years: list[int], how: str) 
     return grouped.sum() if how == "sum" else grouped.mean()
 
 
+def with_costs(table: pd.DataFrame, scenario) -> pd.DataFrame:
+    """A KPI table with its cost pseudo-KPIs (analysis/costs.py) appended."""
+    from ukp_sim.analysis.costs import cost_table
+
+    return pd.concat([table, cost_table(table, scenario)], ignore_index=True)
+
+
 def scenario_savings(base: pd.DataFrame, other: pd.DataFrame, sid: str, first_year: int) -> pd.DataFrame:
-    """UKP-days and cost saved and beds freed for the whole community, per strategy year and over
-    all of them, as paired differences (baseline - scenario) with 95 % CIs; over worlds, with the
-    CI of ``over_worlds`` and the 95 % prediction interval of one run's saving."""
+    """UKP-days and døgnpris saved and beds freed for the whole community, per strategy year and
+    over all of them, as paired differences (baseline - scenario) with 95 % CIs; over worlds, with
+    the CI of ``over_worlds`` and the 95 % prediction interval of one run's saving. With the cost
+    pseudo-KPIs in both tables (``with_costs``), also what the measures cost and each payer's net
+    saving (``costs.COST_QUANTITIES``; an intervention cost is scenario - baseline)."""
+    from ukp_sim.analysis.costs import COST_QUANTITIES
     worlds = "world" in base.columns
     years = sorted(int(y) for y in base["year"].unique() if y > first_year)
     spans = [(str(y), [y]) for y in years]
     if len(years) > 1:
         spans.append((f"{years[0]}–{years[-1]}", years))
+    quantities = {q: (kpi, how, 1) for q, (kpi, how) in SAVINGS_OVER_YEARS.items()}
+    if (base["kpi"] == "intervention_cost_nok").any():
+        quantities.update({q: (kpi, "sum", sign) for q, (kpi, sign) in COST_QUANTITIES.items()})
     rows = []
     for label, span in spans:
-        for quantity, (kpi, how) in SAVINGS_OVER_YEARS.items():
+        for quantity, (kpi, how, sign) in quantities.items():
             b = _per_replication(base, kpi, span, how)
             o = _per_replication(other, kpi, span, how)
             pairs = b.to_frame("b").join(o.to_frame("o"), how="inner").dropna()
-            saved = (pairs["b"] - pairs["o"]).to_numpy(dtype=float)
+            saved = sign * (pairs["b"] - pairs["o"]).to_numpy(dtype=float)
             row = {"scenario": sid, "period": label, "quantity": quantity}
             mean, lo, hi, n = mean_ci(saved)
             if worlds:

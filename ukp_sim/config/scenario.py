@@ -258,6 +258,21 @@ class Costs:
     dognpris_growth: float = _f(
         0.04, "yearly growth used for years after the last given døgnpris", min=-0.5, max=1
     )
+    # The prices every measure's cost is built from (docs/cost_sources.md has the sources and
+    # derivations; a measure's own prices are fields of its table). 2024 NOK, not indexed.
+    korttid_bed_day_nok: float = _f(
+        3600.0, "cost of one korttid bed open one day, used or not (NOK; est.: 901,704 NOK a municipal "
+        "institution place in 2011 (Stortinget 15:834) is 2,470 a day, and Sogndal's 2019 selvkost 2,850; "
+        "grown 3.5 % a year to 2024 they give 3,860 and 3,390)", min=0, max=MAX_PRICE,
+    )
+    nurse_fte_year_nok: float = _f(
+        950000.0, "yearly cost of one nurse FTE with social costs (NOK; derived: SSB 53,360 a month in Nov 2022, "
+        "x 12, +5 % 2023, +5.2 % 2024, x 1.35 for employer's tax and pension)", min=0, max=1e8,
+    )
+    fte_hours_per_year: float = _f(
+        1600.0, "hours of one FTE available for patient work a year (est.: 1,950 paid hours less holidays, "
+        "absence and training)", min=1, max=8760,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -16,6 +16,13 @@ intervention enabled runs exactly as the model does alone. The moments:
 * ``korttid_los(unit, los, t)``: the length of a korttid stay starting at ``t``;
 * ``start()``: the run starts (start SimPy processes here).
 
+What a measure costs is a class method too, called on a run's results: ``yearly_cost(params,
+year, activity, prices)`` gives the municipalities' and the hospital's NOK in a year from what the
+measure did (``activity``: the year's community KPIs, e.g. its flag counts) and the scenario's
+generic ``[costs]`` prices; its own prices are fields of its table. Beds it opens in a unit of its
+own (``model.new_unit``) are priced per bed-day open by the analysis, not here. ``priced`` says
+whether the report may count the measure as costed.
+
 One hook is called when a scenario file is loaded, not in a run: ``check(params, scenario)``
 (a class method) yields the problems of its table the schema cannot express (names that must
 exist, rules across fields or tables); the config layer reports the first one as it reports
@@ -57,6 +64,20 @@ def half_up(x: float) -> int:
 def day_of(date: dt.date, origin: dt.date) -> int:
     """Days from the simulation origin to ``date``."""
     return (date - origin).days
+
+
+def active_share(start: dt.date, year: int) -> float:
+    """Share of ``year`` from ``start`` on (0 before it, 1 after it): what a measure paid for from
+    its start costs in that year."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if start > last:
+        return 0.0
+    return ((last - max(start, first)).days + 1) / ((last - first).days + 1)
+
+
+def hourly_cost(prices: Any) -> float:
+    """One staff hour (NOK): a nurse FTE's yearly cost over its hours for patient work."""
+    return prices.nurse_fte_year_nok / prices.fte_hours_per_year
 
 
 def covered(names: tuple[str, ...], all_names: list[str]) -> list[bool]:
@@ -211,6 +232,8 @@ class Intervention:
     evidence: ClassVar[dict[str, str]] = {}  # what the effect sizes rest on, by language, for reports
     stay_uniforms: ClassVar[tuple[str, ...]] = ()  # per-stay uniforms it draws, by quantity name
     flags: ClassVar[dict[str, int]] = {}  # bits it sets in stays.intervention_flags, by name
+    priced: ClassVar[bool] = False  # what it costs is counted (yearly_cost and/or the beds of its own units)
+    cost_fields: ClassVar[tuple[str, ...]] = ()  # the fields of its table yearly_cost reads (its own prices)
 
     def __init__(self, params: Any, model: Any):
         self.params = params
@@ -244,6 +267,12 @@ class Intervention:
         path inside the table, problem, fix). The loader reports the first one as
         ``file: interventions.<id>.<path>: problem (fix: ...)``."""
         return ()
+
+    @classmethod
+    def yearly_cost(cls, params: Any, year: int, activity: dict[str, float], prices: Any) -> tuple[float, float]:
+        """(municipalities' NOK, hospital's NOK) the measure cost in ``year`` beyond the beds of
+        its own units; ``activity``: the year's community KPI values by id (missing ones are 0)."""
+        return 0.0, 0.0
 
     @classmethod
     def added_units(cls, params: Any) -> dict[str, list[str]]:

@@ -88,7 +88,7 @@ class Plugin(Intervention):
                 extra = np.floor(eb.beds * r_day + 0.5).astype(np.int64)
                 unit = next((u for u in m.units if u.name == eb.unit), None)
                 if unit is None:
-                    unit = model.new_unit(m, eb.unit, eb.los or m.spec.korttid.los)
+                    unit = model.new_unit(m, eb.unit, eb.los or m.spec.korttid.los, priced=False)
                 self.extra_beds[unit.uid] = self.extra_beds.get(unit.uid, 0) + extra
 
     def unit_capacity(self, m, unit, beds, cut_days):

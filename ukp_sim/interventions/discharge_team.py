@@ -24,7 +24,16 @@ from dataclasses import dataclass
 
 from ukp_sim.base.destinations import HOME_NEW, KORTTID
 from ukp_sim.base.fields import MAX_BEDS, _f
-from ukp_sim.interventions.base import ENABLED_DOC, RAMP_DOC, Episode, Intervention, Ramp, ScenarioCheck, covered
+from ukp_sim.interventions.base import (
+    ENABLED_DOC,
+    RAMP_DOC,
+    Episode,
+    Intervention,
+    Ramp,
+    ScenarioCheck,
+    active_share,
+    covered,
+)
 
 FLAG_TEAM = 1  # followed by the discharge team
 FLAG_TEAM_HOME = 2  # the team sent the patient home with services instead of to a korttidsplass
@@ -62,6 +71,13 @@ class DischargeTeam:
         0.85, "30-day readmission risk of followed patients x this (Cochrane CD000313: RR 0.82-0.87)", min=0, max=1,
         plausible=(0.69, 0.97),
     )
+    # What it costs (docs/cost_sources.md): the nurses of a team of `capacity` places, from `start`.
+    fte_per_place: float = _f(
+        0.25, "nurse FTEs per patient the team can follow at once (est.: a nurse follows about four, the week "
+        "after discharge included); the team is paid from its start, full or not", min=0, max=10,
+    )
+    payer: str = _f("hospital", "who pays the team (est.: it works from the wards)",
+                    choices=("hospital", "municipality"))
 
 
 class Plugin(Intervention):
@@ -84,6 +100,13 @@ class Plugin(Intervention):
     }
     stay_uniforms = ("team_referral", "team_home")  # referred (u < coverage)? home instead of korttid?
     flags = {"team": FLAG_TEAM, "team_home": FLAG_TEAM_HOME}
+    priced = True
+    cost_fields = ("fte_per_place", "payer")
+
+    @classmethod
+    def yearly_cost(cls, params: DischargeTeam, year, activity, prices):
+        nok = params.capacity * params.fte_per_place * prices.nurse_fte_year_nok * active_share(params.start, year)
+        return (nok, 0.0) if params.payer == "municipality" else (0.0, nok)
 
     @classmethod
     def check(cls, params: DischargeTeam, scenario: ScenarioCheck):

@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ukp_sim.base.fields import _f
-from ukp_sim.interventions.base import ENABLED_DOC, RAMP_DOC, Episode, Intervention, Ramp
+from ukp_sim.interventions.base import ENABLED_DOC, RAMP_DOC, Episode, Intervention, Ramp, hourly_cost
 
 FLAG_EARLY_ASSESSMENT = 4  # municipal planning started at the admission notice
 
@@ -40,6 +40,13 @@ class EarlyAssessment:
         24.0, "hours from admission to the admission notice (planning starts)", min=0, max=240,
         plausible=(12.0, 48.0),
     )
+    # What it costs (docs/cost_sources.md), per UKP stay assessed.
+    staff_hours: float = _f(
+        1.5, "staff hours per assessment (est.: a 30-minute meeting of three: ward nurse, physician or therapist, "
+        "municipal coordinator)", min=0, max=100,
+    )
+    municipal_share: float = _f(1 / 3, "share of those hours the municipality pays (est.: one of the three)",
+                                min=0, max=1)
 
 
 class Plugin(Intervention):
@@ -56,6 +63,13 @@ class Plugin(Intervention):
     }
     stay_uniforms = ("early_assessment",)  # covered (u < coverage)?
     flags = {"early_assessment": FLAG_EARLY_ASSESSMENT}
+    priced = True
+    cost_fields = ("staff_hours", "municipal_share")
+
+    @classmethod
+    def yearly_cost(cls, params: EarlyAssessment, year, activity, prices):
+        nok = activity.get("stays_early_assessment", 0.0) * params.staff_hours * hourly_cost(prices)
+        return nok * params.municipal_share, nok * (1 - params.municipal_share)
 
     def __init__(self, params: EarlyAssessment, model):
         super().__init__(params, model)

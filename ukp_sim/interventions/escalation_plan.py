@@ -98,6 +98,7 @@ class Plugin(Intervention):
     title = "eskaleringsplaner og sesongplanlegging"
     labels = {"nb": "Eskaleringsplan", "en": "Escalation plan"}
     colour = "#E69F00"
+    priced = True  # its beds, per bed-day open (the units it adds)
     evidence = {
         "nb": "Ingen publiserte effektstørrelser; bare mekanismen er modellert: midlertidige plasser åpner etter "
               "en forsinkelse når antall UKP i en kommune passerer en terskel, pluss planlagte sesongplasser og "

@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ukp_sim.base.fields import _f
-from ukp_sim.interventions.base import ENABLED_DOC, RAMP_DOC, Episode, Intervention, Ramp
+from ukp_sim.interventions.base import ENABLED_DOC, RAMP_DOC, Episode, Intervention, Ramp, hourly_cost
 
 FLAG_FRAILTY = 8  # flagged by the frailty pathway (known CFS >= threshold)
 
@@ -46,6 +46,10 @@ class FrailtyPathway:
         "on the log scale, of early discharge planning in Fox et al. 2013, RR 0.78)", min=0, max=1,
         plausible=(0.78, 1.0),
     )
+    nurse_minutes: float = _f(
+        15.0, "nurse minutes per UKP patient flagged (est.: scoring CFS and writing it into the admission "
+        "report; docs/cost_sources.md); the hospital pays", min=0, max=600,
+    )
 
 
 class Plugin(Intervention):
@@ -64,6 +68,12 @@ class Plugin(Intervention):
     }
     stay_uniforms = ("frailty_known",)  # CFS scored and reported (u < coverage)?
     flags = {"frailty": FLAG_FRAILTY}
+    priced = True
+    cost_fields = ("nurse_minutes",)
+
+    @classmethod
+    def yearly_cost(cls, params: FrailtyPathway, year, activity, prices):
+        return 0.0, activity.get("stays_frailty", 0.0) * params.nurse_minutes / 60.0 * hourly_cost(prices)
 
     def __init__(self, params: FrailtyPathway, model):
         super().__init__(params, model)

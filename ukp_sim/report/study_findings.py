@@ -7,6 +7,7 @@ from ukp_sim.config.targets import load_targets
 from ukp_sim.kpi import TOTAL
 from ukp_sim.report.context import StudyContext
 from ukp_sim.report.locale import kpi_label, scenario_label, status_label, words
+from ukp_sim.report.study_costs import cost_finding
 from ukp_sim.report.study_sections import STRATEGY_KPIS, baseline_misfits, place
 from ukp_sim.report.study_values import ci_text, direction, find_row, num, pct, value_text
 from ukp_sim.report.world_findings import municipal_harms, robustness
@@ -62,6 +63,9 @@ def findings(kpis: pd.DataFrame, savings: pd.DataFrame, defs: dict, scenarios: l
                 out.append(f["combined_saves"].format(
                     days=ci_text(d["mean"], d["ci_low"], d["ci_high"], "days", lang),
                     cost=ci_text(k["mean"], k["ci_low"], k["ci_high"], "NOK", lang), period=span[0]))
+            money = cost_finding(savings, lang)
+            if money:
+                out.append(money)
     if diffs is not None:
         out += robustness(diffs, sensitivity, scenarios, y_goal, lang)
         out += municipal_harms(diffs, scenarios, y_goal, lang)

@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 
 from ukp_sim.report.context import StudyContext, study_context
 from ukp_sim.report.locale import LANGS, evidence_text, fill, scenario_label, words
+from ukp_sim.report.study_costs import cost_section
 from ukp_sim.report.study_findings import findings
 from ukp_sim.report.study_html import to_html  # noqa: F401  (part of this module's interface)
 from ukp_sim.report.study_sections import (
@@ -95,6 +96,7 @@ def build_markdown(tables, meta: dict, defs: dict, scenarios_obj: dict, figures:
     for path, cap in _captions(figures, lang, ctx):
         out += [f"![{cap}]({path})", "", f"*{cap}*", ""]
     out += [f"### {w['sav_h']}", "", w["sav_note"], "", savings_section(savings, scenarios, lang), "",
+            cost_section(savings, scenarios, lang, scenarios_obj), "",
             f"### {w['diff_h'].format(year=y_goal)}", "", w["diff_note"], "",
             differences_section(diffs, defs, scenarios, y_goal, lang, ctx), "",
             f"### {w['muni_h'].format(year=y_goal)}", "",

@@ -1,0 +1,91 @@
+"""Net cost and who pays (report section 5.3): the døgnpris saved, what the measures cost each payer
+and each payer's net, from the savings table's cost rows (analysis/costs.py), and the prices used,
+from the scenarios ([costs] and each measure's own prices). Over worlds an interval is the 95 % prediction interval over
+worlds and replications; in one world the 95 % CI of the mean."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ukp_sim.analysis.costs import not_priced
+from ukp_sim.interventions import registry
+from ukp_sim.report.locale import scenario_label, words
+from ukp_sim.report.study_values import ci_text, md_table, num
+
+# The columns of the table: savings quantity, in this order.
+COLUMNS = ("cost_saved_nok", "intervention_cost_municipality_nok", "intervention_cost_hospital_nok",
+           "net_saving_municipality_nok", "net_saving_hospital_nok", "net_saving_community_nok")
+
+
+def strategy_span(savings: pd.DataFrame) -> str | None:
+    """The period over all strategy years ('2024–2026'), or None with one strategy year."""
+    return next((str(p) for p in savings["period"].unique() if "–" in str(p)), None)
+
+
+def interval(row: pd.Series, unit: str, lang: str) -> str:
+    """The mean with the prediction interval over worlds when there is one, else the CI."""
+    if "pi_low" in row.index and pd.notna(row["pi_low"]):
+        return ci_text(row["mean"], row["pi_low"], row["pi_high"], unit, lang)
+    return ci_text(row["mean"], row["ci_low"], row["ci_high"], unit, lang)
+
+
+def cost_section(savings: pd.DataFrame, scenarios: list[str], lang: str, scenarios_obj: dict) -> str:
+    """The net-cost table over the strategy years and the note with the prices it used; empty
+    when the savings table has no cost rows."""
+    if not savings["quantity"].eq("intervention_cost_nok").any():
+        return ""
+    w = words(lang, "costs")
+    period = strategy_span(savings) or str(savings["period"].iloc[-1])
+    sel = savings[savings["period"].astype(str) == period]
+    rows = []
+    for sid in scenarios:
+        if sid == "baseline":
+            continue
+        mine = sel[sel["scenario"] == sid].set_index("quantity")
+        rows.append([scenario_label(sid, lang),
+                     *("–" if q not in mine.index else interval(mine.loc[q], "NOK", lang) for q in COLUMNS)])
+    over_worlds = "pi_low" in savings.columns and savings["pi_low"].notna().any()
+    base = scenarios_obj["baseline"].costs
+    note = w["note"].format(
+        period=period, interval=w["pi"] if over_worlds else w["ci"],
+        bed=num(base.korttid_bed_day_nok, 0, lang), fte=num(base.nurse_fte_year_nok, 0, lang),
+        hours=num(base.fte_hours_per_year, 0, lang),
+        own="; ".join(own_prices(scenarios_obj, lang)) or "–",
+        not_costed=", ".join(scenario_label(i, lang) for i in unpriced(scenarios_obj)) or "–")
+    return f"**{w['title'].format(period=period)}**\n\n" + md_table(list(w["header"]), rows) + "\n\n" + note
+
+
+def own_prices(scenarios_obj: dict, lang: str) -> list[str]:
+    """'Discharge team: `fte_per_place` 0.25, `payer` hospital' for each priced measure that some
+    scenario switches on, with the values of the first scenario that does."""
+    out = []
+    for p in registry.plugins():
+        params = next((getattr(s.interventions, p.id) for s in scenarios_obj.values()
+                       if getattr(s.interventions, p.id).enabled), None)
+        if params is not None and p.cost_fields:
+            values = ", ".join(f"`{f}` {_value(getattr(params, f), lang)}" for f in p.cost_fields)
+            out.append(f"{scenario_label(p.id, lang)}: {values}")
+    return out
+
+
+def unpriced(scenarios_obj: dict) -> list[str]:
+    """The measures some scenario switches on that have no cost line."""
+    return list(dict.fromkeys(i for s in scenarios_obj.values() for i in not_priced(s)))
+
+
+def _value(v, lang: str) -> str:
+    if isinstance(v, float):
+        return num(v, 2 if abs(v) < 10 else 0, lang)
+    return str(v)
+
+
+def cost_finding(savings: pd.DataFrame, lang: str) -> str | None:
+    """One sentence on what the combined strategy costs and who gains or pays, or None."""
+    span = strategy_span(savings)
+    sel = savings[(savings["scenario"] == "combined") & (savings["period"].astype(str) == str(span))]
+    c = sel.set_index("quantity")
+    needed = ("cost_saved_nok", "intervention_cost_nok", "net_saving_municipality_nok", "net_saving_hospital_nok",
+              "net_saving_community_nok")
+    if span is None or not set(needed) <= set(c.index):
+        return None
+    f = words(lang, "costs")
+    return f["finding"].format(period=span, **{q: interval(c.loc[q], "NOK", lang) for q in needed})
