@@ -7,8 +7,10 @@ import math
 from pathlib import Path
 
 from ukp_sim.cli.common import add_output_options, help_when_shown, share, whole_number_at_least
+from ukp_sim.cli.worlds_options import add_world_options
 
 _confidence = share("e.g. 0.95 for 95 %", 0.5, True, "at least 0.5 and below 1 (e.g. 0.95)")
+_world_share = share("e.g. 0.9 for 90 %", 0.0, False, "a share above 0 and at most 1 (e.g. 0.9)")
 
 
 def _number(text: str) -> float:
@@ -79,6 +81,10 @@ def add_parser(sub) -> None:
                    help="grid step of a continuous lever (default korttid_stay 0.01, home_intake 0.1)")
     t.add_argument("--replications", "-n", type=whole_number_at_least(2, "at least 2 (a confidence bound needs "
                    "two)"), default=10, help="replications per lever value (default 10)")
+    add_world_options(t, calibration=True)
+    t.add_argument("--world-share", type=_world_share, default=0.9, metavar="SHARE",
+                   help="over worlds: the answer must meet the target in at least this share of the worlds "
+                   "(default 0.9, the share the study calls robust)")
     add_output_options(t, None, "output folder (default results/<scenario name>_target_<lever>)", "answer")
 
 
@@ -173,10 +179,16 @@ def execute(args) -> int:
     )
     from ukp_sim.base.io import write_outputs
     from ukp_sim.cli.common import Progress, engine_meta, files_meta, json_value, make_runner, report_cache
+    from ukp_sim.cli.worlds_options import BUNDLED_CALIBRATION, worlds_maker
     from ukp_sim.config.loader import load_scenario, scenario_to_dict
     from ukp_sim.kpi import definitions_for
     from ukp_sim.report.provenance import definitions_meta, provenance, targets_meta
 
+    maker = worlds_maker(args, args.calibration or BUNDLED_CALIBRATION, args.scenario, "--calibration", args.seed)
+    if maker is not None:
+        from ukp_sim.cli.target_worlds import execute_over_worlds
+
+        return execute_over_worlds(args, maker)
     scenario = load_scenario(args.scenario)
     q = prepare(scenario, args.lever, args.kpi, municipalities=args.municipality, place=args.kpi_for,
                 year=args.year, confidence=args.confidence, target_value=args.target_value, lo=args.lo,
