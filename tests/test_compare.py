@@ -31,6 +31,7 @@ from ukp_sim.cli.main import main
 from ukp_sim.config.loader import load_scenario
 from ukp_sim.config.targets import load_targets
 from ukp_sim.kpi import DEFINITIONS, TOTAL, WHOLE_YEAR
+from ukp_sim.report.console import fmt_diff
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "prior" / "baseline_prior.toml"
 SEED = 1
@@ -351,6 +352,18 @@ def test_compare_prints_the_side_by_side_table(files, tmp_path):
     assert "UKP-days saved" in stdout and "beds freed" in stdout and "cost saved" in stdout
     assert "wrote kpis.csv, differences.csv, replications.csv, run.json" in stdout
     assert "Traceback" not in err
+    # UKP-days per municipality below the community's, largest first, each with its paired difference.
+    kpis = read(out, "kpis.csv")
+    days = kpis[(kpis["kpi"] == "ukp_days") & (kpis["scenario"] == "base") & (kpis["year"] == 2022)
+                & (kpis["municipality"] != "Total") & ~kpis["municipality"].str.contains("/")]
+    order = days.sort_values(["mean", "municipality"], ascending=[False, True])["municipality"].tolist()
+    lines = stdout.splitlines()
+    at = [next(i for i, line in enumerate(lines) if line.startswith(f"     {m} ")) for m in order]
+    assert at == sorted(at) and len(order) > 3
+    melhus = next(line for line in lines if line.startswith("     Melhus "))
+    diffs = read(out, "differences.csv")
+    d = diffs[(diffs["kpi"] == "ukp_days") & (diffs["municipality"] == "Melhus") & (diffs["year"] == 2022)].iloc[0]
+    assert fmt_diff(d["mean_difference"], "days", "en") in melhus
 
 
 def test_compare_prints_norwegian_by_default(files, tmp_path):

@@ -181,3 +181,15 @@ def test_stay_flag_counts_are_the_flagged_ukp_stays_and_zero_when_the_interventi
     assert totals["stays_team"].sum() > 50
     assert totals["stays_team"].sum() == np.count_nonzero(flags & FLAG_TEAM)
     assert totals["stays_team_home"].sum() == np.count_nonzero(flags & FLAG_TEAM_HOME)
+
+
+def test_the_report_states_the_dognpris_each_year_uses_from_the_scenario():
+    from ukp_sim.report.study_costs import dognpris_assumption
+
+    s = baseline()
+    given = {int(y) for y in s.costs.dognpris}
+    later = max(given) + 1
+    text = dognpris_assumption(s, [max(given), later], "en")
+    grown = s.costs.dognpris[str(max(given))] * (1 + s.costs.dognpris_growth)
+    assert f"{later} {grown:,.0f} (the last given price grown" in text
+    assert f"{max(given)} {s.costs.dognpris[str(max(given))]:,.0f} (given in the scenario)" in text

@@ -287,3 +287,20 @@ def test_an_interrupted_study_writes_the_replications_every_scenario_finished(tm
     assert "Interrupted" in (out / "report.en.md").read_text(encoding="utf-8")
     assert not (out / "report.md").exists()
     assert np.isfinite(kpis["mean"]).any()
+
+
+def test_the_report_shows_each_municipalitys_effect_beside_the_communitys(small_run):
+    from ukp_sim.report.study_sections import municipal_effects_section
+    from ukp_sim.report.study_values import ci_text
+
+    _, t = small_run
+    text = municipal_effects_section(t.differences, ["baseline", "discharge_team", "efficient_korttid"], 2024, "en")
+    lines = text.splitlines()
+    community = next(line for line in lines if line.startswith("| Health community |"))
+    testby = next(line for line in lines if line.startswith("| Testby |"))
+    for line, place in ((community, "Total"), (testby, "Testby")):
+        r = t.differences[(t.differences["scenario"] == "discharge_team") & (t.differences["year"] == 2024)
+                          & (t.differences["kpi"] == "ukp_days") & (t.differences["municipality"] == place)].iloc[0]
+        assert ci_text(r["mean_difference"], r["ci_low"], r["ci_high"], "days", "en") in line
+    assert lines.index(community) < lines.index(testby)
+    assert "Enhanced discharge team" in text and "Paired difference (scenario − baseline) in UKP-days with 95 % CI" in text

@@ -208,3 +208,64 @@ def test_attainment_cells_show_percent_and_status(rendered):
     row = k[(k.scenario == "combined") & (k.year == 2025) & (k.kpi == "ukp_days") & (k.municipality == "Total")]
     assert sf.format_percent(float(row["attainment"].iloc[0])) in text
     assert "rød" in text and "–" in text
+
+
+def _context(k: pd.DataFrame):
+    from ukp_sim.report.study_figures import context_from_places
+
+    return context_from_places(set(k["municipality"]), k["year"].unique(), {})
+
+
+def test_kpi_axes_span_at_least_half_the_target_so_small_differences_are_not_exaggerated():
+    from ukp_sim.report.figure_lines import MIN_SPAN_OF_TARGET, kpi_trajectories
+
+    k, _, _ = make_tables()
+    k = sf.clean_table(k, sf.KPI_COLUMNS)
+    fig = kpi_trajectories(k, "en", _context(k))
+    for ax, kpi in zip(fig.axes, sf.STRATEGY_KPIS):
+        lo, hi = ax.get_ylim()
+        target = TARGETS[kpi][0]
+        assert hi - lo >= MIN_SPAN_OF_TARGET * abs(target) - 1e-12, kpi
+        assert lo >= 0, kpi
+    # KPI 5 (a level held at 16 %) was drawn across 15.3-16.7 %: now at least 8 points.
+    lo, hi = fig.axes[sf.STRATEGY_KPIS.index("readmission_30d_share")].get_ylim()
+    assert hi - lo >= 0.08 - 1e-12
+
+
+def test_over_worlds_the_trajectories_draw_the_prediction_interval_and_show_it_in_the_legend():
+    from ukp_sim.report.figure_lines import kpi_trajectories
+
+    k, _, _ = make_tables()
+    k = sf.clean_table(k, sf.KPI_COLUMNS)
+    wide = k.assign(pi_low=k["mean"] * 0.7, pi_high=k["mean"] * 1.3)
+    ctx = _context(k)
+    fig = kpi_trajectories(wide, "en", ctx)
+    texts = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+    assert any("prediction interval" in t for t in texts)
+    ax = fig.axes[0]  # UKP-days: the panel holds the widest interval
+    top = wide[(wide["kpi"] == "ukp_days") & (wide["municipality"] == "Total")]["pi_high"].max()
+    assert ax.get_ylim()[1] >= top
+    plain = kpi_trajectories(k, "en", ctx)
+    assert not any("prediction interval" in t.get_text() for leg in plain.legends for t in leg.get_texts())
+
+
+def test_the_probability_of_meeting_each_target_is_drawn_per_scenario_and_kpi():
+    from ukp_sim.report.world_figures import world_figure_files
+
+    k, _, _ = make_tables()
+    k = sf.clean_table(k, sf.KPI_COLUMNS)
+    k["p_target_met"] = [((i * 37) % 101) / 100 for i in range(len(k))]
+    diffs = pd.DataFrame({"scenario": ["combined"], "year": [2025], "municipality": ["Total"], "kpi": ["ukp_days"],
+                          "mean_difference": [-100.0], "ci_low": [-150.0], "ci_high": [-50.0], "pi_low": [-300.0],
+                          "pi_high": [100.0], "base_mean": [8000.0], "share_worlds_better": [0.8],
+                          "share_worlds_worse": [0.0]})
+    ctx = _context(k)
+    out = world_figure_files(diffs, None, 2025, "en", k, ctx)
+    assert "figures/p_target_met.en.svg" in out and "figures/p_target_met.en.png" in out
+    text = _svg_text(out["figures/p_target_met.en.svg"])
+    row = k[(k.scenario == "combined") & (k.year == 2025) & (k.kpi == "ukp_days") & (k.municipality == "Total")]
+    assert sf.format_percent(float(row["p_target_met"].iloc[0]), 0, "en") in text
+    assert "Probability of meeting each target in 2025" in text
+    # Without the column (one world), no such figure.
+    assert "figures/p_target_met.en.svg" not in world_figure_files(diffs, None, 2025, "en", k.drop(
+        columns="p_target_met"), ctx)

@@ -58,7 +58,18 @@ def test_the_study_over_all_worlds_writes_the_world_columns(tmp_path, calibrated
     assert set(reps["world"]) == {1, 2, 3} and set(reps["replication"]) == {0, 1, 2}
     assert not (out / "sensitivity.csv").exists()  # three worlds cannot carry an emulator
     assert (out / "figures" / "effect_over_worlds.en.svg").is_file()
+    assert (out / "figures" / "p_target_met.en.svg").is_file()
     assert not (out / "figures" / "sensitivity_ranking.en.png").exists()
+    # The report's KPI tables give the prediction interval and P(target met) from kpis.csv.
+    from ukp_sim.report.study_values import ci_text, pct
+
+    report = (out / "report.en.md").read_text(encoding="utf-8")
+    assert "P(target met) 2023" in report and "prediction interval of one year" in report
+    r = total[(total["scenario"] == "discharge_team") & (total["year"] == 2023)].iloc[0]
+    assert ci_text(r["mean"], r["pi_low"], r["pi_high"], "days", "en") in report
+    assert f"| {pct(r['p_target_met'], 'en')} |" in report
+    # Net cost over worlds: prediction intervals, and said so.
+    assert "Net cost and who pays" in report and "prediction interval over the plausible worlds" in report
 
 
 def test_world_one_alone_is_the_study_without_worlds(tmp_path, calibrated_year):

@@ -25,11 +25,11 @@ def test_robust_and_world_dependent_effects_are_told_apart_and_the_deciding_para
     lines = robustness(diffs, sens, ["baseline", "early_assessment", "discharge_team", "escalation_plan"], 2025,
                        "en")
     assert len(lines) == 3
-    assert "saves UKP-days in 2025 in 97 % of the 30 plausible worlds (a robust finding)" in lines[0]
+    assert "saves UKP-days in 2025 in 97\u00a0% of the 30 plausible worlds (a robust finding)" in lines[0]
     assert "300 to 1,500" in lines[0].replace("–", " to ")  # the saving's interval: minus the difference's
     assert "is not the same in every plausible world" in lines[1] and "`melhus_korttid_beds`" in lines[1]
-    assert "62 %" in lines[1] and "40 %" in lines[1] and "30 %" in lines[1]
-    assert "adds UKP-days in 2025 in 93 %" in lines[2]
+    assert "62\u00a0%" in lines[1] and "40\u00a0%" in lines[1] and "30\u00a0%" in lines[1]
+    assert "adds UKP-days in 2025 in 93\u00a0%" in lines[2]
     nb = robustness(diffs, sens, ["discharge_team"], 2025, "nb")
     assert "er ikke den samme i alle plausible verdener" in nb[0]
     # one world: no robustness claims at all (the differences carry no world shares)

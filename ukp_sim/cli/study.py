@@ -167,7 +167,8 @@ def render(run, tables, meta: dict, langs: tuple[str, ...]) -> dict[str, str | b
     context = study_context(run.spec.scenarios["baseline"], meta["years"])
     for lang in langs:
         images = study_figures(tables.kpis, tables.monthly, tables.savings, lang, context)
-        over = world_figure_files(tables.differences, tables.sensitivity, context.goal_year, lang)
+        over = world_figure_files(tables.differences, tables.sensitivity, context.goal_year, lang, tables.kpis,
+                                  context)
         images.update(over)
         files.update(images)
         figures = [(figure_path(f.stem, lang, "png"), caption(f.stem, lang, context)) for f in FIGURES]

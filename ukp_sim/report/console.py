@@ -110,11 +110,24 @@ def _places(kpi: str, municipalities) -> list[str]:
     return [TOTAL]
 
 
+# The KPI whose rows the compare table also gives per municipality, below the community's: a
+# measure can help the community and still raise one municipality's UKP-days.
+PER_MUNICIPALITY_KPI = "ukp_days"
+
+
+def _municipalities_by_size(ky: pd.DataFrame, base: str) -> list[str]:
+    """The municipalities (no korttid units), most UKP-days in the baseline first."""
+    r = ky[(ky["kpi"] == PER_MUNICIPALITY_KPI) & (ky["scenario"] == base) & (ky["municipality"] != TOTAL)
+           & ~ky["municipality"].str.contains("/", regex=False)]
+    return r.sort_values(["mean", "municipality"], ascending=[False, True])["municipality"].tolist()
+
+
 def compare_table(kpis: pd.DataFrame, differences: pd.DataFrame, definitions: dict[str, KpiDefinition],
                   names: list[str], lang: str = "nb") -> str:
-    """Side by side, per year, for the whole community: each scenario's KPI means with their 95 % CI
-    and, for each scenario after the first (the baseline), the paired difference against the
-    baseline with its CI, flagged with * when the CI excludes 0.
+    """Side by side, per year, for the whole community (UKP-days also per municipality, largest
+    first): each scenario's KPI means with their 95 % CI and, for each scenario after the first
+    (the baseline), the paired difference against the baseline with its CI, flagged with * when
+    the CI excludes 0.
 
     ``kpis``: yearly summaries (scenario, year, municipality, kpi, mean, ci_low, ci_high, n, target);
     ``differences``: yearly paired differences (scenario, year, municipality, kpi, mean_difference,
@@ -140,10 +153,15 @@ def compare_table(kpis: pd.DataFrame, differences: pd.DataFrame, definitions: di
             d = definitions[kpi]
             label = kpi_label(kpi, lang, definitions)
             t = targets.get(kpi)
-            for place in _places(kpi, ky["municipality"].unique()):
+            places = _places(kpi, ky["municipality"].unique())
+            if kpi == PER_MUNICIPALITY_KPI:
+                places = [TOTAL, *_municipalities_by_size(ky, base)]
+            for place in places:
                 name = f"{t.number}. {label}" if t is not None else f"   {label}"
-                if place != TOTAL:
+                if "/" in place:
                     name += f" ({place.split('/', 1)[1]})"
+                elif place != TOTAL:
+                    name = f"     {place}"
                 elif t is not None and t.scope.startswith("unit:"):
                     name += " " + w["all"]
                 cells = [name]

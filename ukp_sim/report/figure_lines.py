@@ -68,6 +68,10 @@ def kpi_trajectories(k: pd.DataFrame, lang: str, ctx: StudyContext) -> Figure:
                 continue
             st = styles[sc]
             x = rows["year"].to_numpy(float) + (j - (len(order) - 1) / 2) * step
+            if "pi_low" in rows.columns and rows["pi_low"].notna().any():  # over worlds: one year's spread
+                h_pi = ax.vlines(x, rows["pi_low"], rows["pi_high"], color=st.colour, lw=0.9, alpha=0.45,
+                                 zorder=st.zorder - 0.5)
+                handles.setdefault("_pi", h_pi)
             h = ax.errorbar(x, rows["mean"], yerr=error_bars(rows), color=st.colour, marker=st.marker, ms=st.ms,
                             lw=st.lw, ls=st.ls, elinewidth=1.6 if st.prominent else 1.1, capsize=2.5,
                             zorder=st.zorder, mec="white" if st.prominent else st.colour, mew=0.6)
@@ -90,15 +94,36 @@ def kpi_trajectories(k: pd.DataFrame, lang: str, ctx: StudyContext) -> Figure:
             ax.plot(years, path, color=GREY, lw=1.0, ls=(0, (4, 3)), zorder=1)
             handles.setdefault("_milestone", Line2D([], [], color=GREY, lw=1.0, ls=(0, (4, 3))))
         _target_label(ax, tval, target.direction, means, share, lang, ctx)
+        honest_span(ax, tval)
     fig.suptitle(fill(t["traj_title"], **v), fontsize=13, fontweight="bold")
-    labels = {"_target": fill(t["target_legend"], **v), "_milestone": fill(t["milestone"], **v)}
-    keys = [sc for sc in order if sc in handles] + [h for h in ("_target", "_milestone") if h in handles]
+    labels = {"_target": fill(t["target_legend"], **v), "_milestone": fill(t["milestone"], **v),
+              "_pi": t["pi_bars"]}
+    keys = [sc for sc in order if sc in handles] + [h for h in ("_target", "_milestone", "_pi") if h in handles]
     hs = [handles[key] for key in keys]
     ls = [labels.get(key) or scenario_label(key, lang) for key in keys]
     hs.append(Line2D([], [], color="#000000", marker="|", ms=14, mew=1.4, lw=0))
     ls.append(t["ci_bars"])
     legend_below(fig, hs, ls, ncol=3)
     return fig
+
+
+# The y axis of a KPI panel spans at least this share of the target's value, so that a difference
+# of a few tenths of a percentage point (KPI 5 holds 16 %) is not drawn across the whole panel.
+MIN_SPAN_OF_TARGET = 0.5
+
+
+def honest_span(ax, target: float) -> None:
+    """Widen the y axis about its centre to at least MIN_SPAN_OF_TARGET x |target|, never below 0
+    (every strategy KPI is a count, a share or a number of days)."""
+    lo, hi = ax.get_ylim()
+    need = MIN_SPAN_OF_TARGET * abs(target)
+    if hi - lo >= need:
+        return
+    mid = (lo + hi) / 2
+    lo, hi = mid - need / 2, mid + need / 2
+    if lo < 0:
+        lo, hi = 0.0, need
+    ax.set_ylim(lo, hi)
 
 
 def _milestone_path(rows: pd.DataFrame, years: list[int], baseline: float, target: float,

@@ -9,6 +9,7 @@ import pandas as pd
 from ukp_sim.analysis.costs import not_priced
 from ukp_sim.interventions import registry
 from ukp_sim.report.locale import scenario_label, words
+from ukp_sim.report.numbers import PERCENT
 from ukp_sim.report.study_values import ci_text, md_table, num
 
 # The columns of the table: savings quantity, in this order.
@@ -52,6 +53,16 @@ def cost_section(savings: pd.DataFrame, scenarios: list[str], lang: str, scenari
         own="; ".join(own_prices(scenarios_obj, lang)) or "–",
         not_costed=", ".join(scenario_label(i, lang) for i in unpriced(scenarios_obj)) or "–")
     return f"**{w['title'].format(period=period)}**\n\n" + md_table(list(w["header"]), rows) + "\n\n" + note
+
+
+def dognpris_assumption(scenario, years: list[int], lang: str) -> str:
+    """The døgnpris each simulated year uses, and whether the scenario gives it or it is grown."""
+    w = words(lang, "costs")
+    given = {int(y) for y in scenario.costs.dognpris}
+    growth = num(100 * scenario.costs.dognpris_growth, 1, lang) + PERCENT[lang]
+    how = {y: w["given"] if y in given else w["grown"].format(growth=growth) for y in years}
+    items = [f"{y} {num(scenario.dognpris(y), 0, lang)} ({how[y]})" for y in years]
+    return w["dognpris"].format(prices="; ".join(items))
 
 
 def own_prices(scenarios_obj: dict, lang: str) -> list[str]:

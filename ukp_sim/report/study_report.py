@@ -14,13 +14,14 @@ from pathlib import PurePosixPath
 
 from ukp_sim.report.context import StudyContext, study_context
 from ukp_sim.report.locale import LANGS, evidence_text, fill, scenario_label, words
-from ukp_sim.report.study_costs import cost_section
+from ukp_sim.report.study_costs import cost_section, dognpris_assumption
 from ukp_sim.report.study_findings import findings
 from ukp_sim.report.study_html import to_html  # noqa: F401  (part of this module's interface)
 from ukp_sim.report.study_sections import (
     check_section,
     differences_section,
     kpi_section,
+    municipal_effects_section,
     municipality_section,
     parameter_table,
     savings_section,
@@ -99,11 +100,14 @@ def build_markdown(tables, meta: dict, defs: dict, scenarios_obj: dict, figures:
             cost_section(savings, scenarios, lang, scenarios_obj), "",
             f"### {w['diff_h'].format(year=y_goal)}", "", w["diff_note"], "",
             differences_section(diffs, defs, scenarios, y_goal, lang, ctx), "",
+            f"### {w['muni_effect_h'].format(year=y_goal)}", "",
+            municipal_effects_section(diffs, scenarios, y_goal, lang), "",
             f"### {w['muni_h'].format(year=y_goal)}", "",
             municipality_section(kpis, meta["municipalities"], y_goal, lang), "",
             f"### {w['check_h'].format(year=years[0])}", "", check_section(kpis, defs, years[0], lang, ctx), "",
             f"## {w['ass_h']}", ""]
     out += [f"- {fill(a, **v)}" for a in w["assumptions"]]
+    out.append(f"- {dognpris_assumption(scenarios_obj['baseline'], years, lang)}")
     out += ["", f"## {w['lim_h']}", ""]
     out += [f"- {fill(a, **v)}" for a in w["limitations"]]
     out += ["", f"## {w['stress_h']}", "",

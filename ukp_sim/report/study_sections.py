@@ -44,23 +44,30 @@ def kpi_section(kpis: pd.DataFrame, defs: dict, scenarios: list[str], years: lis
     targets, _ = load_targets()
     w = words(lang, "report")
     y_goal = ctx.goal_year
-    parts = []
+    worlds = int("pi_low" in kpis.columns and bool(kpis["pi_low"].notna().any()))  # over worlds: one run's spread
+    lo_col, hi_col = ("pi_low", "pi_high") if worlds else ("ci_low", "ci_high")
+    parts = [w["kpi_worlds_note"]] if worlds else []
     for kpi in STRATEGY_KPIS:
         d, t = defs[kpi], targets[kpi]
         where = place(kpi, ctx)
         title = f"**KPI {t.number}. {kpi_label(kpi, lang, defs)}**" + (f" ({ctx.unit_name})" if where != TOTAL else "")
         title += f" — {w['target']} {direction(t.direction)} {value_text(t.target, d.unit, lang)}"
         header = [w["scenario"], *[str(y) for y in years], f"{w['attain']} {y_goal}", w["status"]]
+        if worlds:
+            header.append(f"{w['p_met']} {y_goal}")
         rows = []
         for sid in scenarios:
             cells = [scenario_label(sid, lang)]
             for y in years:
                 r = find_row(kpis, sid, y, kpi, where)
-                cells.append("–" if r is None else ci_text(r["mean"], r["ci_low"], r["ci_high"], d.unit, lang))
+                cells.append("–" if r is None else ci_text(r["mean"], r[lo_col], r[hi_col], d.unit, lang))
             r = find_row(kpis, sid, y_goal, kpi, where)
             cells += ["–", "–"] if r is None else [pct(r["attainment"], lang), status_cell(r["status"], lang)]
+            if worlds:
+                cells.append("–" if r is None else pct(r["p_target_met"], lang))
             rows.append(cells)
-        parts.append(title + "\n\n" + md_table(header, rows, "l" + "r" * (len(header) - 2) + "c"))
+        align = "l" + "r" * (len(header) - 2 - worlds) + "c" + "r" * worlds
+        parts.append(title + "\n\n" + md_table(header, rows, align))
     return "\n\n".join(parts)
 
 
@@ -112,6 +119,40 @@ def differences_section(diffs: pd.DataFrame, defs: dict, scenarios: list[str], y
             cells.append(text)
         rows.append(cells)
     return md_table(header, rows)
+
+
+def municipal_effects_section(diffs: pd.DataFrame, scenarios: list[str], year: int, lang: str) -> str:
+    """Each measure's change in UKP-days in ``year``, for the community and beside it each
+    municipality (most UKP-days in the baseline first): mean (95 % CI, or over worlds the 95 %
+    prediction interval) and, over worlds, the shares of worlds better / worse."""
+    w = words(lang, "report")
+    sel = diffs[(diffs["year"] == year) & (diffs["kpi"] == "ukp_days")
+                & ~diffs["municipality"].str.contains("/", regex=False)]
+    if sel.empty:
+        return ""
+    worlds = "share_worlds_better" in sel.columns and bool((sel.get("worlds", pd.Series([1])) > 1).any())
+    lo_col, hi_col = ("pi_low", "pi_high") if worlds else ("ci_low", "ci_high")
+    base = sel[sel["municipality"] != TOTAL].groupby("municipality")["base_mean"].mean()
+    places = [TOTAL, *base.sort_values(ascending=False).index]
+    shown = [s for s in scenarios if s != "baseline" and (sel["scenario"] == s).any()]
+    rows = []
+    for place in places:
+        cells = [w["community"] if place == TOTAL else place]
+        for sid in shown:
+            r = sel[(sel["scenario"] == sid) & (sel["municipality"] == place)]
+            if r.empty:
+                cells.append("–")
+                continue
+            r = r.iloc[0]
+            text = ci_text(r["mean_difference"], r[lo_col], r[hi_col], "days", lang)
+            if worlds:
+                text += f" [{pct(r['share_worlds_better'], lang)} / {pct(r['share_worlds_worse'], lang)}]"
+            elif not math.isnan(r["ci_low"]) and (r["ci_low"] > 0 or r["ci_high"] < 0):
+                text += " *"
+            cells.append(text)
+        rows.append(cells)
+    note = w["muni_effect_note_worlds"] if worlds else w["muni_effect_note"]
+    return note + "\n\n" + md_table([w["municipality"], *[scenario_label(s, lang) for s in shown]], rows)
 
 
 def municipality_section(kpis: pd.DataFrame, municipalities: list[str], year: int, lang: str) -> str:

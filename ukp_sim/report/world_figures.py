@@ -5,15 +5,28 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
 
 from ukp_sim.kpi import TOTAL
-from ukp_sim.report.figure_style import LOCK, RC, legend_below, new_figure, number_formatter, ordered_scenarios
-from ukp_sim.report.locale import scenario_label, words
+from ukp_sim.report.figure_style import (
+    LOCK,
+    RC,
+    STRATEGY_KPIS,
+    kpi_place,
+    legend_below,
+    new_figure,
+    number_formatter,
+    ordered_scenarios,
+    scenario_ticks,
+    wrap,
+)
+from ukp_sim.report.locale import kpi_label, scenario_label, words
 from ukp_sim.report.numbers import format_percent
 
-STEMS = ("effect_over_worlds", "sensitivity_ranking")
+STEMS = ("effect_over_worlds", "p_target_met", "sensitivity_ranking")
 PANELS = 4  # the community and the three municipalities with the most UKP-days
 
 
@@ -53,6 +66,44 @@ def effect_over_worlds(diffs: pd.DataFrame, year: int, lang: str) -> Figure:
     return fig
 
 
+# white (never met) to the status green (always met): a share, not a verdict
+P_COLOURS = LinearSegmentedColormap.from_list("p_target", ["#FFFFFF", "#1A9850"])
+
+
+def p_target_met(kpis: pd.DataFrame, lang: str, ctx) -> Figure:
+    """The probability of meeting each KPI's target in the goal year, by scenario: the share of
+    world x replication runs that meet it (kpis.csv ``p_target_met``), one cell per scenario and KPI."""
+    t = _t(lang)
+    rows = kpis[(kpis["year"] == ctx.goal_year) & kpis["kpi"].isin(STRATEGY_KPIS)]
+    order = ordered_scenarios(rows["scenario"].unique())
+    n = len(order)
+    fig = new_figure(12.5, max(3.6, 0.55 * n + 2.8))
+    ax = fig.subplots()
+    for col, kpi in enumerate(STRATEGY_KPIS):
+        place = kpi_place(kpi, ctx, kpis.loc[kpis["kpi"] == kpi, "municipality"])
+        cells = rows[(rows["kpi"] == kpi) & (rows["municipality"] == place)].set_index("scenario")
+        for row, sc in enumerate(order):
+            p = float(cells.loc[sc, "p_target_met"]) if sc in cells.index else np.nan
+            y = n - 1 - row
+            colour = "#EEEEEE" if np.isnan(p) else P_COLOURS(p)
+            ax.add_patch(Rectangle((col, y), 1, 1, facecolor=colour, edgecolor="white", lw=2.5))
+            ax.text(col + 0.5, y + 0.5, format_percent(p, 0, lang), ha="center", va="center", fontsize=10,
+                    color="#FFFFFF" if p > 0.6 else "#222222", fontweight="bold" if sc == "combined" else "normal")
+    ax.set_xlim(0, len(STRATEGY_KPIS))
+    ax.set_ylim(0, max(n, 1))
+    heads = [wrap(f"{i + 1}. {kpi_label(k, lang)}" + (f", {ctx.unit_name}" if k == "korttid_los" else ""), 20)
+             for i, k in enumerate(STRATEGY_KPIS)]
+    ax.xaxis.tick_top()
+    ax.set_xticks(np.arange(len(STRATEGY_KPIS)) + 0.5, heads, fontsize=9)
+    scenario_ticks(ax, np.arange(n)[::-1] + 0.5, order, lang)
+    ax.tick_params(length=0)
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    fig.suptitle(t["p_title"].format(year=ctx.goal_year), fontsize=13, fontweight="bold")
+    fig.text(0.5, 0.02, t["p_note"], ha="center", fontsize=9, color="#333333")
+    return fig
+
+
 def sensitivity_ranking(sens: pd.DataFrame, output: str, lang: str, top: int = 10) -> Figure:
     """The ``top`` parameters by total-order Sobol' index for ``output``, with the bootstrap
     interval over the worlds (whiskers) and the first-order index (dot)."""
@@ -78,8 +129,8 @@ def sensitivity_ranking(sens: pd.DataFrame, output: str, lang: str, top: int = 1
     return fig
 
 
-def world_figure_files(diffs: pd.DataFrame, sens: pd.DataFrame | None, year: int, lang: str
-                       ) -> dict[str, bytes]:
+def world_figure_files(diffs: pd.DataFrame, sens: pd.DataFrame | None, year: int, lang: str,
+                       kpis: pd.DataFrame | None = None, ctx=None) -> dict[str, bytes]:
     """The figures a study over worlds adds, as PNG and SVG by relative file name (the study
     figures' naming); nothing without the worlds' columns."""
     import re
@@ -94,6 +145,8 @@ def world_figure_files(diffs: pd.DataFrame, sens: pd.DataFrame | None, year: int
     out: dict[str, bytes] = {}
     with LOCK, matplotlib.rc_context(RC):
         figs = {"effect_over_worlds": effect_over_worlds(diffs, year, lang)}
+        if kpis is not None and ctx is not None and "p_target_met" in kpis.columns:
+            figs["p_target_met"] = p_target_met(kpis, lang, ctx)
         if sens is not None and not sens.empty:  # the combined strategy's saving, as the caption says
             period = [o for o in sens["output"].unique() if re.fullmatch(r"combined_ukp_days_saved_\d+_\d+", o)]
             if period:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ukp_sim.kpi import TOTAL
 from ukp_sim.report.locale import scenario_label, words
+from ukp_sim.report.numbers import format_percent
 from ukp_sim.report.study_values import ci_text
 
 ROBUST_SHARE = 0.9  # a finding holds in at least this share of the worlds to be called robust
@@ -17,10 +18,6 @@ HARM_WORSE_ABOVE = 0.5  # than this share of worlds and worse in more than this 
 HARM_MIN_RELATIVE = 0.05  # in one world: a rise of at least 5 % of the municipality's UKP-days (about 20
 # municipalities x 6 measures are tested; a minimum effect keeps chance CIs above 0 out of the findings)
 DECIDES_FLOOR = 0.1  # a parameter is named as deciding only if its total index's interval stays above this
-
-
-def _pct(share: float) -> str:
-    return f"{100 * share:.0f} %"
 
 
 def deciding_parameter(sensitivity: pd.DataFrame | None, sid: str, year: int) -> tuple[str, float] | None:
@@ -57,16 +54,16 @@ def robustness(diffs: pd.DataFrame, sensitivity: pd.DataFrame | None, scenarios:
         pi = ci_text(-r["mean_difference"], -r["pi_high"], -r["pi_low"], "days", lang)
         name = scenario_label(sid, lang)
         better, worse = float(r["share_worlds_better"]), float(r["share_worlds_worse"])
-        common = {"name": name, "year": year, "pi": pi, "worlds": int(r["worlds"]), "better": _pct(better),
-                  "worse": _pct(worse)}
+        common = {"name": name, "year": year, "pi": pi, "worlds": int(r["worlds"]),
+                  "better": format_percent(better, 0, lang), "worse": format_percent(worse, 0, lang)}
         if better >= ROBUST_SHARE:
             out.append(f["robust_better"].format(**common))
         elif worse >= ROBUST_SHARE:
             out.append(f["robust_worse"].format(**common))
         else:
             top = deciding_parameter(sensitivity, sid, year)
-            decides = (f["decided_by"].format(parameter=top[0], share=_pct(top[1])) if top is not None
-                       else f["decided_unknown"])
+            decides = (f["decided_by"].format(parameter=top[0], share=format_percent(top[1], 0, lang))
+                       if top is not None else f["decided_unknown"])
             out.append(f["depends"].format(**common, decides=decides))
     return out
 
