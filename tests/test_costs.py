@@ -4,13 +4,14 @@ cost quantities (an intervention cost is scenario - baseline, a net saving basel
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 import pandas as pd
 import pytest
-from test_interventions import ON, baseline, with_iv
+from test_interventions import ON, START, baseline, with_iv
 
-from ukp_sim.analysis.costs import cost_table, not_priced
+from ukp_sim.analysis.costs import cost_table, not_priced, partly_priced
 from ukp_sim.analysis.study import scenario_savings
 from ukp_sim.base.vocabulary import TOTAL, WHOLE_YEAR
 from ukp_sim.interventions.base import active_share
@@ -27,6 +28,13 @@ def _kpi_rows(values: dict[str, float], replications=(0, 1), years=(2025,), scal
     return pd.DataFrame(rows, columns=["year", "month", "municipality", "kpi", "value", "replication"])
 
 
+def _covering(s, first: int, years: int):
+    """``s`` with a reported period of ``years`` whole years from 1 Jan ``first``."""
+    import dataclasses
+
+    return dataclasses.replace(s, period=dataclasses.replace(s.period, start=dt.date(first, 1, 1), years=years))
+
+
 def _wide(costs: pd.DataFrame) -> pd.DataFrame:
     return costs.pivot_table(index=["replication", "year"], columns="kpi", values="value")
 
@@ -40,7 +48,8 @@ def test_active_share_counts_the_days_of_the_year_from_the_start_on():
 
 
 def test_each_cost_line_is_the_runs_activity_times_its_price_and_lands_with_its_payer():
-    s = with_iv(baseline(), discharge_team={"enabled": True, "start": dt.date(2025, 7, 1), "capacity": 8},
+    s = with_iv(_covering(baseline(), 2024, 2),
+                discharge_team={"enabled": True, "start": dt.date(2025, 7, 1), "capacity": 8},
                 early_assessment={"enabled": True}, frailty_pathway={"enabled": True},
                 escalation_plan={"enabled": True})
     c, iv = s.costs, s.interventions
@@ -81,8 +90,9 @@ def test_each_cost_line_is_the_runs_activity_times_its_price_and_lands_with_its_
 def test_only_measures_without_a_price_are_named_as_not_costed():
     s = with_iv(baseline(), bed_sharing={"enabled": True}, efficient_korttid={"enabled": True},
                 discharge_team={"enabled": True}, capacity={"enabled": True})
-    assert sorted(not_priced(s)) == ["bed_sharing", "capacity", "efficient_korttid"]
-    assert not_priced(baseline()) == []
+    assert sorted(not_priced(s)) == ["bed_sharing", "efficient_korttid"]
+    assert partly_priced(s) == ["capacity"]  # its beds are priced, its home intake and reception not
+    assert not_priced(baseline()) == [] and partly_priced(baseline()) == []
 
 
 def test_a_scenario_with_nothing_on_and_no_activity_costs_nothing():
@@ -93,7 +103,7 @@ def test_a_scenario_with_nothing_on_and_no_activity_costs_nothing():
 
 
 def test_the_savings_table_gives_intervention_costs_as_extra_spending_and_net_savings_per_payer():
-    s_off = baseline()
+    s_off = _covering(baseline(), 2023, 3)
     s_on = with_iv(s_off, discharge_team={"enabled": True, "start": dt.date(2020, 1, 1), "capacity": 4})
     years = (2023, 2024, 2025)
     base = _kpi_rows({"cost_nok": 3.0e6, "ukp_days": 600.0, "beds_held_by_ukp_mean": 2.0,
@@ -125,7 +135,7 @@ def test_the_savings_table_gives_intervention_costs_as_extra_spending_and_net_sa
 @pytest.fixture(scope="module")
 def escalation_run():
     s = with_iv(baseline(), escalation_plan={
-        **ON, "peak_extra_share": 0.0, "lag_days": 1.0, "duration_days": 7.0,
+        **ON, "peak_extra_share": 0.0, "lag_days": 1.0, "duration_days": 7.0, "no_holiday_closures": False,
         "levels": {"Trondheim": EscalationLevel(threshold=10, beds=6)}})
     rec = Model(s, 0, 0).run()
     return s, rec, compute_kpis(rec, s, build_calendar(s))
@@ -193,3 +203,54 @@ def test_the_report_states_the_dognpris_each_year_uses_from_the_scenario():
     grown = s.costs.dognpris[str(max(given))] * (1 + s.costs.dognpris_growth)
     assert f"{later} {grown:,.0f} (the last given price grown" in text
     assert f"{max(given)} {s.costs.dognpris[str(max(given))]:,.0f} (given in the scenario)" in text
+
+
+def test_holidays_without_closures_count_the_beds_kept_open_as_added_bed_days():
+    """An escalation plan that never triggers and opens no seasonal beds, but keeps every unit open
+    over summer and Christmas: its added bed-days are, per unit, the beds the holiday cut would
+    have closed on each holiday day from its start."""
+    s = with_iv(baseline(), escalation_plan={**ON, "seasonal_start": START, "peak_extra_share": 0.0,
+                                             "min_threshold": 10_000, "threshold_per_10000": 0.0})
+    rec = Model(s, 0, 0).run()
+    assert rec.escalations["t_trigger"].size == 0
+    kpis = compute_kpis(rec, s, build_calendar(s))
+    cal = build_calendar(s)
+    origin, first, end = period_bounds(s)
+    start = (START - origin).days
+    names = list(s.municipalities)
+    for year in range(first.year, end.year):
+        d0, d1 = ((dt.date(y, 1, 1) - origin).days for y in (year, year + 1))
+        days = np.arange(max(d0, start), d1)
+        holiday = int(cal.holiday_period[days].sum())
+        assert holiday > 30  # summer and Christmas
+        got = kpis[(kpis["year"] == year) & (kpis["month"] == WHOLE_YEAR) & (kpis["kpi"] == "korttid_added_bed_days")]
+        got = got.set_index("municipality")["value"]
+        total = 0.0
+        for name in names:
+            m = s.municipalities[name]
+            factor = m.reception.holiday_capacity_factor
+            assert all(u.opens is None and u.closes is None for u in m.korttid.units.values())
+            kept = sum(u.beds - math.floor(u.beds * factor + 0.5) for u in m.korttid.units.values())
+            assert got[name] == pytest.approx(kept * holiday), name
+            total += kept * holiday
+        assert got[TOTAL] == pytest.approx(total) and total > 0
+    # Off: nothing is added.
+    off = with_iv(s, escalation_plan={"no_holiday_closures": False})
+    k_off = compute_kpis(Model(off, 0, 0).run(), off, build_calendar(off))
+    assert (k_off.loc[k_off["kpi"] == "korttid_added_bed_days", "value"] == 0).all()
+
+
+def test_a_team_is_charged_only_for_the_days_of_a_year_the_results_cover():
+    import dataclasses
+
+    assert active_share(dt.date(2020, 1, 1), 2022, (dt.date(2022, 7, 1), dt.date(2022, 12, 31))) == \
+        pytest.approx(184 / 365)
+    assert active_share(dt.date(2022, 10, 1), 2022, (dt.date(2022, 7, 1), dt.date(2022, 12, 31))) == \
+        pytest.approx(92 / 365)
+    s = with_iv(baseline(), discharge_team={"enabled": True, "start": dt.date(2020, 1, 1), "capacity": 10})
+    s = dataclasses.replace(s, period=dataclasses.replace(s.period, start=dt.date(2022, 7, 1), years=1))
+    table = _kpi_rows({"cost_nok": 0.0}, years=(2022, 2023))
+    w = _wide(cost_table(table, s))
+    full = 10 * s.interventions.discharge_team.fte_per_place * s.costs.nurse_fte_year_nok
+    assert w.loc[(0, 2022), "intervention_cost_hospital_nok"] == pytest.approx(full * 184 / 365)
+    assert w.loc[(0, 2023), "intervention_cost_hospital_nok"] == pytest.approx(full * 181 / 365)  # to 30 June

@@ -120,7 +120,7 @@ def test_discharge_team_at_ratio_one_with_no_other_effect_changes_no_record(writ
     assert (rec.stays["intervention_flags"] != 0).sum() > 900  # it did follow them
     # The KPIs are the same, but for the count of the stays it followed (what its cost follows).
     did = df["kpi"] == "stays_team"
-    assert (df.loc[did & (df["municipality"] == "Total"), "value"] > 900 / 3).all()
+    assert (df.loc[did & (df["municipality"] == "Total"), "value"] > 0).all()
     assert (ref_df["kpi"] == df["kpi"]).all() and (ref_df.loc[did, "value"] == 0).all()
     assert df.loc[~did, "value"].to_numpy() == pytest.approx(ref_df.loc[~did, "value"].to_numpy(), nan_ok=True,
                                                              rel=0, abs=0)

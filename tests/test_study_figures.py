@@ -237,7 +237,7 @@ def test_over_worlds_the_trajectories_draw_the_prediction_interval_and_show_it_i
 
     k, _, _ = make_tables()
     k = sf.clean_table(k, sf.KPI_COLUMNS)
-    wide = k.assign(pi_low=k["mean"] * 0.7, pi_high=k["mean"] * 1.3)
+    wide = k.assign(pi_low=k["mean"] * 0.7, pi_high=k["mean"] * 1.3, worlds=30)
     ctx = _context(k)
     fig = kpi_trajectories(wide, "en", ctx)
     texts = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
@@ -245,8 +245,9 @@ def test_over_worlds_the_trajectories_draw_the_prediction_interval_and_show_it_i
     ax = fig.axes[0]  # UKP-days: the panel holds the widest interval
     top = wide[(wide["kpi"] == "ukp_days") & (wide["municipality"] == "Total")]["pi_high"].max()
     assert ax.get_ylim()[1] >= top
-    plain = kpi_trajectories(k, "en", ctx)
-    assert not any("prediction interval" in t.get_text() for leg in plain.legends for t in leg.get_texts())
+    for one_world in (k, wide.assign(worlds=1)):  # no worlds, or --world K: the CIs alone
+        plain = kpi_trajectories(one_world, "en", ctx)
+        assert not any("prediction interval" in t.get_text() for leg in plain.legends for t in leg.get_texts())
 
 
 def test_the_probability_of_meeting_each_target_is_drawn_per_scenario_and_kpi():
@@ -255,6 +256,7 @@ def test_the_probability_of_meeting_each_target_is_drawn_per_scenario_and_kpi():
     k, _, _ = make_tables()
     k = sf.clean_table(k, sf.KPI_COLUMNS)
     k["p_target_met"] = [((i * 37) % 101) / 100 for i in range(len(k))]
+    k = k.assign(worlds=30, pi_low=k["mean"] * 0.8, pi_high=k["mean"] * 1.2)
     diffs = pd.DataFrame({"scenario": ["combined"], "year": [2025], "municipality": ["Total"], "kpi": ["ukp_days"],
                           "mean_difference": [-100.0], "ci_low": [-150.0], "ci_high": [-50.0], "pi_low": [-300.0],
                           "pi_high": [100.0], "base_mean": [8000.0], "share_worlds_better": [0.8],
@@ -266,6 +268,6 @@ def test_the_probability_of_meeting_each_target_is_drawn_per_scenario_and_kpi():
     row = k[(k.scenario == "combined") & (k.year == 2025) & (k.kpi == "ukp_days") & (k.municipality == "Total")]
     assert sf.format_percent(float(row["p_target_met"].iloc[0]), 0, "en") in text
     assert "Probability of meeting each target in 2025" in text
-    # Without the column (one world), no such figure.
-    assert "figures/p_target_met.en.svg" not in world_figure_files(diffs, None, 2025, "en", k.drop(
-        columns="p_target_met"), ctx)
+    # Without the column (no worlds) or in one world (--world K), no such figure.
+    for one in (k.drop(columns="p_target_met"), k.assign(worlds=1)):
+        assert "figures/p_target_met.en.svg" not in world_figure_files(diffs, None, 2025, "en", one, ctx)

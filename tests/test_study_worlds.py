@@ -218,3 +218,24 @@ def test_run_over_worlds_writes_the_world_columns(tmp_path, calibrated_year):
     assert (kpis["worlds"] == 2).all() and {"pi_low", "pi_high", "var_share_parameters"} <= set(kpis.columns)
     assert json.loads((out / "run.json").read_text(encoding="utf-8"))["worlds"] == [1, 2]
     assert set(_read(out, "replications.csv")["world"]) == {1, 2}
+
+
+def test_the_report_names_the_calibration_targets_the_baseline_year_misses(calibrated_year):
+    from ukp_sim.analysis.calibration_check import calibration_check
+    from ukp_sim.kpi import DEFINITIONS
+    from ukp_sim.report.study_report import calibration_line
+
+    def kpis(value: float) -> pd.DataFrame:
+        return pd.DataFrame({"scenario": ["baseline", "baseline", "team"], "year": [2023, 2023, 2023],
+                             "municipality": ["Total", "Testby", "Total"], "kpi": ["ukp_days"] * 3,
+                             "mean": [value, value, 1.0]})
+
+    missed = calibration_check(kpis(120.0), calibrated_year, 2023)
+    assert missed == [{"kpi": "ukp_days", "municipality": "Total", "year": 2023, "observed": 100.0, "tolerance": 5.0,
+                       "simulated": 120.0, "met": False, "source": "synthetic"}]
+    line = calibration_line(missed, DEFINITIONS, "en")
+    assert "misses 1 of 1: UKP-days, Health community: 120 against 100 ± 5.0." in line
+    met = calibration_check(kpis(104.0), calibrated_year, 2023)
+    assert met[0]["met"] and "meets all 1 calibration targets of 2023" in calibration_line(met, DEFINITIONS, "en")
+    assert calibration_check(kpis(120.0), calibrated_year, 2022) == []  # no target that year
+    assert calibration_check(kpis(120.0), None, 2023) == [] and calibration_line([], DEFINITIONS, "en") is None

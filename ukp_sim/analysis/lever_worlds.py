@@ -38,7 +38,7 @@ class WorldsAnswer:
     answers: tuple[float, ...]  # per world, in ``worlds`` order; math.inf: not reachable within the range
     share: float  # the share of worlds the answer must meet the target in
     value: float  # the smallest value meeting it in >= share of the worlds (inf: not reachable)
-    met_share: float  # the share of worlds in which ``value`` meets the target
+    met_share: float  # the share of worlds in which ``value`` meets the target (out of reach: at the top)
 
     @property
     def unreachable(self) -> int:
@@ -58,7 +58,9 @@ def answer_over_worlds(worlds: list[int], answers: list[float], share: float) ->
     a = np.sort(np.asarray(answers, dtype=float))
     k = math.ceil(share * len(a) - 1e-9)  # worlds that must be met
     value = float(a[max(k, 1) - 1])
-    met = float(np.mean(np.asarray(answers) <= value)) if not math.isinf(value) else 0.0
+    # out of reach in too many worlds: the share that reach it at the top of the range
+    met = float(np.mean(np.asarray(answers, dtype=float) <= value)) if not math.isinf(value) else \
+        float(np.mean(np.isfinite(np.asarray(answers, dtype=float))))
     return WorldsAnswer(tuple(worlds), tuple(float(x) for x in answers), share, value, met)
 
 

@@ -137,6 +137,7 @@ def render(run, tables, meta: dict, langs: tuple[str, ...]) -> dict[str, str | b
 
     import pandas as pd
 
+    from ukp_sim.analysis.calibration_check import calibration_check
     from ukp_sim.analysis.study import achieved_half_widths
     from ukp_sim.config.loader import scenario_to_dict
     from ukp_sim.kpi import definitions_for
@@ -148,6 +149,7 @@ def render(run, tables, meta: dict, langs: tuple[str, ...]) -> dict[str, str | b
     from ukp_sim.report.world_figures import world_figure_files
 
     defs = definitions_for(run.spec.scenarios["baseline"])
+    meta = {**meta, "calibration_check": calibration_check(tables.kpis, run.spec.calibration, meta["years"][0])}
     full_meta = {**meta, "kpi_definitions": definitions_meta(defs), **targets_meta(),
                  "precision_achieved": achieved_half_widths(tables.kpis).to_dict("records"),
                  "scenario_values": {sid: scenario_to_dict(sc) for sid, sc in run.spec.scenarios.items()}}

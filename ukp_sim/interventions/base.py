@@ -19,9 +19,10 @@ intervention enabled runs exactly as the model does alone. The moments:
 What a measure costs is a class method too, called on a run's results: ``yearly_cost(params,
 year, activity, prices)`` gives the municipalities' and the hospital's NOK in a year from what the
 measure did (``activity``: the year's community KPIs, e.g. its flag counts) and the scenario's
-generic ``[costs]`` prices; its own prices are fields of its table. Beds it opens in a unit of its
-own (``model.new_unit``) are priced per bed-day open by the analysis, not here. ``priced`` says
-whether the report may count the measure as costed.
+generic ``[costs]`` prices; its own prices are fields of its table. Beds it opens (in a unit of its
+own, ``model.new_unit``, or added to a scenario unit's schedule by ``unit_capacity``) are recorded
+and priced per bed-day open by the analysis, not here. ``priced`` says whether the measure is
+costed at all, ``unpriced`` what part of it is not (the report names both).
 
 One hook is called when a scenario file is loaded, not in a run: ``check(params, scenario)``
 (a class method) yields the problems of its table the schema cannot express (names that must
@@ -66,13 +67,16 @@ def day_of(date: dt.date, origin: dt.date) -> int:
     return (date - origin).days
 
 
-def active_share(start: dt.date, year: int) -> float:
-    """Share of ``year`` from ``start`` on (0 before it, 1 after it): what a measure paid for from
-    its start costs in that year."""
-    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    if start > last:
+def active_share(start: dt.date, year: int, days: tuple[dt.date, dt.date] | None = None) -> float:
+    """Share of ``year`` from ``start`` on (0 before it, 1 after it), within ``days`` (the part of
+    the year the results cover, default all of it): what a measure paid for from its start costs
+    in that year's results."""
+    year_first, year_last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    first, last = days or (year_first, year_last)
+    begin = max(start, first)
+    if begin > last:
         return 0.0
-    return ((last - max(start, first)).days + 1) / ((last - first).days + 1)
+    return ((last - begin).days + 1) / ((year_last - year_first).days + 1)
 
 
 def hourly_cost(prices: Any) -> float:
@@ -232,7 +236,8 @@ class Intervention:
     evidence: ClassVar[dict[str, str]] = {}  # what the effect sizes rest on, by language, for reports
     stay_uniforms: ClassVar[tuple[str, ...]] = ()  # per-stay uniforms it draws, by quantity name
     flags: ClassVar[dict[str, int]] = {}  # bits it sets in stays.intervention_flags, by name
-    priced: ClassVar[bool] = False  # what it costs is counted (yearly_cost and/or the beds of its own units)
+    priced: ClassVar[bool] = False  # what it costs is counted (yearly_cost and/or the beds it opens)
+    unpriced: ClassVar[dict[str, str]] = {}  # by language: the part of a priced measure that has no price
     cost_fields: ClassVar[tuple[str, ...]] = ()  # the fields of its table yearly_cost reads (its own prices)
 
     def __init__(self, params: Any, model: Any):
@@ -269,9 +274,11 @@ class Intervention:
         return ()
 
     @classmethod
-    def yearly_cost(cls, params: Any, year: int, activity: dict[str, float], prices: Any) -> tuple[float, float]:
-        """(municipalities' NOK, hospital's NOK) the measure cost in ``year`` beyond the beds of
-        its own units; ``activity``: the year's community KPI values by id (missing ones are 0)."""
+    def yearly_cost(cls, params: Any, year: int, activity: dict[str, float], prices: Any,
+                    days: tuple[dt.date, dt.date] | None = None) -> tuple[float, float]:
+        """(municipalities' NOK, hospital's NOK) the measure cost in ``year`` beyond the beds it
+        opens; ``activity``: the year's community KPI values by id (missing ones are 0); ``days``:
+        the first and last day of the year the results cover (a period may start or end mid-year)."""
         return 0.0, 0.0
 
     @classmethod

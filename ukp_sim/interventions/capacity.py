@@ -53,6 +53,9 @@ class Plugin(Intervention):
     title = "extra capacity from a date"
     labels = {"nb": "Ekstra kapasitet", "en": "Extra capacity"}
     colour = "#DDCC77"  # not in the report (the study leaves capacity out); Tol sand
+    priced = True  # its extra beds, per bed-day open
+    unpriced = {"nb": "ekstra hjemmetjenesteinntak og helgemottak",
+                "en": "extra home-service intake and weekend reception"}
 
     @classmethod
     def check(cls, params: CapacityWhatIf, scenario: ScenarioCheck):
@@ -88,7 +91,7 @@ class Plugin(Intervention):
                 extra = np.floor(eb.beds * r_day + 0.5).astype(np.int64)
                 unit = next((u for u in m.units if u.name == eb.unit), None)
                 if unit is None:
-                    unit = model.new_unit(m, eb.unit, eb.los or m.spec.korttid.los, priced=False)
+                    unit = model.new_unit(m, eb.unit, eb.los or m.spec.korttid.los)
                 self.extra_beds[unit.uid] = self.extra_beds.get(unit.uid, 0) + extra
 
     def unit_capacity(self, m, unit, beds, cut_days):

@@ -104,8 +104,9 @@ class Plugin(Intervention):
     cost_fields = ("fte_per_place", "payer")
 
     @classmethod
-    def yearly_cost(cls, params: DischargeTeam, year, activity, prices):
-        nok = params.capacity * params.fte_per_place * prices.nurse_fte_year_nok * active_share(params.start, year)
+    def yearly_cost(cls, params: DischargeTeam, year, activity, prices, days=None):
+        share = active_share(params.start, year, days)
+        nok = params.capacity * params.fte_per_place * prices.nurse_fte_year_nok * share
         return (nok, 0.0) if params.payer == "municipality" else (0.0, nok)
 
     @classmethod

@@ -67,7 +67,7 @@ class Plugin(Intervention):
     cost_fields = ("staff_hours", "municipal_share")
 
     @classmethod
-    def yearly_cost(cls, params: EarlyAssessment, year, activity, prices):
+    def yearly_cost(cls, params: EarlyAssessment, year, activity, prices, days=None):
         nok = activity.get("stays_early_assessment", 0.0) * params.staff_hours * hourly_cost(prices)
         return nok * params.municipal_share, nok * (1 - params.municipal_share)
 

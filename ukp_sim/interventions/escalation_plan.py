@@ -98,7 +98,9 @@ class Plugin(Intervention):
     title = "eskaleringsplaner og sesongplanlegging"
     labels = {"nb": "Eskaleringsplan", "en": "Escalation plan"}
     colour = "#E69F00"
-    priced = True  # its beds, per bed-day open (the units it adds)
+    priced = True  # its beds, per bed-day open: temporary, seasonal, and those kept open over holidays
+    unpriced = {"nb": "plasser som fortsatt er i bruk etter at en eskalering stenger",
+                "en": "beds still occupied after an escalation closes"}
     evidence = {
         "nb": "Ingen publiserte effektstørrelser; bare mekanismen er modellert: midlertidige plasser åpner etter "
               "en forsinkelse når antall UKP i en kommune passerer en terskel, pluss planlagte sesongplasser og "

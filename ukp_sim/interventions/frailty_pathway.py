@@ -48,7 +48,8 @@ class FrailtyPathway:
     )
     nurse_minutes: float = _f(
         15.0, "nurse minutes per UKP patient flagged (est.: scoring CFS and writing it into the admission "
-        "report; docs/cost_sources.md); the hospital pays", min=0, max=600,
+        "report; docs/cost_sources.md); the hospital pays; scoring patients who are not flagged is not priced",
+        min=0, max=600,
     )
 
 
@@ -69,10 +70,11 @@ class Plugin(Intervention):
     stay_uniforms = ("frailty_known",)  # CFS scored and reported (u < coverage)?
     flags = {"frailty": FLAG_FRAILTY}
     priced = True
+    unpriced = {"nb": "vurderingen av pasienter som ikke flagges", "en": "scoring the patients not flagged"}
     cost_fields = ("nurse_minutes",)
 
     @classmethod
-    def yearly_cost(cls, params: FrailtyPathway, year, activity, prices):
+    def yearly_cost(cls, params: FrailtyPathway, year, activity, prices, days=None):
         return 0.0, activity.get("stays_frailty", 0.0) * params.nurse_minutes / 60.0 * hourly_cost(prices)
 
     def __init__(self, params: FrailtyPathway, model):

@@ -100,9 +100,11 @@ def _definitions(s: Scenario | None = None) -> dict[str, KpiDefinition]:
                       "ratio", "Whole years only: the mean number of UKP in hospital at midnight in January and "
                       "February divided by the year's mean (1 = no winter peak)."),
         KpiDefinition("korttid_added_bed_days", "Ekstra korttidsplassdøgn", "Added korttid bed-days", "bed-days",
-                      "Whole years only: the sum over the year's days of the korttid beds open at the end of the "
-                      "day in units an intervention added (temporary escalation beds, seasonal beds), used or "
-                      "not: what such beds cost is paid for the days they are open. 0 without such a unit."),
+                      "Whole years only: the sum over the year's days of the korttid beds interventions keep "
+                      "open at the end of the day beyond the scenario's own schedule: in units they add "
+                      "(temporary escalation beds, seasonal beds) and added to the scenario's units (extra beds, "
+                      "holidays without closures), used or not: such beds cost for the days they are open. 0 "
+                      "without an intervention."),
         *_flag_definitions(),
     ]
     return {d.id: d for d in defs}

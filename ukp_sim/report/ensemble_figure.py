@@ -76,8 +76,10 @@ def ensemble_section(res, t: dict, lang: str, sfx: str) -> tuple[list[str], dict
     n = len(table)
     n_ok = int(table["plausible"].sum())
     reps = int(table["replications"].iloc[0])
-    lines = [f"## {t['ensemble_title'].format(year=res.year)}", "",
-             t["ensemble_body"].format(n=n, pool=int(res.hm.not_implausible.size), reps=reps, ok=n_ok), ""]
+    pool = int(res.hm.not_implausible.size)
+    body = (t["ensemble_body"].format(n=n, pool=pool, reps=reps, ok=n_ok) if n <= pool else
+            t["ensemble_body_filled"].format(n=n, pool=pool, extra=n - pool, reps=reps, ok=n_ok))
+    lines = [f"## {t['ensemble_title'].format(year=res.year)}", "", body, ""]
     spread = share_spread(table)
     lines += ["| " + " | ".join(t["ensemble_cols"]) + " |", "|---|---|---:|---:|---:|"]
     for r in spread.itertuples():

@@ -32,6 +32,7 @@ from ukp_sim.report.figure_style import (
 )
 from ukp_sim.report.locale import SCENARIOS, fill, kpi_label, scenario_label
 from ukp_sim.report.numbers import format_number, format_percent
+from ukp_sim.report.study_values import over_worlds
 
 # 1. KPI trajectories ------------------------------------------------------------------------------
 
@@ -45,6 +46,7 @@ def kpi_trajectories(k: pd.DataFrame, lang: str, ctx: StudyContext) -> Figure:
     styles = styles_for(order)
     years = sorted(k["year"].unique())
     step = min(0.09, 0.62 / max(len(order), 1))
+    worlds = over_worlds(k)
     handles: dict[str, object] = {}
     for i, (kpi, ax) in enumerate(zip(STRATEGY_KPIS, axes.flat)):
         rows_k = k[k["kpi"] == kpi]
@@ -68,7 +70,7 @@ def kpi_trajectories(k: pd.DataFrame, lang: str, ctx: StudyContext) -> Figure:
                 continue
             st = styles[sc]
             x = rows["year"].to_numpy(float) + (j - (len(order) - 1) / 2) * step
-            if "pi_low" in rows.columns and rows["pi_low"].notna().any():  # over worlds: one year's spread
+            if worlds:  # over worlds: one year's spread
                 h_pi = ax.vlines(x, rows["pi_low"], rows["pi_high"], color=st.colour, lw=0.9, alpha=0.45,
                                  zorder=st.zorder - 0.5)
                 handles.setdefault("_pi", h_pi)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ukp_sim.analysis.costs import not_priced
+from ukp_sim.analysis.costs import enabled_measures, not_priced, partly_priced
 from ukp_sim.interventions import registry
 from ukp_sim.report.locale import scenario_label, words
 from ukp_sim.report.numbers import PERCENT
-from ukp_sim.report.study_values import ci_text, md_table, num
+from ukp_sim.report.study_values import interval, md_table, num, over_worlds
 
 # The columns of the table: savings quantity, in this order.
 COLUMNS = ("cost_saved_nok", "intervention_cost_municipality_nok", "intervention_cost_hospital_nok",
@@ -22,13 +22,6 @@ def strategy_span(savings: pd.DataFrame) -> str | None:
     return next((str(p) for p in savings["period"].unique() if "–" in str(p)), None)
 
 
-def interval(row: pd.Series, unit: str, lang: str) -> str:
-    """The mean with the prediction interval over worlds when there is one, else the CI."""
-    if "pi_low" in row.index and pd.notna(row["pi_low"]):
-        return ci_text(row["mean"], row["pi_low"], row["pi_high"], unit, lang)
-    return ci_text(row["mean"], row["ci_low"], row["ci_high"], unit, lang)
-
-
 def cost_section(savings: pd.DataFrame, scenarios: list[str], lang: str, scenarios_obj: dict) -> str:
     """The net-cost table over the strategy years and the note with the prices it used; empty
     when the savings table has no cost rows."""
@@ -37,22 +30,32 @@ def cost_section(savings: pd.DataFrame, scenarios: list[str], lang: str, scenari
     w = words(lang, "costs")
     period = strategy_span(savings) or str(savings["period"].iloc[-1])
     sel = savings[savings["period"].astype(str) == period]
+    worlds = over_worlds(savings)
     rows = []
     for sid in scenarios:
         if sid == "baseline":
             continue
         mine = sel[sel["scenario"] == sid].set_index("quantity")
-        rows.append([scenario_label(sid, lang),
-                     *("–" if q not in mine.index else interval(mine.loc[q], "NOK", lang) for q in COLUMNS)])
-    over_worlds = "pi_low" in savings.columns and savings["pi_low"].notna().any()
+        s = scenarios_obj.get(sid)
+        free = not_priced(s) if s is not None else []
+        all_free = bool(free) and set(free) == set(enabled_measures(s))
+        cells = []
+        for q in COLUMNS:
+            if q not in mine.index or (all_free and q != "cost_saved_nok"):
+                cells.append("–")  # no price for anything this scenario does: its cost is unknown, not 0
+                continue
+            text = interval(mine.loc[q], "NOK", lang, worlds)
+            cells.append(text + (" †" if free and q != "cost_saved_nok" else ""))
+        rows.append([scenario_label(sid, lang), *cells])
     base = scenarios_obj["baseline"].costs
     note = w["note"].format(
-        period=period, interval=w["pi"] if over_worlds else w["ci"],
+        period=period, interval=w["pi"] if worlds else w["ci"],
         bed=num(base.korttid_bed_day_nok, 0, lang), fte=num(base.nurse_fte_year_nok, 0, lang),
         hours=num(base.fte_hours_per_year, 0, lang),
         own="; ".join(own_prices(scenarios_obj, lang)) or "–",
-        not_costed=", ".join(scenario_label(i, lang) for i in unpriced(scenarios_obj)) or "–")
-    return f"**{w['title'].format(period=period)}**\n\n" + md_table(list(w["header"]), rows) + "\n\n" + note
+        not_costed="; ".join(unpriced(scenarios_obj, lang)) or "–")
+    table = md_table(list(w["header"]), rows)
+    return f"**{w['title'].format(period=period)}**\n\n{table}\n\n{note} {w['dagger']}"
 
 
 def dognpris_assumption(scenario, years: list[int], lang: str) -> str:
@@ -78,9 +81,13 @@ def own_prices(scenarios_obj: dict, lang: str) -> list[str]:
     return out
 
 
-def unpriced(scenarios_obj: dict) -> list[str]:
-    """The measures some scenario switches on that have no cost line."""
-    return list(dict.fromkeys(i for s in scenarios_obj.values() for i in not_priced(s)))
+def unpriced(scenarios_obj: dict, lang: str) -> list[str]:
+    """What some scenario switches on that has no price: whole measures, then the unpriced part of
+    priced ones ('Escalation plan: beds still occupied after an escalation closes')."""
+    whole = dict.fromkeys(i for s in scenarios_obj.values() for i in not_priced(s))
+    part = dict.fromkeys(i for s in scenarios_obj.values() for i in partly_priced(s))
+    return ([scenario_label(i, lang) for i in whole]
+            + [f"{scenario_label(i, lang)}: {registry.get(i).unpriced[lang]}" for i in part])
 
 
 def _value(v, lang: str) -> str:
@@ -99,4 +106,7 @@ def cost_finding(savings: pd.DataFrame, lang: str) -> str | None:
     if span is None or not set(needed) <= set(c.index):
         return None
     f = words(lang, "costs")
-    return f["finding"].format(period=span, **{q: interval(c.loc[q], "NOK", lang) for q in needed})
+    worlds = over_worlds(savings)
+    why = f["hospital_why"] if c.loc["cost_saved_nok", "mean"] > 0 else ""  # only when it does lose døgnpris
+    return f["finding"].format(period=span, hospital_why=why,
+                               **{q: interval(c.loc[q], "NOK", lang, worlds) for q in needed})

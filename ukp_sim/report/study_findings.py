@@ -9,7 +9,7 @@ from ukp_sim.report.context import StudyContext
 from ukp_sim.report.locale import kpi_label, scenario_label, status_label, words
 from ukp_sim.report.study_costs import cost_finding
 from ukp_sim.report.study_sections import STRATEGY_KPIS, baseline_misfits, place
-from ukp_sim.report.study_values import ci_text, direction, find_row, num, pct, value_text
+from ukp_sim.report.study_values import direction, find_row, interval, num, over_worlds, pct, value_text
 from ukp_sim.report.world_findings import municipal_harms, robustness
 
 
@@ -22,12 +22,13 @@ def findings(kpis: pd.DataFrame, savings: pd.DataFrame, defs: dict, scenarios: l
     saves over the strategy period, and the measures that raise a municipality's UKP-days."""
     targets, _ = load_targets()
     f = words(lang, "findings")
-    out = []
+    worlds = over_worlds(kpis)
+    out = [f["worlds_note"].format(worlds=int(kpis["worlds"].max()))] if worlds else []
     y_goal = ctx.goal_year
     base = find_row(kpis, "baseline", y_goal, "ukp_days", TOTAL)
     t = targets["ukp_days"]
     if base is not None:
-        out.append(f["base"].format(ci=ci_text(base["mean"], base["ci_low"], base["ci_high"], "days", lang),
+        out.append(f["base"].format(ci=interval(base, "days", lang, worlds),
                                     year=y_goal, op=direction(t.direction), target=num(t.target, 0, lang)))
     if "combined" in scenarios:
         c = find_row(kpis, "combined", y_goal, "ukp_days", TOTAL)
@@ -36,7 +37,7 @@ def findings(kpis: pd.DataFrame, savings: pd.DataFrame, defs: dict, scenarios: l
                    if (r := find_row(kpis, "combined", y_goal, k, place(k, ctx))) is not None
                    and r["status"] == "green"]
             out.append(f["combined"].format(
-                ci=ci_text(c["mean"], c["ci_low"], c["ci_high"], "days", lang), year=y_goal,
+                ci=interval(c, "days", lang, worlds), year=y_goal,
                 pct=pct(c["attainment"], lang), status=status_label(c["status"], lang),
                 met=", ".join(kpi_label(k, lang, defs) for k in met) or f["none"]))
     misfits = baseline_misfits(kpis, years[0], ctx)
@@ -51,18 +52,16 @@ def findings(kpis: pd.DataFrame, savings: pd.DataFrame, defs: dict, scenarios: l
         if not single.empty:
             b = single.iloc[0]
             out.append(f["best"].format(period=span[0], name=scenario_label(b["scenario"], lang),
-                                        ci=ci_text(b["mean"], b["ci_low"], b["ci_high"], "days", lang)))
+                                        ci=interval(b, "days", lang, worlds)))
             none = [scenario_label(r["scenario"], lang) for _, r in single.iterrows() if r["ci_low"] <= 0]
-            over_worlds = diffs is not None and "share_worlds_better" in diffs.columns
-            if none and not over_worlds:  # over worlds "no effect" could hide effects of both signs
+            if none and not worlds:  # over worlds "no effect" could hide effects of both signs
                 out.append(f["no_effect"].format(period=span[0], names=", ".join(none)))
         if "combined" in scenarios:
             c = savings[(savings["period"] == span[0]) & (savings["scenario"] == "combined")].set_index("quantity")
             if {"ukp_days_saved", "cost_saved_nok"} <= set(c.index):
                 d, k = c.loc["ukp_days_saved"], c.loc["cost_saved_nok"]
                 out.append(f["combined_saves"].format(
-                    days=ci_text(d["mean"], d["ci_low"], d["ci_high"], "days", lang),
-                    cost=ci_text(k["mean"], k["ci_low"], k["ci_high"], "NOK", lang), period=span[0]))
+                    days=interval(d, "days", lang, worlds), cost=interval(k, "NOK", lang, worlds), period=span[0]))
             money = cost_finding(savings, lang)
             if money:
                 out.append(money)

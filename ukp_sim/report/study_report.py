@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from ukp_sim.report.context import StudyContext, study_context
-from ukp_sim.report.locale import LANGS, evidence_text, fill, scenario_label, words
+from ukp_sim.report.locale import LANGS, evidence_text, fill, kpi_label, scenario_label, words
 from ukp_sim.report.study_costs import cost_section, dognpris_assumption
 from ukp_sim.report.study_findings import findings
 from ukp_sim.report.study_html import to_html  # noqa: F401  (part of this module's interface)
@@ -49,6 +49,26 @@ def stress_rows(meta: dict, lang: str) -> list[tuple[str, str]]:
     keys = ("purpose", "outputs", "experiments", "logic", "data", "init", "length", "estimation", "software",
             "random", "execution", "system", "code")
     return [(s[f"{k}_h"], filled[k] if k in filled else s[k]) for k in keys]
+
+
+def calibration_line(check: list[dict], defs: dict, lang: str) -> str | None:
+    """The limitation the calibration check gives: the targets of the baseline year the simulated
+    baseline misses (named, with both values), or that it meets them all."""
+    if not check:
+        return None
+    w = words(lang, "report")
+    missed = [c for c in check if not c["met"]]
+    if not missed:
+        return w["calib_all"].format(n=len(check), year=check[0]["year"])
+    items = []
+    for c in missed:
+        unit = defs[c["kpi"]].unit if c["kpi"] in defs else ""
+        place = w["community"] if c["municipality"] == "Total" else c["municipality"]
+        items.append(w["calib_item"].format(kpi=kpi_label(c["kpi"], lang, defs), place=place,
+                                            sim=value_text(c["simulated"], unit, lang),
+                                            obs=value_text(c["observed"], unit, lang),
+                                            tol=value_text(c["tolerance"], unit, lang)))
+    return w["calib_miss"].format(year=check[0]["year"], items="; ".join(items), k=len(missed), n=len(check))
 
 
 def _captions(figures: list[tuple[str, str]], lang: str, ctx: StudyContext) -> list[tuple[str, str]]:
@@ -110,6 +130,9 @@ def build_markdown(tables, meta: dict, defs: dict, scenarios_obj: dict, figures:
     out.append(f"- {dognpris_assumption(scenarios_obj['baseline'], years, lang)}")
     out += ["", f"## {w['lim_h']}", ""]
     out += [f"- {fill(a, **v)}" for a in w["limitations"]]
+    check = calibration_line(meta.get("calibration_check") or [], defs, lang)
+    if check:
+        out.append(f"- {check}")
     out += ["", f"## {w['stress_h']}", "",
             "Monks T, Currie CSM, Onggo BS, Robinson S, Kunc M, Taylor SJE (2019). Strengthening the reporting of "
             "empirical simulation studies: Introducing the STRESS guidelines. *Journal of Simulation* 13(1):55–67.",

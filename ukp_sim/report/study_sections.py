@@ -14,11 +14,12 @@ from ukp_sim.report.context import StudyContext
 from ukp_sim.report.locale import kpi_label, scenario_label, words
 from ukp_sim.report.numbers import PERCENT
 from ukp_sim.report.study_values import (
-    ci_text,
     direction,
     find_row,
+    interval,
     md_table,
     num,
+    over_worlds,
     pct,
     range_text,
     status_cell,
@@ -44,8 +45,7 @@ def kpi_section(kpis: pd.DataFrame, defs: dict, scenarios: list[str], years: lis
     targets, _ = load_targets()
     w = words(lang, "report")
     y_goal = ctx.goal_year
-    worlds = int("pi_low" in kpis.columns and bool(kpis["pi_low"].notna().any()))  # over worlds: one run's spread
-    lo_col, hi_col = ("pi_low", "pi_high") if worlds else ("ci_low", "ci_high")
+    worlds = int(over_worlds(kpis))  # over worlds: one run's spread
     parts = [w["kpi_worlds_note"]] if worlds else []
     for kpi in STRATEGY_KPIS:
         d, t = defs[kpi], targets[kpi]
@@ -60,7 +60,7 @@ def kpi_section(kpis: pd.DataFrame, defs: dict, scenarios: list[str], years: lis
             cells = [scenario_label(sid, lang)]
             for y in years:
                 r = find_row(kpis, sid, y, kpi, where)
-                cells.append("–" if r is None else ci_text(r["mean"], r[lo_col], r[hi_col], d.unit, lang))
+                cells.append("–" if r is None else interval(r, d.unit, lang, bool(worlds)))
             r = find_row(kpis, sid, y_goal, kpi, where)
             cells += ["–", "–"] if r is None else [pct(r["attainment"], lang), status_cell(r["status"], lang)]
             if worlds:
@@ -73,6 +73,7 @@ def kpi_section(kpis: pd.DataFrame, defs: dict, scenarios: list[str], years: lis
 
 def savings_section(savings: pd.DataFrame, scenarios: list[str], lang: str) -> str:
     w = words(lang, "report")
+    worlds = over_worlds(savings)
     periods = list(dict.fromkeys(savings["period"]))
     units = {"ukp_days_saved": "days", "cost_saved_nok": "NOK", "beds_freed": "beds"}
     parts = []
@@ -85,8 +86,7 @@ def savings_section(savings: pd.DataFrame, scenarios: list[str], lang: str) -> s
             cells = [scenario_label(sid, lang)]
             for p in periods:
                 r = savings[(savings["scenario"] == sid) & (savings["period"] == p) & (savings["quantity"] == quantity)]
-                cells.append("–" if r.empty else ci_text(r.iloc[0]["mean"], r.iloc[0]["ci_low"], r.iloc[0]["ci_high"],
-                                                         unit, lang))
+                cells.append("–" if r.empty else interval(r.iloc[0], unit, lang, worlds))
             rows.append(cells)
         parts.append(f"**{words(lang, 'saving')[quantity]}**\n\n" + md_table(header, rows))
     return "\n\n".join(parts)
@@ -130,8 +130,7 @@ def municipal_effects_section(diffs: pd.DataFrame, scenarios: list[str], year: i
                 & ~diffs["municipality"].str.contains("/", regex=False)]
     if sel.empty:
         return ""
-    worlds = "share_worlds_better" in sel.columns and bool((sel.get("worlds", pd.Series([1])) > 1).any())
-    lo_col, hi_col = ("pi_low", "pi_high") if worlds else ("ci_low", "ci_high")
+    worlds = over_worlds(sel) and "share_worlds_better" in sel.columns
     base = sel[sel["municipality"] != TOTAL].groupby("municipality")["base_mean"].mean()
     places = [TOTAL, *base.sort_values(ascending=False).index]
     shown = [s for s in scenarios if s != "baseline" and (sel["scenario"] == s).any()]
@@ -144,7 +143,7 @@ def municipal_effects_section(diffs: pd.DataFrame, scenarios: list[str], year: i
                 cells.append("–")
                 continue
             r = r.iloc[0]
-            text = ci_text(r["mean_difference"], r[lo_col], r[hi_col], "days", lang)
+            text = interval(r, "days", lang, worlds, mean="mean_difference")
             if worlds:
                 text += f" [{pct(r['share_worlds_better'], lang)} / {pct(r['share_worlds_worse'], lang)}]"
             elif not math.isnan(r["ci_low"]) and (r["ci_low"] > 0 or r["ci_high"] < 0):
@@ -158,13 +157,14 @@ def municipal_effects_section(diffs: pd.DataFrame, scenarios: list[str], year: i
 def municipality_section(kpis: pd.DataFrame, municipalities: list[str], year: int, lang: str) -> str:
     w = words(lang, "report")
     cols = [s for s in ("baseline", "combined") if s in set(kpis["scenario"])]
+    worlds = over_worlds(kpis)
     header = [w["municipality"], *[scenario_label(s, lang) for s in cols]]
     rows = []
     for m in municipalities:
         cells = [m]
         for sid in cols:
             r = find_row(kpis, sid, year, "ukp_days_per_1000", m)
-            cells.append("–" if r is None else ci_text(r["mean"], r["ci_low"], r["ci_high"], "days_per_1000", lang))
+            cells.append("–" if r is None else interval(r, "days_per_1000", lang, worlds))
         rows.append(cells)
     return md_table(header, rows)
 
@@ -198,7 +198,7 @@ def check_section(kpis: pd.DataFrame, defs: dict, year: int, lang: str, ctx: Stu
         tol = f"± {num(100 * band, 0, lang)}{PERCENT[lang]}" if kind == "rel" else (
             f"± {num(100 * band, 0, lang)} {c['points']}" if d.unit == "share" else f"± {num(band, 1, lang)}")
         rows.append([kpi_label(kpi, lang, defs),
-                     "–" if r is None else ci_text(r["mean"], r["ci_low"], r["ci_high"], d.unit, lang),
+                     "–" if r is None else interval(r, d.unit, lang, over_worlds(kpis)),
                      value_text(t.baseline, d.unit, lang), tol, c["no"] if kpi in misfit else c["yes"]])
     text = w["check_note"].format(year=year) + "\n\n" + md_table(list(c["header"]), rows, "lrrrc")
     if misfit:

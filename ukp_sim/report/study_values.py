@@ -88,3 +88,17 @@ def find_row(kpis: pd.DataFrame, scenario: str, year: int, kpi: str, place: str 
     r = kpis[(kpis["scenario"] == scenario) & (kpis["year"] == year) & (kpis["kpi"] == kpi)
              & (kpis["municipality"] == place)]
     return None if r.empty else r.iloc[0]
+
+
+def over_worlds(table: pd.DataFrame) -> bool:
+    """A table of a study over more than one plausible world: its intervals to show are the
+    prediction intervals (``pi_low``/``pi_high``), not the CIs of the mean (one world, or
+    ``--world K``, keeps the CIs)."""
+    return ("worlds" in table.columns and "pi_low" in table.columns
+            and bool((pd.to_numeric(table["worlds"], errors="coerce") > 1).any()))
+
+
+def interval(row: pd.Series, unit: str, lang: str, worlds: bool, mean: str = "mean") -> str:
+    """``ci_text`` of a row with the prediction interval over worlds, else with the 95 % CI."""
+    lo, hi = ("pi_low", "pi_high") if worlds else ("ci_low", "ci_high")
+    return ci_text(row[mean], row[lo], row[hi], unit, lang)

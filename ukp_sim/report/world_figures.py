@@ -25,6 +25,7 @@ from ukp_sim.report.figure_style import (
 )
 from ukp_sim.report.locale import kpi_label, scenario_label, words
 from ukp_sim.report.numbers import format_percent
+from ukp_sim.report.study_values import over_worlds
 
 STEMS = ("effect_over_worlds", "p_target_met", "sensitivity_ranking")
 PANELS = 4  # the community and the three municipalities with the most UKP-days
@@ -145,7 +146,7 @@ def world_figure_files(diffs: pd.DataFrame, sens: pd.DataFrame | None, year: int
     out: dict[str, bytes] = {}
     with LOCK, matplotlib.rc_context(RC):
         figs = {"effect_over_worlds": effect_over_worlds(diffs, year, lang)}
-        if kpis is not None and ctx is not None and "p_target_met" in kpis.columns:
+        if kpis is not None and ctx is not None and "p_target_met" in kpis.columns and over_worlds(kpis):
             figs["p_target_met"] = p_target_met(kpis, lang, ctx)
         if sens is not None and not sens.empty:  # the combined strategy's saving, as the caption says
             period = [o for o in sens["output"].unique() if re.fullmatch(r"combined_ukp_days_saved_\d+_\d+", o)]

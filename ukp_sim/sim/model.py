@@ -149,6 +149,8 @@ class Model(InitialState, PatientPaths):
             units = [u for u in m.units if u.uid not in self._by_calendar_off]
             if units:
                 caps = [self._unit_capacity_by_day(m, unit) for unit in units]
+                if self._on_capacity:
+                    self._record_added_beds(m, units, caps)
                 opened = [self._unit_capacity_by_day(m, unit, holidays=False) for unit in units]
                 for unit, cap in zip(units, opened):
                     m.pool.set_capacity(unit, int(cap[0]))
@@ -174,8 +176,7 @@ class Model(InitialState, PatientPaths):
         self.next_pid += 1
         return p
 
-    def new_unit(self, m: MunicipalityState, name: str, los, by_calendar: bool = True,
-                 priced: bool = True) -> KorttidUnit:
+    def new_unit(self, m: MunicipalityState, name: str, los, by_calendar: bool = True) -> KorttidUnit:
         """A korttid unit an intervention adds to ``m`` (no beds until its schedule opens some);
         numbered after the scenario's units so those keep their numbers. ``by_calendar=False``:
         the intervention opens and closes its beds itself (``pool.set_capacity``), the calendar
@@ -183,7 +184,7 @@ class Model(InitialState, PatientPaths):
         taken = {u.name for u in m.units}
         while name in taken:
             name += "*"
-        unit = KorttidUnit(self._next_uid, name, m.name, 0, los, muni=m.index, added=priced)
+        unit = KorttidUnit(self._next_uid, name, m.name, 0, los, muni=m.index, added=True)
         self._next_uid += 1
         m.pool.on_added_change = self.records.add_bed_change
         m.pool.add_unit(unit, 0)
@@ -257,12 +258,14 @@ class Model(InitialState, PatientPaths):
             Flow(env, self._direct_stay(m, u)).start()  # now (see paths.py)
 
     # ---- calendar-driven capacity ------------------------------------------------------------
-    def _unit_capacity_by_day(self, m: MunicipalityState, unit: KorttidUnit, holidays: bool = True) -> np.ndarray:
+    def _unit_capacity_by_day(self, m: MunicipalityState, unit: KorttidUnit, holidays: bool = True,
+                              hooks: bool = True) -> np.ndarray:
         """Beds open each day: zero before the unit opens or after it closes, and cut by the
-        holiday factor (rounded half up) in the summer and Christmas periods."""
+        holiday factor (rounded half up) in the summer and Christmas periods; ``hooks=False``: as
+        the scenario has them, without the interventions' ``unit_capacity``."""
         cal = self.cal
         factor = m.spec.reception.holiday_capacity_factor if holidays else 1.0
-        if not self._on_capacity:
+        if not self._on_capacity or not hooks:
             cut = math.floor(unit.beds * factor + 0.5)
             cap = np.where(cal.holiday_period, cut, unit.beds).astype(np.int64)
         else:  # extra beds, new units, no holiday closures
@@ -280,6 +283,16 @@ class Model(InitialState, PatientPaths):
         if spec.closes is not None:
             cap[day >= (spec.closes - cal.origin).days] = 0
         return cap
+
+    def _record_added_beds(self, m: MunicipalityState, units: list[KorttidUnit], caps: list[np.ndarray]) -> None:
+        """Record the beds the interventions' schedules add to the scenario's own units (extra beds,
+        holidays without closures) as changes of added beds: what they cost, like added units."""
+        for unit, cap in zip(units, caps):
+            if unit.added:
+                continue  # an added unit's beds are recorded as its pool opens them
+            extra = cap - self._unit_capacity_by_day(m, unit, hooks=False)
+            for day in np.flatnonzero(np.diff(extra, prepend=0)).tolist():
+                self.records.add_bed_change(m.index, float(day), int(extra[day] - (extra[day - 1] if day else 0)))
 
     def _capacity_schedule(self, m: MunicipalityState, units: list[KorttidUnit], caps: list[np.ndarray]):
         """Set each unit's open beds on the days they change (day 0 is set before the run)."""
