@@ -62,3 +62,18 @@ def test_a_parameter_whose_interval_reaches_the_floor_is_not_named_as_deciding()
                          "total_order": [0.5], "ci_low": [0.05]})
     line = robustness(diffs, sens, ["discharge_team"], 2025, "en")[0]
     assert "melhus_korttid_beds" not in line and "cannot say which parameter" in line
+
+
+def test_an_effect_on_one_side_in_nearly_every_run_but_undecided_per_world_asks_for_more_replications():
+    """With 2 replications per world a world's own CI rarely excludes 0; when 95 % of the runs over
+    the worlds still fall on one side, the worlds do not disagree: the finding says so and asks
+    for more replications instead of calling the effect world-dependent."""
+    rows = [_row("early_assessment", "Total", -1099, -1531, -668, 0.4, 0.0, 30, (-1869, -502)),
+            _row("bed_sharing", "Total", 300, 100, 500, 0.0, 0.2, 30, (50, 800)),
+            _row("discharge_team", "Total", -1059, -2971, 854, 0.1, 0.0, 30, (-3336, 28))]
+    diffs = pd.DataFrame(rows).assign(n=60)
+    lines = robustness(diffs, None, ["early_assessment", "bed_sharing", "discharge_team"], 2025, "en")
+    assert "95 % of the runs over the 30 plausible worlds save UKP-days in 2025" in lines[0].replace("\u00a0", " ")
+    assert "with 2 replications per world only 40\u00a0% of the worlds' own 95 % CIs exclude 0" in lines[0]
+    assert "add UKP-days in 2025" in lines[1] and "only 20\u00a0%" in lines[1]
+    assert "is not the same in every plausible world" in lines[2]  # its interval spans 0: that is the rule

@@ -13,6 +13,7 @@ inputs the emulator itself is the main uncertainty, and the interval says so.
 from __future__ import annotations
 
 import warnings
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -36,13 +37,26 @@ def _emulator(x: np.ndarray, y: np.ndarray, seed: int):
     return gp
 
 
-def _sobol(gp, d: int, base: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    from SALib.analyze import sobol as analyze
+def _problem(d: int) -> dict:
+    return {"num_vars": d, "names": [f"x{i}" for i in range(d)], "bounds": [[0.0, 1.0]] * d}
+
+
+@lru_cache(maxsize=8)
+def _saltelli(d: int, base: int, seed: int) -> np.ndarray:
+    """The Saltelli design of ``d`` inputs (SALib builds it in pure Python, slowly): the same for
+    every output and bootstrap of a study, so it is built once."""
     from SALib.sample import sobol as sample
 
-    problem = {"num_vars": d, "names": [f"x{i}" for i in range(d)], "bounds": [[0.0, 1.0]] * d}
-    xs = sample.sample(problem, base, calc_second_order=False, seed=seed)
-    ys = gp.predict(xs)
+    xs = sample.sample(_problem(d), base, calc_second_order=False, seed=seed)
+    xs.flags.writeable = False
+    return xs
+
+
+def _sobol(gp, d: int, base: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from SALib.analyze import sobol as analyze
+
+    problem = _problem(d)
+    ys = gp.predict(_saltelli(d, base, seed))
     if np.ptp(ys) == 0:
         return np.zeros(d), np.zeros(d)
     with warnings.catch_warnings():

@@ -56,10 +56,16 @@ def robustness(diffs: pd.DataFrame, sensitivity: pd.DataFrame | None, scenarios:
         better, worse = float(r["share_worlds_better"]), float(r["share_worlds_worse"])
         common = {"name": name, "year": year, "pi": pi, "worlds": int(r["worlds"]),
                   "better": format_percent(better, 0, lang), "worse": format_percent(worse, 0, lang)}
+        reps = int(r["n"]) // int(r["worlds"]) if "n" in r.index else 0
         if better >= ROBUST_SHARE:
             out.append(f["robust_better"].format(**common))
         elif worse >= ROBUST_SHARE:
             out.append(f["robust_worse"].format(**common))
+        elif r["pi_high"] < 0 or r["pi_low"] > 0:
+            # 95 % of the runs over the worlds fall on one side of 0, yet few worlds' own CIs exclude
+            # it: too few replications per world to tell, not worlds that disagree
+            key = "one_side_better" if r["pi_high"] < 0 else "one_side_worse"
+            out.append(f[key].format(**common, reps=reps))
         else:
             top = deciding_parameter(sensitivity, sid, year)
             decides = (f["decided_by"].format(parameter=top[0], share=format_percent(top[1], 0, lang))
