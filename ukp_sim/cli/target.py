@@ -161,6 +161,25 @@ def target_lines(result, definitions, lang: str = "nb") -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+def question_meta(q, args, scenario) -> dict:
+    """run.json's record of the question a search answered (one world or every world)."""
+    from ukp_sim.analysis.lever_search import START_RULE
+    from ukp_sim.cli.common import files_meta
+
+    c = q.criterion
+    return {
+        "scenario": scenario.name,
+        "scenario_file": str(args.scenario),
+        "scenario_files": files_meta(scenario),
+        "lever": {**q.setting.lever.doc(), "municipalities": list(q.setting.places),
+                  "all_municipalities": q.setting.every_municipality, "min": q.lo, "max": q.hi,
+                  "step": q.step, "value_0": START_RULE},
+        "kpi": c.kpi, "kpi_for": c.place, "year": c.year,
+        "target": {"value": c.target, "direction": c.direction, "source": c.target_source},
+        "confidence": c.confidence,
+    }
+
+
 def execute(args) -> int:
     import json
     import time
@@ -170,7 +189,6 @@ def execute(args) -> int:
     from ukp_sim.analysis.lever_search import (
         CONFIDENCE_RULE,
         SEARCH_RULE,
-        START_RULE,
         STATUS_TEXT,
         find_smallest,
         max_evaluations,
@@ -178,7 +196,7 @@ def execute(args) -> int:
         search_table,
     )
     from ukp_sim.base.io import write_outputs
-    from ukp_sim.cli.common import Progress, engine_meta, files_meta, json_value, make_runner, report_cache
+    from ukp_sim.cli.common import Progress, engine_meta, json_value, make_runner, report_cache
     from ukp_sim.cli.worlds_options import BUNDLED_CALIBRATION, worlds_maker
     from ukp_sim.config.loader import load_scenario, scenario_to_dict
     from ukp_sim.kpi import definitions_for
@@ -208,16 +226,8 @@ def execute(args) -> int:
     definitions = definitions_for(scenario)
     point = {k: json_value(v) for k, v in vars(shown).items() if k != "role"}
     meta = {
-        "scenario": scenario.name,
-        "scenario_file": str(args.scenario),
-        "scenario_files": files_meta(scenario),
+        **question_meta(q, args, scenario),
         "scenario_hash": scenario.content_hash,
-        "lever": {**q.setting.lever.doc(), "municipalities": list(q.setting.places),
-                  "all_municipalities": q.setting.every_municipality, "min": q.lo, "max": q.hi,
-                  "step": q.step, "value_0": START_RULE},
-        "kpi": c.kpi, "kpi_for": c.place, "year": c.year,
-        "target": {"value": c.target, "direction": c.direction, "source": c.target_source},
-        "confidence": c.confidence,
         "status": search.status,
         "status_text": STATUS_TEXT[search.status],
         "answer": search.answer,

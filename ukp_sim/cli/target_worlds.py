@@ -84,7 +84,6 @@ def execute_over_worlds(args, maker) -> int:
     from ukp_sim.analysis.lever_search import (
         CONFIDENCE_RULE,
         SEARCH_RULE,
-        START_RULE,
         max_evaluations,
         prepare,
     )
@@ -95,7 +94,8 @@ def execute_over_worlds(args, maker) -> int:
         search_table_over_worlds,
     )
     from ukp_sim.base.io import write_outputs
-    from ukp_sim.cli.common import Progress, engine_meta, files_meta, make_runner, report_cache
+    from ukp_sim.cli.common import Progress, engine_meta, make_runner, report_cache
+    from ukp_sim.cli.target import question_meta
     from ukp_sim.cli.worlds_options import worlds_meta
     from ukp_sim.config.loader import build_scenario
     from ukp_sim.kpi import definitions_for
@@ -130,15 +130,7 @@ def execute_over_worlds(args, maker) -> int:
         return None if math.isinf(v) else v
 
     meta = {
-        "scenario": first.name,
-        "scenario_file": str(args.scenario),
-        "scenario_files": files_meta(first),
-        "lever": {**q.setting.lever.doc(), "municipalities": list(q.setting.places),
-                  "all_municipalities": q.setting.every_municipality, "min": q.lo, "max": q.hi,
-                  "step": q.step, "value_0": START_RULE},
-        "kpi": c.kpi, "kpi_for": c.place, "year": c.year,
-        "target": {"value": c.target, "direction": c.direction, "source": c.target_source},
-        "confidence": c.confidence,
+        **question_meta(q, args, first),
         "world_share": answer.share,
         "answer_over_worlds": {"value": finite(answer.value), "reachable": not math.isinf(answer.value),
                                "share_of_worlds_met": answer.met_share, "per_world_min": finite(lo),

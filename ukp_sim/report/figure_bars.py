@@ -20,6 +20,7 @@ from ukp_sim.report.figure_style import (
     bar_labels,
     by_effect,
     error_bars,
+    kpi_matrix_axes,
     kpi_place,
     legend_below,
     new_figure,
@@ -30,9 +31,8 @@ from ukp_sim.report.figure_style import (
     styles_for,
     text,
     value_span,
-    wrap,
 )
-from ukp_sim.report.locale import kpi_label, status_label
+from ukp_sim.report.locale import status_label
 from ukp_sim.report.numbers import format_number, format_percent
 
 
@@ -158,16 +158,7 @@ def attainment(k: pd.DataFrame, lang: str, ctx: StudyContext) -> Figure:
                     linespacing=1.25)
     ax.set_xlim(0, len(STRATEGY_KPIS))
     ax.set_ylim(0, n)
-    heads = []
-    for i, kpi in enumerate(STRATEGY_KPIS):
-        unit = ctx.unit_name if kpi == "korttid_los" else ""
-        heads.append(wrap(f"{i + 1}. {kpi_label(kpi, lang)}" + (f", {unit}" if unit else ""), 20))
-    ax.xaxis.tick_top()
-    ax.set_xticks(np.arange(len(STRATEGY_KPIS)) + 0.5, heads, fontsize=9)
-    scenario_ticks(ax, np.arange(n)[::-1] + 0.5, order, lang)
-    ax.tick_params(length=0)
-    for side in ("top", "right", "bottom", "left"):
-        ax.spines[side].set_visible(False)
+    kpi_matrix_axes(ax, order, lang, ctx.unit_name)
     half = format_percent(rule.yellow_attainment, None, lang)
     rel = format_percent(rule.yellow_relative, None, lang)
     hs = [Patch(facecolor=STATUS_COLOURS[c], edgecolor="#999999", lw=0.5) for c in ("green", "yellow", "red", "")]

@@ -222,3 +222,20 @@ def scenario_ticks(ax, y, order: list[str], lang: str, extra: dict[str, str] | N
             tick.set_fontweight("bold")
 
 
+
+
+def kpi_matrix_axes(ax, order: list[str], lang: str, unit_name: str) -> None:
+    """The frame of a scenario x strategy-KPI matrix (attainment, probability of meeting the
+    target): KPI heads on top, scenario names at the left, no ticks or spines."""
+    import numpy as np
+
+    from ukp_sim.report.locale import kpi_label
+
+    heads = [wrap(f"{i + 1}. {kpi_label(k, lang)}" + (f", {unit_name}" if k == "korttid_los" and unit_name else ""),
+                  20) for i, k in enumerate(STRATEGY_KPIS)]
+    ax.xaxis.tick_top()
+    ax.set_xticks(np.arange(len(STRATEGY_KPIS)) + 0.5, heads, fontsize=9)
+    scenario_ticks(ax, np.arange(len(order))[::-1] + 0.5, order, lang)
+    ax.tick_params(length=0)
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)

@@ -15,15 +15,14 @@ from ukp_sim.report.figure_style import (
     LOCK,
     RC,
     STRATEGY_KPIS,
+    kpi_matrix_axes,
     kpi_place,
     legend_below,
     new_figure,
     number_formatter,
     ordered_scenarios,
-    scenario_ticks,
-    wrap,
 )
-from ukp_sim.report.locale import kpi_label, scenario_label, words
+from ukp_sim.report.locale import scenario_label, words
 from ukp_sim.report.numbers import format_percent
 from ukp_sim.report.study_values import over_worlds
 
@@ -92,14 +91,7 @@ def p_target_met(kpis: pd.DataFrame, lang: str, ctx) -> Figure:
                     color="#FFFFFF" if p > 0.6 else "#222222", fontweight="bold" if sc == "combined" else "normal")
     ax.set_xlim(0, len(STRATEGY_KPIS))
     ax.set_ylim(0, max(n, 1))
-    heads = [wrap(f"{i + 1}. {kpi_label(k, lang)}" + (f", {ctx.unit_name}" if k == "korttid_los" else ""), 20)
-             for i, k in enumerate(STRATEGY_KPIS)]
-    ax.xaxis.tick_top()
-    ax.set_xticks(np.arange(len(STRATEGY_KPIS)) + 0.5, heads, fontsize=9)
-    scenario_ticks(ax, np.arange(n)[::-1] + 0.5, order, lang)
-    ax.tick_params(length=0)
-    for side in ("top", "right", "bottom", "left"):
-        ax.spines[side].set_visible(False)
+    kpi_matrix_axes(ax, order, lang, ctx.unit_name)
     fig.suptitle(t["p_title"].format(year=ctx.goal_year), fontsize=13, fontweight="bold")
     fig.text(0.5, 0.02, t["p_note"], ha="center", fontsize=9, color="#333333")
     return fig
