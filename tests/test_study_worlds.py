@@ -202,7 +202,9 @@ def test_a_study_over_enough_worlds_ranks_what_explains_the_spread(tmp_path, cal
     assert main([str(_study(folder, combined=True)), "--worlds", "0", "-n", "2", "--out", str(tmp_path / "fixed"),
                  "--jobs", "1", "--quiet", "--lang", "en", "--fixed-interventions"]) == 0
     report = (tmp_path / "fixed" / "report.en.md").read_text(encoding="utf-8")
-    assert "of the 12 worlds" in report and "`beds`" in report
+    # (the saving is on one side in nearly every run, or its sign differs between worlds: either way
+    # the finding names what decides it)
+    assert ("of the 12 worlds" in report or "over the 12 plausible worlds" in report) and "`beds`" in report
     for stem in ("effect_over_worlds", "sensitivity_ranking"):  # the worlds' figures, in the report too
         assert (out / "figures" / f"{stem}.en.png").is_file() and f"figures/{stem}.en.png" in report
 

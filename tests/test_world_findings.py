@@ -77,3 +77,4 @@ def test_an_effect_on_one_side_in_nearly_every_run_but_undecided_per_world_asks_
     assert "with 2 replications per world only 40\u00a0% of the worlds' own 95 % CIs exclude 0" in lines[0]
     assert "add UKP-days in 2025" in lines[1] and "only 20\u00a0%" in lines[1]
     assert "is not the same in every plausible world" in lines[2]  # its interval spans 0: that is the rule
+    assert all("The worlds cannot say which parameter decides it" in line for line in lines)  # no sensitivity

@@ -61,16 +61,17 @@ def robustness(diffs: pd.DataFrame, sensitivity: pd.DataFrame | None, scenarios:
             out.append(f["robust_better"].format(**common))
         elif worse >= ROBUST_SHARE:
             out.append(f["robust_worse"].format(**common))
-        elif r["pi_high"] < 0 or r["pi_low"] > 0:
-            # 95 % of the runs over the worlds fall on one side of 0, yet few worlds' own CIs exclude
-            # it: too few replications per world to tell, not worlds that disagree
-            key = "one_side_better" if r["pi_high"] < 0 else "one_side_worse"
-            out.append(f[key].format(**common, reps=reps))
         else:
             top = deciding_parameter(sensitivity, sid, year)
             decides = (f["decided_by"].format(parameter=top[0], share=format_percent(top[1], 0, lang))
                        if top is not None else f["decided_unknown"])
-            out.append(f["depends"].format(**common, decides=decides))
+            if r["pi_high"] < 0 or r["pi_low"] > 0:
+                # 95 % of the runs over the worlds fall on one side of 0, yet few worlds' own CIs
+                # exclude it: too few replications per world to tell, not worlds that disagree
+                key = "one_side_better" if r["pi_high"] < 0 else "one_side_worse"
+                out.append(f[key].format(**common, reps=reps, decides=decides))
+            else:
+                out.append(f["depends"].format(**common, decides=decides))
     return out
 
 
