@@ -161,25 +161,6 @@ def target_lines(result, definitions, lang: str = "nb") -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def question_meta(q, args, scenario) -> dict:
-    """run.json's record of the question a search answered (one world or every world)."""
-    from ukp_sim.analysis.lever_search import START_RULE
-    from ukp_sim.cli.common import files_meta
-
-    c = q.criterion
-    return {
-        "scenario": scenario.name,
-        "scenario_file": str(args.scenario),
-        "scenario_files": files_meta(scenario),
-        "lever": {**q.setting.lever.doc(), "municipalities": list(q.setting.places),
-                  "all_municipalities": q.setting.every_municipality, "min": q.lo, "max": q.hi,
-                  "step": q.step, "value_0": START_RULE},
-        "kpi": c.kpi, "kpi_for": c.place, "year": c.year,
-        "target": {"value": c.target, "direction": c.direction, "source": c.target_source},
-        "confidence": c.confidence,
-    }
-
-
 def execute(args) -> int:
     import json
     import time
@@ -187,8 +168,6 @@ def execute(args) -> int:
     from ukp_sim import __version__
     from ukp_sim.analysis.compare import CRN_STATEMENT
     from ukp_sim.analysis.lever_search import (
-        CONFIDENCE_RULE,
-        SEARCH_RULE,
         STATUS_TEXT,
         find_smallest,
         max_evaluations,
@@ -196,7 +175,8 @@ def execute(args) -> int:
         search_table,
     )
     from ukp_sim.base.io import write_outputs
-    from ukp_sim.cli.common import Progress, engine_meta, json_value, make_runner, report_cache
+    from ukp_sim.cli.common import Progress, json_value, make_runner, report_cache
+    from ukp_sim.cli.target_meta import question_meta, search_meta
     from ukp_sim.cli.worlds_options import BUNDLED_CALIBRATION, worlds_maker
     from ukp_sim.config.loader import load_scenario, scenario_to_dict
     from ukp_sim.kpi import definitions_for
@@ -235,13 +215,7 @@ def execute(args) -> int:
         "at": point,
         "paired_difference_against_0": {k: json_value(v) for k, v in result.difference.items()},
         "search_path": [{k: json_value(v) for k, v in vars(p).items()} for p in result.points],
-        "seed": args.seed,
-        "replications": args.replications,
-        "jobs": args.jobs,
-        **engine_meta(runner),
-        "common_random_numbers": True,
-        "confidence_rule": CONFIDENCE_RULE,
-        "search_rule": SEARCH_RULE,
+        **search_meta(args, runner),
         "comparison": CRN_STATEMENT,
         **provenance(args, started),
         "kpi_definitions": definitions_meta({c.kpi: definitions[c.kpi]}),

@@ -82,8 +82,6 @@ def execute_over_worlds(args, maker) -> int:
 
     from ukp_sim import __version__
     from ukp_sim.analysis.lever_search import (
-        CONFIDENCE_RULE,
-        SEARCH_RULE,
         max_evaluations,
         prepare,
     )
@@ -94,8 +92,8 @@ def execute_over_worlds(args, maker) -> int:
         search_table_over_worlds,
     )
     from ukp_sim.base.io import write_outputs
-    from ukp_sim.cli.common import Progress, engine_meta, make_runner, report_cache
-    from ukp_sim.cli.target import question_meta
+    from ukp_sim.cli.common import Progress, make_runner, report_cache
+    from ukp_sim.cli.target_meta import question_meta, search_meta
     from ukp_sim.cli.worlds_options import worlds_meta
     from ukp_sim.config.loader import build_scenario
     from ukp_sim.kpi import definitions_for
@@ -137,13 +135,7 @@ def execute_over_worlds(args, maker) -> int:
                                "per_world_median": finite(mid), "per_world_max": finite(hi),
                                "worlds_out_of_reach": answer.unreachable},
         "answer_text": lines_over_worlds(results, answer, definitions, "en").splitlines()[0],
-        "seed": args.seed,
-        "replications": args.replications,
-        "jobs": args.jobs,
-        **engine_meta(runner),
-        "common_random_numbers": True,
-        "confidence_rule": CONFIDENCE_RULE,
-        "search_rule": SEARCH_RULE,
+        **search_meta(args, runner),
         "world_share_rule": WORLD_SHARE_RULE,
         **worlds_meta(maker),
         **provenance(args, started),
