@@ -325,6 +325,20 @@ def test_padded_replications_count_as_missing_in_the_implausibility():
     assert alone == pytest.approx(5.0 / np.sqrt(25.0 + 225.0))
 
 
+def test_one_year_variance_joins_the_implausibility_only_when_asked():
+    """The observed figure is one year: with ``one_year`` a candidate's single-year variance (its
+    replications' sample variance) joins the denominator beside the noise of its mean; without,
+    the measure is the previous one exactly."""
+    t = [CalTarget(year=2022, kpi="ukp_days", municipality="Total", observed=100.0, tolerance=10.0, source="x")]
+    four = np.array([[[90.0], [130.0], [110.0], [110.0]]])  # mean 110, sample variance 800 / 3
+    var = 800.0 / 3.0
+    assert implausibility(four, t)[0, 0] == pytest.approx(10.0 / np.sqrt(25.0 + var / 4))
+    assert implausibility(four, t, one_year=True)[0, 0] == pytest.approx(10.0 / np.sqrt(25.0 + var / 4 + var))
+    assert implausibility(four, t, 0.5, one_year=False)[0, 0] == pytest.approx(10.0 / np.sqrt(25.0 * 1.25 + var / 4))
+    steady = np.array([[[110.0]] * 4])  # a world without year-to-year scatter is judged as before
+    assert implausibility(steady, t, one_year=True)[0, 0] == implausibility(steady, t)[0, 0] == 2.0
+
+
 def _fake_world(monkeypatch, low_first: int, sign: float = 1.0):
     """A model of one parameter x whose first ``low_first`` replications come out 4 below x and
     the others 1 above, so that 2 replications say x - 4 and 10 say x: what near-full korttid

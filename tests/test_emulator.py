@@ -37,6 +37,16 @@ def test_emulator_implausibility_adds_the_emulator_variance_and_ignores_missing_
     assert got[0, 1] == 0.0
 
 
+def test_emulator_implausibility_adds_one_years_variance_on_the_relative_scale():
+    """``run_sd`` is one year's SD relative to the mean (the log scale's SD): 10 % scatter around a
+    mean 10 % above the observation adds its variance to the observation's (0.1 relative SD each)."""
+    args = (np.log([[110.0]]), np.array([[0.0]]), np.array([100.0]), np.array([20.0]))
+    without = emulator_implausibility(*args, discrepancy=0.0, log=True)
+    with_run = emulator_implausibility(*args, discrepancy=0.0, log=True, run_sd=np.array([[0.1]]))
+    assert without[0, 0] == pytest.approx(np.log(1.1) / 0.1)
+    assert with_run[0, 0] == pytest.approx(np.log(1.1) / np.sqrt(0.01 + 0.01))
+
+
 def test_log_emulators_fit_an_exploding_response_and_score_the_relative_error():
     # a queue-like response: 1 / (1 - load), from 1 to 100 over the box, in two of six inputs
     rng = np.random.default_rng(5)

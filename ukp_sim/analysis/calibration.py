@@ -74,7 +74,7 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(year,)))
     weights = np.array([t.weight for t in targets])
     active = weights > 0
-    cutoff, disc = st.implausibility_cutoff, st.model_discrepancy
+    cutoff, disc, one = st.implausibility_cutoff, st.model_discrepancy, st.one_year_variance
     all_waves, stats = [], []
     sampler = qmc.LatinHypercube(d=len(params), seed=rng)
     points = lo + sampler.random(n) * (hi - lo)
@@ -98,7 +98,7 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
         all_waves.append(np.full(n, w + 1))
         S = np.concatenate([S, pad_replications(sims, width)])
         topped = np.concatenate([topped, np.zeros(n, dtype=bool)])
-        max_i = implausibility(S, targets, disc)[:, active].max(axis=1)
+        max_i = implausibility(S, targets, disc, one)[:, active].max(axis=1)
         n_top = 0
         if top:  # those not ruled out (or nearly) are judged again with the top-up replications (same seeds)
             again = np.flatnonzero((max_i <= cutoff + st.topup_margin) & ~topped)
@@ -108,7 +108,7 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
                 S[again] = simulate_candidates([apply_parameters(data, params, P[i]) for i in again], path, targets,
                                                seed, top, jobs, bar)
                 topped[again] = True
-                max_i = implausibility(S, targets, disc)[:, active].max(axis=1)
+                max_i = implausibility(S, targets, disc, one)[:, active].max(axis=1)
         keep = np.flatnonzero(max_i <= cutoff)
         stats.append(WaveStat(w + 1, n, int((max_i[-n:] <= cutoff).sum()), int(keep.size), origin, n_top))
         w += 1
@@ -129,7 +129,7 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
         else:
             points = next_wave(P, keep, n, lo, hi, rng, floor)
     sims = S
-    impl = implausibility(sims, targets, disc)
+    impl = implausibility(sims, targets, disc, one)
     max_i = impl[:, active].max(axis=1)
     dist = year_distance(sims, targets)
     order = np.argsort(dist)
@@ -164,7 +164,7 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
                 if pad.shape[0] < sims.shape[1]:
                     pad = np.concatenate([pad, np.full((sims.shape[1] - pad.shape[0], pad.shape[1]), np.nan)])
                 sims = np.concatenate([sims, pad[None]])
-                impl = implausibility(sims, targets, disc)
+                impl = implausibility(sims, targets, disc, one)
                 max_i = impl[:, active].max(axis=1)
                 dist = year_distance(sims, targets)
                 best = len(P) - 1
@@ -172,7 +172,7 @@ def history_match(spec: CalibrationSpec, year: int, data: dict, path: Path, seed
                     any_plausible = True
     plausible = np.concatenate([[best], plausible[plausible != best]])[:st.max_plausible_sets]
     return HistoryMatch(year, targets, params, P, waves_of, sims, impl, max_i, dist,
-                        plausible, any_plausible, waves=stats, cutoff=cutoff, discrepancy=disc,
+                        plausible, any_plausible, waves=stats, cutoff=cutoff, discrepancy=disc, one_year=one,
                         replications=reps, topup=top)
 
 

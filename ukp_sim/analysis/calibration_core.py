@@ -67,19 +67,26 @@ def pad_replications(sims: np.ndarray, reps: int) -> np.ndarray:
     return np.concatenate([sims, extra], axis=1)
 
 
-def implausibility(sims: np.ndarray, targets: list[CalTarget], discrepancy: float = 0.0) -> np.ndarray:
+def implausibility(sims: np.ndarray, targets: list[CalTarget], discrepancy: float = 0.0,
+                   one_year: bool = False) -> np.ndarray:
     """Implausibility [candidate, target] from simulations [candidate, replication, target]:
     |mean - observed| / sqrt(observation variance + model-discrepancy variance + Var(mean)), the
     observation's standard deviation being half the tolerance and the discrepancy's ``discrepancy``
-    times that."""
+    times that. With ``one_year`` the variance of one simulated year joins the denominator: the
+    observed figure is one year of a stochastic process, so a world whose years scatter widely
+    cannot be ruled out by one year that lies within its scatter (the stochastic simulator's
+    ensemble variability, Andrianakis et al. 2015, 2017)."""
     obs = np.array([t.observed for t in targets])
     tol = np.array([t.tolerance for t in targets])
     mean = np.nanmean(sims, axis=1)
     reps = (~np.isnan(sims)).sum(axis=1)  # candidates may differ in their count (top-up; NaN-padded)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a candidate with one replication has no variance
-        var_mean = np.where(reps > 1, np.nanvar(sims, axis=1, ddof=1) / np.maximum(reps, 1), 0.0)
-    return np.abs(mean - obs) / np.sqrt((tol / 2.0) ** 2 * (1.0 + discrepancy ** 2) + var_mean)
+        var_run = np.where(reps > 1, np.nanvar(sims, axis=1, ddof=1), 0.0)
+    var = (tol / 2.0) ** 2 * (1.0 + discrepancy ** 2) + var_run / np.maximum(reps, 1)
+    if one_year:
+        var = var + var_run
+    return np.abs(mean - obs) / np.sqrt(var)
 
 
 def year_distance(sims: np.ndarray, targets: list[CalTarget]) -> np.ndarray:
@@ -121,6 +128,7 @@ class HistoryMatch:
     waves: list[WaveStat] = field(default_factory=list)
     cutoff: float = 3.0
     discrepancy: float = 0.0
+    one_year: bool = False  # one simulated year's variance in the implausibility (Settings.one_year_variance)
     replications: int = 0  # per candidate in the waves (0: all of sims' replications)
     topup: int = 0  # replications of the candidates not ruled out with those (0: no top-up)
 

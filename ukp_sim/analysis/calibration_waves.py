@@ -81,6 +81,15 @@ def _spread_pick(cands: np.ndarray, n: int, rng) -> np.ndarray:
     return maximin(cands, n, first=int(rng.integers(len(cands))))
 
 
+def _run_sd(sims: np.ndarray) -> np.ndarray:
+    """SD of one simulated year over each candidate's replications [candidate, target] (NaN with
+    fewer than two)."""
+    reps = (~np.isnan(sims)).sum(axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.where(reps > 1, np.nanstd(sims, axis=1, ddof=1), np.nan)
+
+
 def emulated_wave(P, sims, keep, n, lo, hi, rng, targets, active, st) -> tuple[np.ndarray, str]:
     """The next wave, screened by emulators fitted (on the log scale) to every candidate so far.
     Proposals come from the whole prior box and from the box around the kept candidates (half
@@ -98,14 +107,21 @@ def emulated_wave(P, sims, keep, n, lo, hi, rng, targets, active, st) -> tuple[n
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         means = np.nanmean(sims, axis=1)[:, active]
-    rank = np.argsort(implausibility(sims, targets, st.model_discrepancy)[:, active].max(axis=1))
+    rank = np.argsort(implausibility(sims, targets, st.model_discrepancy, st.one_year_variance)[:, active].max(axis=1))
     em = Emulators(unit, means, rng, log=True, rank=rank)
+    # one year's spread varies over the box as much as the mean (near full beds it explodes), so it
+    # has emulators of its own (of the log of the SD over replications; Andrianakis et al. 2017)
+    em_sd = Emulators(unit, _run_sd(sims)[:, active], rng, log=True, rank=rank) if st.one_year_variance else None
     obs = np.array([t.observed for t in targets])[active]
     tol = np.array([t.tolerance for t in targets])[active]
 
     def impl_of(x, std=True):
         mean, sd = em.predict(x, std)
-        return emulator_implausibility(mean, sd, obs, tol, st.model_discrepancy, log=True)
+        run_sd = None
+        if em_sd is not None:
+            log_sd = em_sd.predict(x, False)[0]
+            run_sd = np.where(np.isnan(log_sd), 0.0, np.exp(log_sd - mean))  # relative: the log scale's SD
+        return emulator_implausibility(mean, sd, obs, tol, st.model_discrepancy, log=True, run_sd=run_sd)
 
     def score_of(x):
         return impl_of(x).max(axis=1)

@@ -101,14 +101,18 @@ class Emulators:
 
 
 def emulator_implausibility(mean: np.ndarray, sd: np.ndarray, observed: np.ndarray, tolerance: np.ndarray,
-                            discrepancy: float, log: bool = False) -> np.ndarray:
-    """|emulated mean - observed| / sqrt(observation + discrepancy + emulator variance): the
-    emulator's variance includes its nugget, i.e. the simulation noise of a candidate's mean.
-    With ``log=True`` the means and SDs are of log values and the observation's error is taken
-    relative (tolerance / observed): to first order the same measure for a candidate near the
-    target, and a graded one for a candidate far from it."""
+                            discrepancy: float, log: bool = False, run_sd: np.ndarray | None = None) -> np.ndarray:
+    """|emulated mean - observed| / sqrt(observation + discrepancy + emulator variance [+ one
+    year's variance]): the emulator's variance includes its nugget, i.e. the simulation noise of a
+    candidate's mean; ``run_sd`` is the SD of one simulated year (on the log scale: relative to
+    the mean), when the observation counts as one year of a stochastic process. With ``log=True``
+    the means and SDs are of log values and the observation's error is taken relative (tolerance /
+    observed): to first order the same measure for a candidate near the target, and a graded one
+    for a candidate far from it."""
     if log:
         observed, tolerance = np.log(observed), tolerance / observed
     var = (tolerance / 2.0) ** 2 * (1.0 + discrepancy ** 2) + sd ** 2
+    if run_sd is not None:
+        var = var + run_sd ** 2
     out = np.abs(mean - observed) / np.sqrt(var)
     return np.where(np.isnan(out), 0.0, out)  # a target without an emulator rules nothing out

@@ -92,7 +92,7 @@ def simulate_ensemble(hm: HistoryMatch, worlds: np.ndarray, data: dict, path: Pa
     bar = (lambda k: progress(f"{hm.year} ensemble", k, len(cands) * reps)) if progress else None
     sims = simulate_candidates(cands, path, hm.targets, seed, reps, jobs, bar, extract=extract)
     active = np.array([t.weight > 0 for t in hm.targets])
-    impl = implausibility(sims[:, :, :n_t], hm.targets, hm.discrepancy)
+    impl = implausibility(sims[:, :, :n_t], hm.targets, hm.discrepancy, hm.one_year)
     with warnings.catch_warnings():  # a group the community lacks (no Trondheim) is NaN in every replication
         warnings.simplefilter("ignore", RuntimeWarning)
         means = np.nanmean(sims, axis=1)

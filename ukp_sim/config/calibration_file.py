@@ -79,6 +79,10 @@ class Settings:
         "is read as two standard deviations of observation error); it joins the implausibility's denominator",
         min=0, max=10,
     )
+    one_year_variance: bool = _f(
+        False, "the observed figure is one year of a stochastic process: a candidate's single-year variance over its "
+        "replications joins the implausibility's denominator, so a world whose years scatter widely is not ruled out "
+        "by one year inside that scatter (off: only the simulation noise of the candidate's mean)")
     min_plausible: int = _f(
         30, "after the set waves, more waves run until at least this many candidates are plausible", min=0)
     max_waves: int = _f(8, "waves at most, extra waves included", min=1, max=50)
