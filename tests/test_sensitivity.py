@@ -1,5 +1,6 @@
 """Sobol' indices over the plausible worlds, on an emulator of the worlds' means."""
 import numpy as np
+import pandas as pd
 import pytest
 
 from ukp_sim.analysis.sensitivity import sobol_over_worlds
@@ -41,3 +42,20 @@ def test_inputs_that_do_not_vary_over_the_worlds_get_zero():
     t = sobol_over_worlds(x, 2 * x[:, 0], ["a", "fixed"], "y", boots=2).set_index("parameter")
     assert t.loc["fixed", "total_order"] == t.loc["fixed", "first_order"] == 0.0
     assert t.loc["a", "total_order"] > 0.9
+
+
+def test_outputs_in_parallel_processes_give_the_same_tables():
+    """The outputs' emulators may run in worker processes; each is seeded on its own, so the
+    tables do not depend on the number of workers."""
+    from ukp_sim.analysis.sensitivity import sobol_tables
+
+    rng = np.random.default_rng(11)
+    x = rng.random((20, 3))
+    jobs = [(x, 2 * x[:, 0] + x[:, 1], ["a", "b", "c"], "one", 3),
+            (x, x[:, 2] ** 2 + 0.1 * x[:, 0], ["a", "b", "c"], "two", 3)]
+    serial = sobol_tables(jobs, 1)
+    parallel = sobol_tables(jobs, 2)
+    for s, p in zip(serial, parallel):
+        pd.testing.assert_frame_equal(s, p)
+    assert [t["output"].iloc[0] for t in parallel] == ["one", "two"]
+    assert parallel[0]["parameter"].iloc[0] == "a" and parallel[1]["parameter"].iloc[0] == "c"

@@ -68,6 +68,7 @@ class StudyRun:
     world_parameters: tuple[str, ...] = ()  # the calibrated parameters and drawn effects that tell the worlds apart ...
     world_points: object = None  # ... and their values, [world, parameter] (numpy)
     maker: object = None  # the WorldMaker the scenarios were put into the worlds with
+    jobs: int = 1  # worker processes (the sensitivity's emulators use them too)
 
 
 def run_study(spec: StudySpec, jobs: int = 1, replications: int | None = None,
@@ -106,11 +107,11 @@ def run_study(spec: StudySpec, jobs: int = 1, replications: int | None = None,
             r.table = r.table[r.table["replication"].isin(common)].reset_index(drop=True)
             r.completed = common
     if worlds is None:
-        return StudyRun(spec, results, common, interrupted, pres, time.time() - started)
+        return StudyRun(spec, results, common, interrupted, pres, time.time() - started, jobs=jobs)
     ws = worlds.worlds
     names, points = worlds.points()
     return StudyRun(spec, results, common, interrupted, pres, time.time() - started, ws.ids, ws.file,
-                    tuple(names), points, worlds)
+                    tuple(names), points, worlds, jobs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,7 +194,7 @@ def world_sensitivity(run: StudyRun, first_year: int) -> pd.DataFrame:
     baseline's community UKP-days in the target year, (b) each scenario's UKP-days saved in the
     target year (the report names what decides a measure's effect from these) and (c) the
     combined strategy's UKP-days saved over the strategy years, each a mean per world."""
-    from ukp_sim.analysis.sensitivity import SENSITIVITY_COLUMNS, sobol_over_worlds
+    from ukp_sim.analysis.sensitivity import SENSITIVITY_COLUMNS, sobol_tables
     from ukp_sim.config.targets import target_year as due
 
     base = run.results[BASELINE].table
@@ -216,14 +217,13 @@ def world_sensitivity(run: StudyRun, first_year: int) -> pd.DataFrame:
                  - _per_replication(run.results["combined"].table, "ukp_days", strategy, "sum"))
         outputs[f"combined_ukp_days_saved_{strategy[0]}_{strategy[-1]}"] = saved.groupby("world").mean()
         scenario_of[f"combined_ukp_days_saved_{strategy[0]}_{strategy[-1]}"] = "combined"
-    tables = []
     points = np.asarray(run.world_points)
+    jobs = []
     for name, means in outputs.items():
         values = means.reindex(ids).to_numpy(dtype=float)
         cols = _inputs_of(run, scenario_of[name])
-        tables.append(sobol_over_worlds(points[:, cols], values, [run.world_parameters[j] for j in cols], name,
-                                        seed=run.spec.seed))
-    return pd.concat(tables, ignore_index=True)[SENSITIVITY_COLUMNS]
+        jobs.append((points[:, cols], values, [run.world_parameters[j] for j in cols], name, run.spec.seed))
+    return pd.concat(sobol_tables(jobs, run.jobs), ignore_index=True)[SENSITIVITY_COLUMNS]
 
 
 def _per_replication(table: pd.DataFrame, kpi: str, years: list[int], how: str) -> pd.Series:
