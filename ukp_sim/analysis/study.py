@@ -68,7 +68,7 @@ class StudyRun:
     world_parameters: tuple[str, ...] = ()  # the calibrated parameters and drawn effects that tell the worlds apart ...
     world_points: object = None  # ... and their values, [world, parameter] (numpy)
     maker: object = None  # the WorldMaker the scenarios were put into the worlds with
-    jobs: int = 1  # worker processes (the sensitivity's emulators use them too)
+    jobs: object = 1  # worker processes or the Runner (the sensitivity's emulators use its workers too)
 
 
 def run_study(spec: StudySpec, jobs: int = 1, replications: int | None = None,
@@ -223,7 +223,8 @@ def world_sensitivity(run: StudyRun, first_year: int) -> pd.DataFrame:
         values = means.reindex(ids).to_numpy(dtype=float)
         cols = _inputs_of(run, scenario_of[name])
         jobs.append((points[:, cols], values, [run.world_parameters[j] for j in cols], name, run.spec.seed))
-    return pd.concat(sobol_tables(jobs, run.jobs), ignore_index=True)[SENSITIVITY_COLUMNS]
+    workers = run.jobs if isinstance(run.jobs, int) else getattr(run.jobs, "jobs", 1)  # an int or a Runner
+    return pd.concat(sobol_tables(jobs, workers), ignore_index=True)[SENSITIVITY_COLUMNS]
 
 
 def _per_replication(table: pd.DataFrame, kpi: str, years: list[int], how: str) -> pd.Series:
@@ -249,6 +250,8 @@ def scenario_savings(base: pd.DataFrame, other: pd.DataFrame, sid: str, first_ye
     saving (``costs.COST_QUANTITIES``; an intervention cost is scenario - baseline)."""
     from ukp_sim.analysis.costs import COST_QUANTITIES
     worlds = "world" in base.columns
+    # the community's yearly rows, selected once (each quantity and span below reads them again)
+    base, other = (t[(t["month"] == WHOLE_YEAR) & (t["municipality"] == TOTAL)] for t in (base, other))
     years = sorted(int(y) for y in base["year"].unique() if y > first_year)
     spans = [(str(y), [y]) for y in years]
     if len(years) > 1:
