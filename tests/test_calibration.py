@@ -199,10 +199,12 @@ def test_calibrated_baseline_meets_what_its_fit_claims_and_reports_every_miss(ye
     spec = load_calibration_spec(HERE.parents[0] / "calibration" / "targets.toml")
     path = HERE.parents[0] / "scenarios" / f"baseline_{year}.toml"
     claimed, n_targets = _claimed_fit(path)
-    assert claimed >= n_targets - 2  # the committed fit misses at most two targets a year
     data, _, _ = load_scenario_data(path)
     fit = _report_section((HERE.parents[0] / "calibration" / "report.en.md").read_text(encoding="utf-8"),
                           f"## Fit {year}")
+    # a target the best set misses is explained with numbers: the year's table of which targets
+    # can be met together (issue 10: meet every target, or show why one cannot be met with the others)
+    assert claimed == n_targets or "Which targets can be met together" in fit
     # The targets the committed baseline was fitted to are those its report lists: targets.toml may
     # hold newer ones that the next calibration will fit (docs/calibration.md, "Status").
     fitted = [t for t in spec.targets_for(year) if f"| {t.kpi} — {t.municipality} |" in fit]

@@ -79,8 +79,11 @@ def test_trondheim_has_oya_helsehus_with_125_beds(baseline):
     units = baseline.municipalities["Trondheim"].korttid.units
     assert units["Øya helsehus"].beds == 125
     assert units["Øya helsehus"].los == Dist("lognormal", 25.0, 0.8)
-    assert units["korttid"].beds == 174
+    assert units["korttid"].beds == 102
     assert units["korttid"].los is None  # falls back to the municipality's korttid.los
+    # the 72 rehabilitation places Trondheim rehabiliteringssenter replaces on 28 Aug 2023 are a unit of their own
+    assert units["Søbstad og Nidarvoll"].beds == 72
+    assert units["Søbstad og Nidarvoll"].los == Dist("lognormal", 21.0, 0.6)
 
 
 def test_baseline_shares_add_up(baseline):
