@@ -32,10 +32,11 @@ def _read(out: Path, name: str) -> pd.DataFrame:
     return pd.read_csv(out / name)
 
 
-def test_the_study_over_all_worlds_writes_the_world_columns(tmp_path, calibrated_year):
+def test_the_study_over_all_worlds_writes_the_world_columns(tmp_path, calibrated_year, capsys):
     study = _study(calibrated_year.parent)
     out = tmp_path / "over"
-    assert main([str(study), "--worlds", "0", "--out", str(out), "--jobs", "1", "--quiet", "--lang", "en"]) == 0
+    assert main([str(study), "--worlds", "0", "--out", str(out), "--jobs", "1", "--lang", "en"]) == 0
+    assert "replications in each of 3 worlds" in capsys.readouterr().out  # the console says what ran
     kpis = _read(out, "kpis.csv")
     assert {"worlds", "pi_low", "pi_high", "var_share_parameters", "p_target_met"} <= set(kpis.columns)
     total = kpis[(kpis["municipality"] == "Total") & (kpis["kpi"] == "ukp_days")]

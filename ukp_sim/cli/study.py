@@ -258,8 +258,9 @@ def run_main(args, argv: list[str]) -> int:
     took = time.time() - started
     status = "interrupted: " if run.interrupted else ""
     if not args.quiet or run.interrupted:
+        in_worlds = f" in each of {len(run.worlds)} worlds" if run.worlds else ""
         print(f"{status}wrote {len(files)} files to {out}/ ({len(run.spec.scenarios)} scenarios x "
-              f"{len(run.replications)} replications, seed {run.spec.seed}, {took / 60:.1f} min, "
+              f"{len(run.replications)} replications{in_worlds}, seed {run.spec.seed}, {took / 60:.1f} min, "
               f"ukp-sim {__version__})",
               file=sys.stderr if run.interrupted else sys.stdout)
         print(f"report: {out / 'report.html'}" + (f" (English: {out / 'report.en.html'})" if "en" in langs and
