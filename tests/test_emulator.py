@@ -88,7 +88,8 @@ def test_spread_pick_takes_far_apart_points():
 
 
 @pytest.mark.slow
-def test_emulated_wave_finds_a_region_that_random_sampling_misses():
+@pytest.mark.parametrize("one_year", [False, True])
+def test_emulated_wave_finds_a_region_that_random_sampling_misses(one_year):
     from types import SimpleNamespace
 
     from ukp_sim.analysis.calibration_waves import emulated_wave
@@ -103,7 +104,8 @@ def test_emulated_wave_finds_a_region_that_random_sampling_misses():
     truth = np.array([3.0, 7, 5, 2, 8, 4, 5, 5, 5, 5, 5, 5])
     obs = simulate(truth[None])[0]
     targets = [SimpleNamespace(observed=v, tolerance=0.03 * v) for v in obs]
-    st = SimpleNamespace(model_discrepancy=0.5, implausibility_cutoff=3.0, emulator_proposals=5000)
+    st = SimpleNamespace(model_discrepancy=0.5, implausibility_cutoff=3.0, emulator_proposals=5000,
+                         one_year_variance=one_year)  # with one replication there is no year's spread to emulate
     P = rng.random((150, d)) * 10
     sims = simulate(P)[:, None, :]
     active = np.ones(3, bool)

@@ -26,8 +26,8 @@ def _toml_value(v) -> str:
         return "true" if v else "false"
     if isinstance(v, int):
         return str(v)
-    if isinstance(v, float):
-        return f"{v:.4g}" if abs(v) < 1e4 else f"{v:.1f}"
+    if isinstance(v, float):  # every digit: the file must rerun as the fitted set (the comment rounds)
+        return repr(v)
     return '"' + str(v).replace('"', '\\"') + '"'
 
 
