@@ -32,11 +32,11 @@ def test_world_one_is_the_baseline_and_other_worlds_change_only_what_the_scenari
     w2 = maker.scenario_data(team, 1)[0]
     testby = w2["municipalities"]["Testby"]
     assert testby["korttid"]["units"]["korttid"]["beds"] == 30  # world 2's beds
-    assert testby["home_service_intake_per_day"] == 0.5  # 1.0 x 0.50000001, written as the baseline would
+    assert testby["home_service_intake_per_day"] == 0.50000001  # 1.0 x 0.50000001, every digit, as the baseline is written
     assert w2["hospital"]["somatic_beds"] == 90  # the what-if's own change stays
     # a what-if that sets a calibrated value itself keeps it in every world
     assert maker.scenario_data(beds, 2)[0]["municipalities"]["Testby"]["korttid"]["units"]["korttid"]["beds"] == 40
-    assert maker.scenario_data(beds, 2)[0]["municipalities"]["Testby"]["home_service_intake_per_day"] == 2.123
+    assert maker.scenario_data(beds, 2)[0]["municipalities"]["Testby"]["home_service_intake_per_day"] == 2.123456789
 
 
 def test_choosing_worlds_and_the_errors_that_name_the_fix(tmp_path, calibrated_year):
