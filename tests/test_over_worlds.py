@@ -122,3 +122,15 @@ def test_worlds_with_missing_replications_weigh_equally_and_one_replication_has_
     assert row["attainment"] == pytest.approx((8700 - centre) / (8700 - 1767))
     one = summarise_over_worlds(_table({1: [100.0], 2: [140.0]}), "x").iloc[0]
     assert one["mean"] == 120.0 and np.isnan(one["ci_low"]) and np.isnan(one["ci_high"])
+
+
+def test_worlds_counts_the_worlds_run_and_n_the_runs_with_a_value():
+    """A KPI without a value in one world (no delayed stay in a small municipality, a closed unit)
+    still reports the worlds the scenario ran in; ``n`` says how many runs gave a value, and the
+    mean is over the worlds that have one."""
+    t = _table({1: 100 + NOISE, 2: np.full(NOISE.size, np.nan), 3: 300 + NOISE})
+    row = summarise_over_worlds(t, "x").iloc[0]
+    assert row["worlds"] == 3 and row["n"] == 2 * NOISE.size
+    assert row["mean"] == pytest.approx(((100 + NOISE).mean() + (300 + NOISE).mean()) / 2)
+    none = summarise_over_worlds(_table({1: [np.nan, np.nan], 2: [np.nan, np.nan]}), "x").iloc[0]
+    assert none["worlds"] == 2 and none["n"] == 0 and np.isnan(none["mean"])

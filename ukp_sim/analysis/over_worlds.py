@@ -139,12 +139,15 @@ def summarise_over_worlds(table: pd.DataFrame, scenario_name: str) -> pd.DataFra
         table = table.assign(world=1)
     out = summarise(table, scenario_name)
     targets, rule = load_targets()
+    # ``worlds`` is the worlds the scenario ran in; ``n`` says how many runs gave the KPI a value
+    # (none in a unit after it closed, fewer where a small municipality had no delayed stay)
+    ran_in = int(table["world"].nunique())
     rows = {}
     for key, (world, rep, value) in key_slices(table, ("world", "replication", "value")):
         w, grand, lo_ci, hi_ci, between, within = over_world_arrays(world, rep, value)
         v = value[~np.isnan(value)]
         if w == 0:
-            rows[key] = (0, *[math.nan] * 7)
+            rows[key] = (ran_in, *[math.nan] * 7)
             continue
         lo, hi = np.percentile(v, [2.5, 97.5])
         total = between + within
@@ -153,7 +156,7 @@ def summarise_over_worlds(table: pd.DataFrame, scenario_name: str) -> pd.DataFra
         t = targets.get(kpi)
         applies = t is not None and t.applies_to(muni) and not (month != 0 and kpi in ANNUAL_KPIS)
         p = float(np.mean([t.met(x) for x in v])) if applies else math.nan
-        rows[key] = (w, float(lo), float(hi), share, p, grand, lo_ci, hi_ci)
+        rows[key] = (ran_in, float(lo), float(hi), share, p, grand, lo_ci, hi_ci)
     extra = pd.DataFrame([(*k, *r) for k, r in rows.items()],
                          columns=[*KEYS, *WORLD_COLUMNS, "_mean", "_ci_low", "_ci_high"])
     out = out.merge(extra, on=KEYS, how="left", validate="one_to_one")
@@ -195,6 +198,7 @@ def paired_differences_over_worlds(base_table: pd.DataFrame, other_table: pd.Dat
         d = paired_differences(b, other_table[other_table["world"] == w])
         per_world.append(d.assign(world=w))
     pw = pd.concat(per_world, ignore_index=True)
+    ran_in = len(per_world)  # the worlds both scenarios ran in (``worlds``; ``n`` counts the pairs)
     cols = ["world", "replication", *KEYS, "value"]
     pairs = base_table[cols].merge(other_table[cols], on=["world", "replication", *KEYS], suffixes=("_b", "_o"))
     pairs["difference"] = pairs["value_o"] - pairs["value_b"]
@@ -205,7 +209,7 @@ def paired_differences_over_worlds(base_table: pd.DataFrame, other_table: pd.Dat
     for key, (n, m_diff, c_lo, c_hi, b_mean, o_mean) in key_slices(pw, stats_cols):
         has = n > 0
         if key not in by_key or not has.any():
-            rows.append((*key, math.nan, math.nan, math.nan, 0, math.nan, math.nan, math.nan, 0, *[math.nan] * 4))
+            rows.append((*key, math.nan, math.nan, math.nan, 0, math.nan, math.nan, math.nan, ran_in, *[math.nan] * 4))
             continue
         n, m_diff, c_lo, c_hi, b_mean, o_mean = (a[has] for a in (n, m_diff, c_lo, c_hi, b_mean, o_mean))
         world, rep, value = by_key[key]
@@ -227,7 +231,8 @@ def paired_differences_over_worlds(base_table: pd.DataFrame, other_table: pd.Dat
                 better, worse = (up, down) if sign > 0 else (down, up)
         n = int(n.sum())
         rows.append((*key, mean, lo, hi, n, base_mean, other_mean,
-                     mean / base_mean if base_mean != 0 else math.nan, w, float(p_lo), float(p_hi), better, worse))
+                     mean / base_mean if base_mean != 0 else math.nan, ran_in, float(p_lo), float(p_hi), better,
+                     worse))
     out = pd.DataFrame(rows, columns=[*DIFFERENCE_COLUMNS, *DIFFERENCE_WORLD_COLUMNS])
     return out.sort_values(KEYS, kind="stable", ignore_index=True)
 
