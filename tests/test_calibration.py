@@ -247,6 +247,8 @@ def test_calibrate_command_writes_scenario_plausible_sets_and_reports_in_both_la
     nb = (tmp_path / "report.md").read_text(encoding="utf-8")
     en = (tmp_path / "report.en.md").read_text(encoding="utf-8")
     assert "Hvor UKP-døgnene kommer fra (2022, beste sett)" in nb and "prior-boksen" in nb
+    # the method states the implausibility the settings used (one_year_variance is off here)
+    assert "+ Var(mean)) >" in en and "Var(year)" not in en and "Var(år)" not in nb
     # the search's waves, the parameters on prior bounds and the ensemble, in both languages
     for text, heads in ((nb, ("Søk 2022", "prior-grense (2022)", "Ensemble av sannsynlige verdener 2022")),
                         (en, ("Search 2022", "touches a prior bound (2022)", "Ensemble of plausible worlds 2022"))):
@@ -444,3 +446,13 @@ def test_a_plausible_best_set_that_misses_the_headline_does_not_replace_the_base
     assert unfit_reason(res(8900.0, 0.60)) is None  # a miss elsewhere is the report's to show
     assert unfit_reason(res(9227.0, 0.71), headline_too=False) is None  # --quick: a first look
     assert unfit_reason(res(8700.0, 0.71, plausible=False)) == "no candidate was plausible"
+
+
+def test_the_committed_report_states_the_implausibility_its_settings_use():
+    """With ``one_year_variance`` on, the committed report's method names one year's variance in
+    the implausibility's denominator, in both languages."""
+    spec = load_calibration_spec(HERE.parents[0] / "calibration" / "targets.toml")
+    en = (HERE.parents[0] / "calibration" / "report.en.md").read_text(encoding="utf-8")
+    nb = (HERE.parents[0] / "calibration" / "report.md").read_text(encoding="utf-8")
+    assert ("+ Var(year) + Var(mean)) >" in en) == spec.settings.one_year_variance
+    assert ("+ Var(år) + Var(snitt)) >" in nb) == spec.settings.one_year_variance

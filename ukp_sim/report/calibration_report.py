@@ -134,7 +134,9 @@ def write_report(spec: CalibrationSpec, results: dict[int, YearResult], out_dir:
              t["made"].format(version=version, date=dt.date.today().isoformat(), seed=seed), "",
              f"## {t['method']}", "",
              t["method_body"].format(cut=cut, disc=format_number(st.model_discrepancy, None, lang),
-                                     worlds=st.ensemble_size), "",
+                                     worlds=st.ensemble_size,
+                                     year_term=t["method_year_term"] if st.one_year_variance else "",
+                                     year_note=t["method_year_note"] if st.one_year_variance else ""), "",
              f"## {t['settings']}", "",
              "- " + t["settings_line"].format(
                  candidates=first.hm.points.shape[0] // max(1, int(first.hm.wave.max())),
