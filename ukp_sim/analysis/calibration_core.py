@@ -67,6 +67,15 @@ def pad_replications(sims: np.ndarray, reps: int) -> np.ndarray:
     return np.concatenate([sims, extra], axis=1)
 
 
+def year_variance(sims: np.ndarray) -> np.ndarray:
+    """Variance of one simulated year over each candidate's replications [candidate, target]
+    (NaN-padded replications left out; NaN with fewer than two)."""
+    reps = (~np.isnan(sims)).sum(axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.where(reps > 1, np.nanvar(sims, axis=1, ddof=1), np.nan)
+
+
 def implausibility(sims: np.ndarray, targets: list[CalTarget], discrepancy: float = 0.0,
                    one_year: bool = False) -> np.ndarray:
     """Implausibility [candidate, target] from simulations [candidate, replication, target]:
@@ -80,9 +89,7 @@ def implausibility(sims: np.ndarray, targets: list[CalTarget], discrepancy: floa
     tol = np.array([t.tolerance for t in targets])
     mean = np.nanmean(sims, axis=1)
     reps = (~np.isnan(sims)).sum(axis=1)  # candidates may differ in their count (top-up; NaN-padded)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a candidate with one replication has no variance
-        var_run = np.where(reps > 1, np.nanvar(sims, axis=1, ddof=1), 0.0)
+    var_run = np.nan_to_num(year_variance(sims))  # a candidate with one replication has no variance
     var = (tol / 2.0) ** 2 * (1.0 + discrepancy ** 2) + var_run / np.maximum(reps, 1)
     if one_year:
         var = var + var_run

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 from scipy.stats import qmc
 
-from ukp_sim.analysis.calibration_core import implausibility, maximin
+from ukp_sim.analysis.calibration_core import implausibility, maximin, year_variance
 
 
 def next_wave(P: np.ndarray, keep: np.ndarray, n: int, lo, hi, rng, floor: float) -> np.ndarray:
@@ -81,15 +81,6 @@ def _spread_pick(cands: np.ndarray, n: int, rng) -> np.ndarray:
     return maximin(cands, n, first=int(rng.integers(len(cands))))
 
 
-def _run_sd(sims: np.ndarray) -> np.ndarray:
-    """SD of one simulated year over each candidate's replications [candidate, target] (NaN with
-    fewer than two)."""
-    reps = (~np.isnan(sims)).sum(axis=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.where(reps > 1, np.nanstd(sims, axis=1, ddof=1), np.nan)
-
-
 def emulated_wave(P, sims, keep, n, lo, hi, rng, targets, active, st) -> tuple[np.ndarray, str]:
     """The next wave, screened by emulators fitted (on the log scale) to every candidate so far.
     Proposals come from the whole prior box and from the box around the kept candidates (half
@@ -111,7 +102,9 @@ def emulated_wave(P, sims, keep, n, lo, hi, rng, targets, active, st) -> tuple[n
     em = Emulators(unit, means, rng, log=True, rank=rank)
     # one year's spread varies over the box as much as the mean (near full beds it explodes), so it
     # has emulators of its own (of the log of the SD over replications; Andrianakis et al. 2017)
-    em_sd = Emulators(unit, _run_sd(sims)[:, active], rng, log=True, rank=rank) if st.one_year_variance else None
+    em_sd = None
+    if st.one_year_variance:
+        em_sd = Emulators(unit, np.sqrt(year_variance(sims))[:, active], rng, log=True, rank=rank)
     obs = np.array([t.observed for t in targets])[active]
     tol = np.array([t.tolerance for t in targets])[active]
 

@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ukp_sim.analysis.runner import KEYS, mean_ci
+from ukp_sim.analysis.runner import KEYS, key_slices, mean_ci
 from ukp_sim.kpi import TOTAL, WHOLE_YEAR
 
 DIFFERENCE_COLUMNS = [*KEYS, "mean_difference", "ci_low", "ci_high", "n", "base_mean", "other_mean",
@@ -55,16 +55,10 @@ def paired_differences(base_table: pd.DataFrame, other_table: pd.DataFrame, leve
     rows = []
     # numpy slices of the rows sorted by key, not pandas groups: a study over worlds asks for this
     # once per world and scenario, with thousands of keys each
-    codes = merged.groupby(KEYS, sort=False).ngroup().to_numpy()
-    order = np.argsort(codes, kind="stable")
-    starts = np.concatenate([[0], np.flatnonzero(np.diff(codes[order])) + 1, [order.size]])
-    keys = merged[KEYS].to_numpy(dtype=object)[order[starts[:-1]]] if order.size else []
-    diffs, bases, others = (merged[c].to_numpy(dtype=float)[order] for c in ("difference", "value_base", "value_other"))
-    for k, key in enumerate(keys):
-        part = slice(starts[k], starts[k + 1])
-        mean, lo, hi, n = mean_ci(diffs[part], level)
-        base_mean = float(bases[part].mean())
-        rows.append((*key, mean, lo, hi, n, base_mean, float(others[part].mean()),
+    for key, (diff, base, other) in key_slices(merged, ("difference", "value_base", "value_other")):
+        mean, lo, hi, n = mean_ci(diff, level)
+        base_mean = float(base.mean())
+        rows.append((*key, mean, lo, hi, n, base_mean, float(other.mean()),
                      mean / base_mean if base_mean != 0 else math.nan))
     # keys with no complete pair still get a row (n = 0), so every key of the base appears
     seen = set(map(tuple, merged[KEYS].drop_duplicates().itertuples(index=False, name=None)))

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ukp_sim.analysis.runner import ANNUAL_KPIS, KEYS, ReplicationResult, run_many, summarise
+from ukp_sim.analysis.runner import ANNUAL_KPIS, KEYS, ReplicationResult, key_slices, run_many, summarise
 from ukp_sim.analysis.worlds import WorldMaker
 from ukp_sim.config.loader import build_scenario, deep_merge
 from ukp_sim.config.scenario import Scenario
@@ -114,22 +114,6 @@ def over_world_arrays(world: np.ndarray, replication: np.ndarray,
         else:
             between = math.nan
     return w, mean, mean - half, mean + half, between, within
-
-
-def key_slices(table: pd.DataFrame, columns: tuple[str, ...]):
-    """(key, arrays of ``columns``) per (year, month, municipality, kpi) in order of first
-    appearance, each array in the table's row order within its key: ``groupby(KEYS)`` without a
-    DataFrame per group, which over worlds costs more than the statistics."""
-    if table.empty:
-        return
-    codes = table.groupby(KEYS, sort=False).ngroup().to_numpy()
-    order = np.argsort(codes, kind="stable")
-    starts = np.concatenate([[0], np.flatnonzero(np.diff(codes[order])) + 1, [order.size]])
-    keys = table[KEYS].to_numpy(dtype=object)[order[starts[:-1]]]
-    arrays = [table[c].to_numpy()[order] for c in columns]
-    for k, key in enumerate(keys):
-        part = slice(starts[k], starts[k + 1])
-        yield tuple(key), tuple(a[part] for a in arrays)
 
 
 def summarise_over_worlds(table: pd.DataFrame, scenario_name: str) -> pd.DataFrame:

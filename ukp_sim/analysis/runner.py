@@ -235,6 +235,22 @@ def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[float, float, floa
     return mean, mean - half, mean + half, n
 
 
+def key_slices(table: pd.DataFrame, columns: tuple[str, ...]):
+    """(key, arrays of ``columns``) per (year, month, municipality, kpi) in order of first
+    appearance, each array in the table's row order within its key: ``groupby(KEYS)`` without a
+    DataFrame per group, which over worlds costs more than the statistics."""
+    if table.empty:
+        return
+    codes = table.groupby(KEYS, sort=False).ngroup().to_numpy()
+    order = np.argsort(codes, kind="stable")
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(codes[order])) + 1, [order.size]])
+    keys = table[KEYS].to_numpy(dtype=object)[order[starts[:-1]]]
+    arrays = [table[c].to_numpy()[order] for c in columns]
+    for k, key in enumerate(keys):
+        part = slice(starts[k], starts[k + 1])
+        yield tuple(key), tuple(a[part] for a in arrays)
+
+
 def summarise(table: pd.DataFrame, scenario_name: str) -> pd.DataFrame:
     """Mean, 95 % CI, n, target, status and goal attainment per scenario x year x month x
     municipality x kpi.

@@ -68,7 +68,7 @@ class StudyRun:
     world_parameters: tuple[str, ...] = ()  # the calibrated parameters and drawn effects that tell the worlds apart ...
     world_points: object = None  # ... and their values, [world, parameter] (numpy)
     maker: object = None  # the WorldMaker the scenarios were put into the worlds with
-    jobs: object = 1  # worker processes or the Runner (the sensitivity's emulators use its workers too)
+    jobs: int = 1  # worker processes (the sensitivity's emulators use them too)
 
 
 def run_study(spec: StudySpec, jobs: int = 1, replications: int | None = None,
@@ -81,6 +81,7 @@ def run_study(spec: StudySpec, jobs: int = 1, replications: int | None = None,
     import time
 
     started = time.time()
+    workers = jobs if isinstance(jobs, int) else jobs.jobs  # ``jobs`` may be a Runner
     pres = None
     if worlds is not None:
         from ukp_sim.analysis.over_worlds import run_over_worlds, world_scenarios
@@ -107,11 +108,11 @@ def run_study(spec: StudySpec, jobs: int = 1, replications: int | None = None,
             r.table = r.table[r.table["replication"].isin(common)].reset_index(drop=True)
             r.completed = common
     if worlds is None:
-        return StudyRun(spec, results, common, interrupted, pres, time.time() - started, jobs=jobs)
+        return StudyRun(spec, results, common, interrupted, pres, time.time() - started, jobs=workers)
     ws = worlds.worlds
     names, points = worlds.points()
     return StudyRun(spec, results, common, interrupted, pres, time.time() - started, ws.ids, ws.file,
-                    tuple(names), points, worlds, jobs)
+                    tuple(names), points, worlds, workers)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,8 +224,7 @@ def world_sensitivity(run: StudyRun, first_year: int) -> pd.DataFrame:
         values = means.reindex(ids).to_numpy(dtype=float)
         cols = _inputs_of(run, scenario_of[name])
         jobs.append((points[:, cols], values, [run.world_parameters[j] for j in cols], name, run.spec.seed))
-    workers = run.jobs if isinstance(run.jobs, int) else getattr(run.jobs, "jobs", 1)  # an int or a Runner
-    return pd.concat(sobol_tables(jobs, workers), ignore_index=True)[SENSITIVITY_COLUMNS]
+    return pd.concat(sobol_tables(jobs, run.jobs), ignore_index=True)[SENSITIVITY_COLUMNS]
 
 
 def _per_replication(table: pd.DataFrame, kpi: str, years: list[int], how: str) -> pd.Series:
