@@ -45,3 +45,23 @@ def test_no_growth_is_the_same_run(write_scenario, small_scenario):
     a, b = Model(small_scenario, 6, 1).run(), Model(zero, 6, 1).run()
     for col in ("t_admitted", "t_declared", "t_discharged"):
         np.testing.assert_array_equal(a.stays[col], b.stays[col])
+
+
+def test_the_study_report_states_the_growth_the_baseline_uses(write_scenario):
+    """The report's assumption is read from the scenario: no growth says so; a growth names its
+    rate; the St. Olavs baseline names Trondheim's own rate beside the other municipalities'."""
+    from ukp_sim.report.numbers import format_percent
+    from ukp_sim.report.study_report import growth_assumption
+
+    years = [2023, 2024, 2025]
+    none = load_scenario(write_scenario("[municipalities.Testby]\nadmission_growth = 0.0\n", name="none.toml"))
+    some = load_scenario(write_scenario("[municipalities.Testby]\nadmission_growth = 0.025\n", name="some.toml"))
+    assert "no population growth" in growth_assumption(none, years, "en")
+    text = growth_assumption(some, years, "en")
+    assert "from 2024" in text and "every municipality 2.5" in text
+    assert "2,5" in growth_assumption(some, years, "nb")
+    st_olavs = load_scenario("scenarios/baseline_2023.toml")
+    growth = {m.admission_growth for m in st_olavs.municipalities.values()}
+    text = growth_assumption(st_olavs, years, "en")
+    own = format_percent(st_olavs.municipalities["Trondheim"].admission_growth, None, "en")
+    assert len(growth) == 2 and f"Trondheim {own}" in text and f"other {len(st_olavs.municipalities) - 1}" in text

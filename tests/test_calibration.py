@@ -343,6 +343,36 @@ def test_one_year_variance_joins_the_implausibility_only_when_asked():
     assert implausibility(steady, t, one_year=True)[0, 0] == implausibility(steady, t)[0, 0] == 2.0
 
 
+def test_year_sd_max_bounds_the_one_year_variance_a_world_is_credited_with():
+    """A world whose years scatter widely is not ruled out by one year inside its scatter, but only
+    up to the spread the observed series allow: with ``year_sd_max`` the single-year variance
+    counts at most (year_sd_max x observed)^2; without, or with a bound above the world's spread,
+    the measure is the previous one exactly."""
+    free = CalTarget(year=2022, kpi="ukp_days", municipality="Total", observed=100.0, tolerance=4.0, source="x")
+    bounded = CalTarget(year=2022, kpi="ukp_days", municipality="Total", observed=100.0, tolerance=4.0, source="x",
+                        year_sd_max=0.1)
+    wild = np.array([[[110.0], [170.0], [140.0], [140.0]] * 4])  # 16 years: mean 140, sample variance 480
+    var = 480.0
+    assert implausibility(wild, [free], one_year=True)[0, 0] == pytest.approx(40.0 / np.sqrt(4.0 + var / 16 + var))
+    assert implausibility(wild, [free], one_year=True)[0, 0] < 3.0  # its scatter excuses the 40 % miss
+    capped = implausibility(wild, [bounded], one_year=True)[0, 0]
+    assert capped == pytest.approx(40.0 / np.sqrt(4.0 + var / 16 + 10.0 ** 2))  # SD at most 10 % of 100
+    assert capped > 3.0
+    # the bound leaves the noise of the mean and a steadier world alone
+    assert implausibility(wild, [bounded])[0, 0] == implausibility(wild, [free])[0, 0]
+    calm = np.array([[[105.0], [111.0], [108.0], [108.0]]])  # variance 6 < 10^2
+    assert implausibility(calm, [bounded], one_year=True)[0, 0] == implausibility(calm, [free], one_year=True)[0, 0]
+    assert free.year_sd_bound == float("inf") and bounded.year_sd_bound == pytest.approx(10.0)
+
+
+def test_a_negative_year_sd_max_is_a_clear_error(tmp_path):
+    f = tmp_path / "t.toml"
+    f.write_text(_spec_text(100.0, 2.0).replace('source = "', 'year_sd_max = -0.1\nsource = "', 1), encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_calibration_spec(f)
+    assert info.value.where == "target[0].year_sd_max"
+
+
 def _fake_world(monkeypatch, low_first: int, sign: float = 1.0):
     """A model of one parameter x whose first ``low_first`` replications come out 4 below x and
     the others 1 above, so that 2 replications say x - 4 and 10 say x: what near-full korttid
@@ -456,3 +486,21 @@ def test_the_committed_report_states_the_implausibility_its_settings_use():
     nb = (HERE.parents[0] / "calibration" / "report.md").read_text(encoding="utf-8")
     assert ("+ Var(year) + Var(mean)) >" in en) == spec.settings.one_year_variance
     assert ("+ Var(år) + Var(snitt)) >" in nb) == spec.settings.one_year_variance
+
+
+def test_the_reports_method_names_the_targets_whose_year_spread_is_bounded(tmp_path):
+    """The calibration report's method says which targets have their Var(year) bounded and by how
+    much, from the targets file; without a bound the note is the plain one."""
+    from ukp_sim.report.calibration_report import _year_note
+    from ukp_sim.report.locale import words
+
+    f = tmp_path / "t.toml"
+    f.write_text(_spec_text(100.0, 2.0), encoding="utf-8")
+    plain = load_calibration_spec(f)
+    f.write_text(_spec_text(100.0, 2.0).replace('source = "', 'year_sd_max = 0.15\nsource = "', 1), encoding="utf-8")
+    bounded = load_calibration_spec(f)
+    for lang in ("nb", "en"):
+        t = words(lang, "calibration")
+        assert _year_note(plain, t, lang) == t["method_year_note"]
+        note = _year_note(bounded, t, lang)
+        assert "ukp_days Total 2022" in note and "15" in note and "mean_ukp_stay" not in note

@@ -47,6 +47,22 @@ def test_emulator_implausibility_adds_one_years_variance_on_the_relative_scale()
     assert with_run[0, 0] == pytest.approx(np.log(1.1) / np.sqrt(0.01 + 0.01))
 
 
+def test_emulated_one_year_spread_is_bounded_like_the_simulated_one():
+    """``run_sd_bound`` (in the figure's units) caps the emulated single-year SD: on the log scale
+    it is relative to the emulated mean (110 here), so a bound of 5.5 is 5 % of it; an infinite
+    bound changes nothing."""
+    args = (np.log([[110.0]]), np.array([[0.0]]), np.array([100.0]), np.array([20.0]))
+    run = np.array([[0.3]])
+    free = emulator_implausibility(*args, discrepancy=0.0, log=True, run_sd=run)
+    assert emulator_implausibility(*args, discrepancy=0.0, log=True, run_sd=run,
+                                   run_sd_bound=np.array([np.inf]))[0, 0] == free[0, 0]
+    capped = emulator_implausibility(*args, discrepancy=0.0, log=True, run_sd=run, run_sd_bound=np.array([5.5]))
+    assert capped[0, 0] == pytest.approx(np.log(1.1) / np.sqrt(0.01 + 0.05 ** 2))
+    flat = emulator_implausibility(np.array([[110.0]]), np.array([[0.0]]), np.array([100.0]), np.array([20.0]),
+                                   discrepancy=0.0, run_sd=np.array([[30.0]]), run_sd_bound=np.array([5.0]))
+    assert flat[0, 0] == pytest.approx(10.0 / np.sqrt(100.0 + 25.0))
+
+
 def test_log_emulators_fit_an_exploding_response_and_score_the_relative_error():
     # a queue-like response: 1 / (1 - load), from 1 to 100 over the box, in two of six inputs
     rng = np.random.default_rng(5)

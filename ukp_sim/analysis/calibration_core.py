@@ -84,7 +84,8 @@ def implausibility(sims: np.ndarray, targets: list[CalTarget], discrepancy: floa
     times that. With ``one_year`` the variance of one simulated year joins the denominator: the
     observed figure is one year of a stochastic process, so a world whose years scatter widely
     cannot be ruled out by one year that lies within its scatter (the stochastic simulator's
-    ensemble variability, Andrianakis et al. 2015, 2017)."""
+    ensemble variability, Andrianakis et al. 2015, 2017), up to the target's ``year_sd_bound``: the
+    spread the observed series of the figure allows the real system's years."""
     obs = np.array([t.observed for t in targets])
     tol = np.array([t.tolerance for t in targets])
     mean = np.nanmean(sims, axis=1)
@@ -92,7 +93,7 @@ def implausibility(sims: np.ndarray, targets: list[CalTarget], discrepancy: floa
     var_run = np.nan_to_num(year_variance(sims))  # a candidate with one replication has no variance
     var = (tol / 2.0) ** 2 * (1.0 + discrepancy ** 2) + var_run / np.maximum(reps, 1)
     if one_year:
-        var = var + var_run
+        var = var + np.minimum(var_run, np.array([t.year_sd_bound for t in targets]) ** 2)
     return np.abs(mean - obs) / np.sqrt(var)
 
 

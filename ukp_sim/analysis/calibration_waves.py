@@ -107,6 +107,7 @@ def emulated_wave(P, sims, keep, n, lo, hi, rng, targets, active, st) -> tuple[n
         em_sd = Emulators(unit, np.sqrt(year_variance(sims))[:, active], rng, log=True, rank=rank)
     obs = np.array([t.observed for t in targets])[active]
     tol = np.array([t.tolerance for t in targets])[active]
+    sd_bound = np.array([t.year_sd_bound for t in targets])[active]
 
     def impl_of(x, std=True):
         mean, sd = em.predict(x, std)
@@ -114,7 +115,8 @@ def emulated_wave(P, sims, keep, n, lo, hi, rng, targets, active, st) -> tuple[n
         if em_sd is not None:
             log_sd = em_sd.predict(x, False)[0]
             run_sd = np.where(np.isnan(log_sd), 0.0, np.exp(log_sd - mean))  # relative: the log scale's SD
-        return emulator_implausibility(mean, sd, obs, tol, st.model_discrepancy, log=True, run_sd=run_sd)
+        return emulator_implausibility(mean, sd, obs, tol, st.model_discrepancy, log=True, run_sd=run_sd,
+                                       run_sd_bound=sd_bound)
 
     def score_of(x):
         return impl_of(x).max(axis=1)

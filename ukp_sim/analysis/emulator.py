@@ -101,14 +101,19 @@ class Emulators:
 
 
 def emulator_implausibility(mean: np.ndarray, sd: np.ndarray, observed: np.ndarray, tolerance: np.ndarray,
-                            discrepancy: float, log: bool = False, run_sd: np.ndarray | None = None) -> np.ndarray:
+                            discrepancy: float, log: bool = False, run_sd: np.ndarray | None = None,
+                            run_sd_bound: np.ndarray | None = None) -> np.ndarray:
     """|emulated mean - observed| / sqrt(observation + discrepancy + emulator variance [+ one
     year's variance]): the emulator's variance includes its nugget, i.e. the simulation noise of a
     candidate's mean; ``run_sd`` is the SD of one simulated year (on the log scale: relative to
-    the mean), when the observation counts as one year of a stochastic process. With ``log=True``
+    the mean), when the observation counts as one year of a stochastic process, at most
+    ``run_sd_bound`` (in the figure's units; CalTarget.year_sd_bound). With ``log=True``
     the means and SDs are of log values and the observation's error is taken relative (tolerance /
     observed): to first order the same measure for a candidate near the target, and a graded one
     for a candidate far from it."""
+    if run_sd is not None and run_sd_bound is not None:
+        bound = run_sd_bound / np.exp(mean) if log else run_sd_bound  # on the log scale relative to the mean
+        run_sd = np.minimum(run_sd, bound)
     if log:
         observed, tolerance = np.log(observed), tolerance / observed
     var = (tolerance / 2.0) ** 2 * (1.0 + discrepancy ** 2) + sd ** 2

@@ -24,6 +24,16 @@ class CalTarget:
     tolerance: float = _req("the absolute deviation that still counts as a fit", min=0)
     weight: float = _f(1.0, "weight in the fit; 0 = reported only", min=0)
     source: str = _req("where the figure comes from")
+    year_sd_max: float | None = _f(
+        None, "largest standard deviation of one year, relative to the observed value, that the observed series "
+        "of this figure allows: with one_year_variance, a world's single-year variance counts in the "
+        "implausibility only up to (year_sd_max x observed)^2, so a world whose years scatter more than the real "
+        "system's do is not credited with that scatter (none: no bound)", min=0, max=10)
+
+    @property
+    def year_sd_bound(self) -> float:
+        """The bound on one year's SD in the figure's own units (infinite without one)."""
+        return float("inf") if self.year_sd_max is None else self.year_sd_max * abs(self.observed)
 
     @property
     def label(self) -> str:

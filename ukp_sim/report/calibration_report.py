@@ -19,6 +19,20 @@ from ukp_sim.report.locale import words  # noqa: E402
 from ukp_sim.report.numbers import format_number, format_percent  # noqa: E402
 
 
+def _year_note(spec, t: dict, lang: str) -> str:
+    """The method's note on one year's variance, with the targets whose Var(year) is bounded by
+    their observed series (``year_sd_max``), grouped by bound, as the targets file sets them."""
+    by_bound: dict[float, list[str]] = {}
+    for tg in spec.target:
+        if tg.year_sd_max is not None:
+            by_bound.setdefault(tg.year_sd_max, []).append(f"{tg.kpi} {tg.municipality} {tg.year}")
+    note = t["method_year_note"]
+    for bound, labels in sorted(by_bound.items()):
+        note += t["method_year_bound"].format(targets=", ".join(labels),
+                                              share=format_percent(bound, 0, lang))
+    return note
+
+
 def _fmt(v: float, lang: str) -> str:
     """Whole numbers from 100, three decimals below 1, else two."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -136,7 +150,7 @@ def write_report(spec: CalibrationSpec, results: dict[int, YearResult], out_dir:
              t["method_body"].format(cut=cut, disc=format_number(st.model_discrepancy, None, lang),
                                      worlds=st.ensemble_size,
                                      year_term=t["method_year_term"] if st.one_year_variance else "",
-                                     year_note=t["method_year_note"] if st.one_year_variance else ""), "",
+                                     year_note=_year_note(spec, t, lang) if st.one_year_variance else ""), "",
              f"## {t['settings']}", "",
              "- " + t["settings_line"].format(
                  candidates=first.hm.points.shape[0] // max(1, int(first.hm.wave.max())),

@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 
 from ukp_sim.report.context import StudyContext, study_context
 from ukp_sim.report.locale import LANGS, evidence_text, fill, kpi_label, scenario_label, words
+from ukp_sim.report.numbers import format_percent
 from ukp_sim.report.study_costs import cost_section, dognpris_assumption
 from ukp_sim.report.study_findings import findings
 from ukp_sim.report.study_html import to_html  # noqa: F401  (part of this module's interface)
@@ -127,6 +128,7 @@ def build_markdown(tables, meta: dict, defs: dict, scenarios_obj: dict, figures:
             f"### {w['check_h'].format(year=years[0])}", "", check_section(kpis, defs, years[0], lang, ctx), "",
             f"## {w['ass_h']}", ""]
     out += [f"- {fill(a, **v)}" for a in w["assumptions"]]
+    out.append(f"- {growth_assumption(scenarios_obj['baseline'], years, lang)}")
     out.append(f"- {dognpris_assumption(scenarios_obj['baseline'], years, lang)}")
     out += ["", f"## {w['lim_h']}", ""]
     out += [f"- {fill(a, **v)}" for a in w["limitations"]]
@@ -141,3 +143,24 @@ def build_markdown(tables, meta: dict, defs: dict, scenarios_obj: dict, figures:
     out += [f"- `{f['path']}` `{f['sha256'][:16]}…`" for f in meta["scenario_files"]]
     out += ["", f"ukp-sim {meta['version']}, Python {meta['python']}, {meta['date']}.", ""]
     return "\n".join(out)
+
+
+def growth_assumption(scenario, years: list[int], lang: str) -> str:
+    """How the baseline's admissions grow after its first year (``admission_growth`` per
+    municipality, read from the scenario), or that they do not: the rate most municipalities share
+    is given for 'the others', each other rate with its municipalities."""
+    w = words(lang, "report")
+    by_rate: dict[float, list[str]] = {}
+    for name, m in scenario.municipalities.items():
+        by_rate.setdefault(float(m.admission_growth), []).append(name)
+    first, last = years[0], years[-1]
+    if set(by_rate) == {0.0}:
+        return w["growth_none"].format(first_year=first, last_year=last)
+    common = max(by_rate, key=lambda r: len(by_rate[r]))
+    pct = {r: format_percent(r, None, lang) for r in by_rate}
+    parts = [f"{', '.join(names)} {pct[r]}" for r, names in sorted(by_rate.items(), key=lambda kv: -kv[0])
+             if r != common]
+    parts.append(w["growth_others"].format(n=len(by_rate[common]), rate=pct[common]) if parts
+                 else w["growth_all"].format(rate=pct[common]))
+    return w["growth"].format(rates="; ".join(parts), second_year=first + 1, first_year=first, last_year=last)
+
