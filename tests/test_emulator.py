@@ -119,7 +119,7 @@ def test_emulated_wave_finds_a_region_that_random_sampling_misses(one_year):
 
     truth = np.array([3.0, 7, 5, 2, 8, 4, 5, 5, 5, 5, 5, 5])
     obs = simulate(truth[None])[0]
-    targets = [SimpleNamespace(observed=v, tolerance=0.03 * v) for v in obs]
+    targets = [SimpleNamespace(observed=v, tolerance=0.03 * v, year_sd_bound=float("inf")) for v in obs]
     st = SimpleNamespace(model_discrepancy=0.5, implausibility_cutoff=3.0, emulator_proposals=5000,
                          one_year_variance=one_year)  # with one replication there is no year's spread to emulate
     P = rng.random((150, d)) * 10
