@@ -65,3 +65,25 @@ def test_the_study_report_states_the_growth_the_baseline_uses(write_scenario):
     text = growth_assumption(st_olavs, years, "en")
     own = format_percent(st_olavs.municipalities["Trondheim"].admission_growth, None, "en")
     assert len(growth) == 2 and f"Trondheim {own}" in text and f"other {len(st_olavs.municipalities) - 1}" in text
+
+
+def test_the_study_report_flags_a_first_year_that_is_still_filling_up(write_scenario):
+    """When the baseline's community UKP-days rise into the second year by more than admissions
+    grow (plus a 5-point margin), the report says the first year may not be settled, with both
+    levels and the warm-up; a rise within the growth, or one year alone, says nothing."""
+    import pandas as pd
+
+    from ukp_sim.report.study_report import warmup_line
+
+    scenario = load_scenario(write_scenario("[municipalities.Testby]\nadmission_growth = 0.04\n", name="g.toml"))
+
+    def kpis(v0, v1):
+        return pd.DataFrame({"scenario": ["baseline", "baseline", "combined"], "year": [2023, 2024, 2024],
+                             "municipality": ["Total"] * 3, "kpi": ["ukp_days"] * 3, "mean": [v0, v1, 1.0]})
+
+    line = warmup_line(kpis(1000.0, 1500.0), scenario, [2023, 2024], "en")
+    assert line is not None and "1,000 in 2023 to 1,500 in 2024" in line and "50" in line
+    assert f"{scenario.period.warmup_days} days before 2023" in line
+    assert warmup_line(kpis(1000.0, 1080.0), scenario, [2023, 2024], "en") is None  # 8 % < 4 % + 5 points
+    assert warmup_line(kpis(1000.0, 1100.0), scenario, [2023, 2024], "nb") is not None
+    assert warmup_line(kpis(1000.0, 1500.0), scenario, [2023], "en") is None

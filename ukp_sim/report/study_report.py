@@ -132,6 +132,9 @@ def build_markdown(tables, meta: dict, defs: dict, scenarios_obj: dict, figures:
     out.append(f"- {dognpris_assumption(scenarios_obj['baseline'], years, lang)}")
     out += ["", f"## {w['lim_h']}", ""]
     out += [f"- {fill(a, **v)}" for a in w["limitations"]]
+    fill_up = warmup_line(kpis, scenarios_obj["baseline"], years, lang)
+    if fill_up:
+        out.append(f"- {fill_up}")
     check = calibration_line(meta.get("calibration_check") or [], defs, lang)
     if check:
         out.append(f"- {check}")
@@ -163,4 +166,29 @@ def growth_assumption(scenario, years: list[int], lang: str) -> str:
     parts.append(w["growth_others"].format(n=len(by_rate[common]), rate=pct[common]) if parts
                  else w["growth_all"].format(rate=pct[common]))
     return w["growth"].format(rates="; ".join(parts), second_year=first + 1, first_year=first, last_year=last)
+
+
+FILL_UP_MARGIN = 0.05  # a rise of the baseline's UKP-days this much above the admissions' growth is flagged
+
+
+def warmup_line(kpis, scenario, years: list[int], lang: str) -> str | None:
+    """The limitation that the baseline's first year may not be settled: its community UKP-days
+    rise into the second year by more than the admissions grow (the largest ``admission_growth``,
+    plus FILL_UP_MARGIN), with nothing else changed in the baseline; None if they do not, or with
+    one year only. The runs start empty ``warmup_days`` before the first year (docs/model.md)."""
+    if len(years) < 2:
+        return None
+    base = kpis[(kpis["scenario"] == "baseline") & (kpis["kpi"] == "ukp_days") & (kpis["municipality"] == "Total")]
+    level = dict(zip(base["year"], base["mean"]))
+    y0, y1 = years[0], years[1]
+    if y0 not in level or y1 not in level or not level[y0] > 0:
+        return None
+    rise = level[y1] / level[y0] - 1.0
+    growth = max((m.admission_growth for m in scenario.municipalities.values()), default=0.0)
+    if rise <= growth + FILL_UP_MARGIN:
+        return None
+    w = words(lang, "report")
+    return w["fill_up"].format(y0=y0, y1=y1, v0=num(level[y0], 0, lang), v1=num(level[y1], 0, lang),
+                               rise=format_percent(rise, 0, lang), growth=format_percent(growth, None, lang),
+                               warmup=scenario.period.warmup_days)
 
