@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
+from ukp_sim.kpi import TOTAL
 from ukp_sim.report.context import StudyContext, study_context
 from ukp_sim.report.locale import LANGS, evidence_text, fill, kpi_label, scenario_label, words
 from ukp_sim.report.numbers import format_percent
@@ -27,7 +28,7 @@ from ukp_sim.report.study_sections import (
     parameter_table,
     savings_section,
 )
-from ukp_sim.report.study_values import ci_text, md_table, num, value_text  # noqa: F401  (re-exported)
+from ukp_sim.report.study_values import ci_text, find_row, md_table, num, value_text  # noqa: F401  (re-exported)
 
 # The report's fixed words by language (the catalogue's [report] table), for callers that need the title.
 T = {lang: words(lang, "report") for lang in LANGS}
@@ -178,11 +179,11 @@ def warmup_line(kpis, scenario, years: list[int], lang: str) -> str | None:
     one year only. The runs start empty ``warmup_days`` before the first year (docs/model.md)."""
     if len(years) < 2:
         return None
-    base = kpis[(kpis["scenario"] == "baseline") & (kpis["kpi"] == "ukp_days") & (kpis["municipality"] == "Total")]
-    level = dict(zip(base["year"], base["mean"]))
     y0, y1 = years[0], years[1]
-    if y0 not in level or y1 not in level or not level[y0] > 0:
+    r0, r1 = (find_row(kpis, "baseline", y, "ukp_days", TOTAL) for y in (y0, y1))
+    if r0 is None or r1 is None or not r0["mean"] > 0:
         return None
+    level = {y0: r0["mean"], y1: r1["mean"]}
     rise = level[y1] / level[y0] - 1.0
     growth = max((m.admission_growth for m in scenario.municipalities.values()), default=0.0)
     if rise <= growth + FILL_UP_MARGIN:
