@@ -9,7 +9,7 @@ import pandas as pd
 from ukp_sim.analysis.runner import summarise
 from ukp_sim.config.loader import load_scenario
 from ukp_sim.sim.model import Model
-from ukp_sim.sim.records import FROM_INITIAL
+from ukp_sim.sim.records import END_NAMES, FROM_INITIAL
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 
@@ -48,3 +48,44 @@ def test_a_month_is_not_judged_against_the_yearly_ukp_day_target():
     out = summarise(table, "x").set_index("month")
     assert np.isnan(out.loc[1, "target"]) and out.loc[1, "status"] == ""
     assert out.loc[0, "target"] == 1767 and out.loc[0, "status"] == "red"
+
+
+def _with_long_term_waiting(s, name: str, waiting: int):
+    init = dict(s.initial_state)
+    init[name] = dataclasses.replace(init[name], long_term_waiting=waiting)
+    return dataclasses.replace(s, initial_state=init)
+
+
+def test_residents_on_the_long_term_waiting_list_wait_from_day_0_and_get_the_first_places():
+    s = _from_state(dt.date(2022, 3, 1))
+    trondheim = s.initial_state["Trondheim"].korttid_occupied
+    s = _with_long_term_waiting(s, "Trondheim", 40)
+    model = Model(s, seed=3, replication=0)
+    k = model.run().korttid
+    muni = next(m.index for m in model.munis if m.name == "Trondheim")
+    ours = (k["source"] == FROM_INITIAL) & (k["municipality"] == muni)
+    assert ours.sum() == trondheim
+    waiting = ours & (k["t_long_term_request"] == 0.0)
+    assert waiting.sum() == 40  # the others' stays run first: none of them ends at time 0
+    assert np.all(k["end"][waiting] == END_NAMES.index("long_term"))
+    # first come, first served: the waiting list's 40 take Trondheim's first 40 long-term places
+    moved = (k["municipality"] == muni) & (k["end"] == END_NAMES.index("long_term"))
+    first = np.argsort(k["t_end"][moved], kind="stable")[:40]
+    assert np.all(waiting[np.flatnonzero(moved)[first]])
+
+
+def test_the_waiting_list_changes_no_other_residents_stay():
+    # Residents draw the same uniforms whether or not some wait for a long-term place, so every
+    # other initial resident who goes home or dies ends their stay at the same time as without.
+    s = _from_state(dt.date(2022, 3, 1))
+    runs = [Model(_with_long_term_waiting(s, "Trondheim", n), seed=3, replication=0) for n in (0, 40)]
+    ends = []
+    for model in runs:
+        k = model.run().korttid
+        muni = next(m.index for m in model.munis if m.name == "Trondheim")
+        rows = np.flatnonzero((k["source"] == FROM_INITIAL) & (k["municipality"] == muni))[40:]
+        done = np.isin(k["end"][rows], [END_NAMES.index("home"), END_NAMES.index("death")])
+        ends.append((rows[done], k["t_end"][rows[done]]))
+    assert len(ends[0][0]) > 100
+    np.testing.assert_array_equal(ends[0][0], ends[1][0])
+    np.testing.assert_array_equal(ends[0][1], ends[1][1])

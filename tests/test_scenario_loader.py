@@ -482,6 +482,20 @@ def test_initial_korttid_occupancy_above_the_beds(tmp_path):
     assert "30" in err.problem and "24" in err.problem
 
 
+def test_a_long_term_waiting_list_longer_than_the_residents_is_refused(tmp_path):
+    err = scenario_error(whatif(tmp_path, "[initial_state.Melhus]\nkorttid_occupied = 10\nlong_term_waiting = 11\n"))
+    assert err.where == "initial_state.Melhus.long_term_waiting"
+    assert "11" in err.problem and "10" in err.problem
+
+
+def test_a_long_term_waiting_list_without_long_term_outcomes_is_refused(tmp_path):
+    body = ("[municipalities.Melhus.korttid.outcomes]\nhome = 0.9\nlong_term = 0.0\ndeath = 0.1\n"
+            "[initial_state.Melhus]\nkorttid_occupied = 10\nlong_term_waiting = 2\n")
+    err = scenario_error(whatif(tmp_path, body))
+    assert err.where == "initial_state.Melhus.long_term_waiting"
+    assert "long_term = 0" in err.problem
+
+
 def test_name_inside_a_municipality_table_is_refused(tmp_path):
     err = scenario_error(whatif(tmp_path, '[municipalities.Melhus]\nname = "Melhus kommune"\n'))
     assert err.where == "municipalities.Melhus.name"

@@ -201,6 +201,14 @@ def _check_scenario(b: _Builder, s: Scenario) -> None:
         if init.korttid_occupied > beds:
             b.fail(f"initial_state.{name}.korttid_occupied",
                    f"{init.korttid_occupied} exceeds the municipality's {beds} korttidsplasser")
+        if init.long_term_waiting > init.korttid_occupied:
+            b.fail(f"initial_state.{name}.long_term_waiting",
+                   f"{init.long_term_waiting} exceeds korttid_occupied ({init.korttid_occupied}): those waiting for a "
+                   "long-term place are korttid residents", "raise korttid_occupied or lower long_term_waiting")
+        if init.long_term_waiting and s.municipalities[name].korttid.outcomes.long_term == 0:
+            b.fail(f"initial_state.{name}.long_term_waiting",
+                   "is > 0, yet korttid.outcomes.long_term = 0 (no resident ever waits for a long-term place)",
+                   "set long_term_waiting = 0 or give korttid.outcomes.long_term")
     _check_interventions(b, s)
     _check_intervention_starts(b, s)
 

@@ -32,6 +32,7 @@ EXTRA = {
     ("CalendarSpec", "summer_holiday"): "valid `MM-DD`", ("CalendarSpec", "christmas"): "valid `MM-DD`",
     ("Costs", "dognpris"): "keys are 4-digit years, e.g. `\"2023\"`; values ≥ 0; at least one",
     ("InitialState", "korttid_occupied"): "≤ the municipality's total `beds`",
+    ("InitialState", "long_term_waiting"): "≤ `korttid_occupied`; 0 unless `korttid.outcomes.long_term` > 0",
 }
 SKIP = {("Scenario", f) for f in ("period", "hospital", "patients", "readmission", "municipalities", "initial_state",
                                   "calendar", "costs", "kpi", "interventions")} | {("Municipality", "name")}

@@ -240,6 +240,9 @@ class InitialState:
 
     korttid_occupied: int = _f(0, "korttidsplasser occupied at the start", min=0, max=MAX_BEDS)
     ukp_waiting: int = _f(0, "UKP already waiting in hospital at the start", min=0, max=MAX_BEDS)
+    long_term_waiting: int = _f(
+        0, "of the korttidsplasser occupied, residents already waiting there for a long-term place (the waiting "
+        "list fills slowly from empty, so a short warm-up needs it)", min=0, max=MAX_BEDS)
 
 
 @dataclass(frozen=True, kw_only=True)

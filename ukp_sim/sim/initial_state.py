@@ -23,21 +23,29 @@ class InitialState:
         for name, init in self.s.initial_state.items():
             m = next(x for x in self.munis if x.name == name)
             if init.korttid_occupied:
-                self._initial_korttid(m, init.korttid_occupied)
+                self._initial_korttid(m, init.korttid_occupied, init.long_term_waiting)
             if init.ukp_waiting:
                 self._initial_ukp(m, init.ukp_waiting)
 
-    def _initial_korttid(self, m: MunicipalityState, n: int):
+    def _initial_korttid(self, m: MunicipalityState, n: int, waiting: int = 0):
         """Residents at the start, each with a residual stay drawn from the stationary
-        (length-biased) residual distribution of the length of stay of the unit they are in.
-        Beds are taken now, before the day-0 holiday capacity applies."""
+        (length-biased) residual distribution of the length of stay of the unit they are in; the
+        first ``waiting`` of them have ended their stay and wait for a long-term place (the waiting
+        list, first in line in that order). Beds are taken now, before the day-0 holiday capacity
+        applies. Every resident draws the same uniforms, so ``waiting`` changes no other draw."""
         rng = self.streams(f"initial/korttid/{m.name}")
-        for _ in range(n):
+        for i in range(n):
             bed = m.pool.request()
-            Flow(self.env, self._initial_korttid_stay(m, bed, rng.random(64), rng.random(3).tolist())).start_urgent()
+            stay = self._initial_korttid_stay(m, bed, rng.random(64), rng.random(3).tolist(), i < waiting)
+            Flow(self.env, stay).start_urgent()
 
-    def _initial_korttid_stay(self, m: MunicipalityState, bed, u_candidates: np.ndarray, u: list[float]):
+    def _initial_korttid_stay(self, m: MunicipalityState, bed, u_candidates: np.ndarray, u: list[float],
+                              waiting: bool = False):
         unit = yield bed
+        if waiting:  # stay over, outcome a long-term place: the middle of the outcome's band
+            cuts = m.outcome_cuts
+            yield from self._korttid_stay(None, m, unit, FROM_INITIAL, 0.0, (cuts[0] + cuts[1]) / 2, INF, 1.0)
+            return
         cand = unit.los.from_uniform_array(u_candidates)
         total = cand.sum()
         if total > 0:  # pick a stay with probability proportional to its length
