@@ -221,6 +221,37 @@ def test_calibrated_baseline_meets_what_its_fit_claims_and_reports_every_miss(ye
     assert abs(total.mean - total.target.observed) <= 0.05 * total.target.observed
 
 
+def test_the_written_baseline_is_the_world_the_ensemble_picks(tmp_path, monkeypatch):
+    """Whichever world the ensemble picks becomes world 1, the first plausible set and the
+    calibrated scenario (here the search's second world is picked, as if it fitted best)."""
+    import pandas as pd
+
+    from ukp_sim.analysis import calibration as cal
+    from ukp_sim.cli.main import main
+    from ukp_sim.config.loader import load_scenario
+
+    seen = {}
+
+    def pick_second(ensemble, targets):
+        seen["beds"] = ensemble["beds"].tolist()
+        return 1 if len(ensemble) > 1 else None
+
+    monkeypatch.setattr(cal, "ensemble_best", pick_second)
+    f = tmp_path / "targets.toml"
+    f.write_text(_spec_text(300.0, 2.0).replace("candidates_per_wave = 16", "candidates_per_wave = 6")
+                 .replace("waves = 2", "waves = 1").replace("refine_replications = 8", "refine_replications = 2"),
+                 encoding="utf-8")
+    assert main(["calibrate", str(f), "--final-reps", "2", "--quiet", "--force"]) == 0
+    assert len(seen["beds"]) > 1
+    ens = pd.read_csv(tmp_path / "ensemble_2022.csv")
+    picked = seen["beds"][1]
+    assert ens["beds"].tolist() == [picked, seen["beds"][0], *seen["beds"][2:]]
+    assert ens["world"].tolist() == list(range(1, len(ens) + 1))
+    assert pd.read_csv(tmp_path / "plausible_2022.csv").iloc[0]["beds"] == picked
+    beds = load_scenario(tmp_path / "out.toml").municipalities["Testby"].korttid.units["korttid"].beds
+    assert beds == int(round(picked))
+
+
 def test_calibrate_command_writes_scenario_plausible_sets_and_reports_in_both_languages(tmp_path, capsys):
     """End to end on the small scenario with a tiny search: every output is written, the calibrated
     scenario loads and carries the best set, and the report says where the UKP-days come from."""
@@ -259,6 +290,13 @@ def test_calibrate_command_writes_scenario_plausible_sets_and_reports_in_both_la
     assert ens["world"].tolist() == list(range(1, len(ens) + 1)) and ens.iloc[0]["beds"] == best
     shares = ens[["share_decision", "share_bed", "share_home_intake", "share_reception"]].sum(axis=1)
     assert np.allclose(shares, 1.0)  # every UKP-day waits for exactly one thing
+    # the baseline is the ensemble's best world: plausible with its replications, means closest
+    from ukp_sim.analysis.ensemble import mean_bias
+    from ukp_sim.config.calibration_file import load_calibration_spec
+
+    if ens["plausible"].any():
+        bias = mean_bias(ens, [t for t in load_calibration_spec(f).target if t.year == 2022])
+        assert ens.iloc[0]["plausible"] and bias[0] == bias[ens["plausible"].to_numpy()].min()
     assert (tmp_path / "fig_ensemble_2022.png").exists() and (tmp_path / "fig_ensemble_2022.en.png").exists()
     assert "Where the UKP-days come from (2022, best set)" in en
     # the table's Total row adds up its municipality rows (here one municipality: they are equal)

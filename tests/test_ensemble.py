@@ -7,7 +7,15 @@ import pandas as pd
 import pytest
 
 from ukp_sim.analysis.calibration import HistoryMatch
-from ukp_sim.analysis.ensemble import SHARES, bottleneck_values, bound_flags, choose_worlds, groups_of
+from ukp_sim.analysis.ensemble import (
+    SHARES,
+    bottleneck_values,
+    bound_flags,
+    choose_worlds,
+    ensemble_best,
+    groups_of,
+    put_first,
+)
 from ukp_sim.config.calibration_file import CalParameter, CalTarget
 
 
@@ -42,6 +50,31 @@ def test_without_a_plausible_candidate_the_least_implausible_are_used():
     hm = _hm(points, np.array([7.0, 4.0, 9.0]), np.array([2.0, 1.0, 0.0]))
     hm.plausible = np.array([1])
     assert choose_worlds(hm, 2).tolist() == [1, 0]  # the two least implausible, not the far one at 9.5
+
+
+def _worlds(plausible, community, home):
+    targets = [CalTarget(year=2023, kpi="ukp_days", municipality="Total", observed=8700, tolerance=435, weight=3,
+                         source="t"),
+               CalTarget(year=2023, kpi="straight_home_share", municipality="Total", observed=0.225, tolerance=0.04,
+                         source="t")]
+    df = pd.DataFrame({"world": np.arange(1, len(plausible) + 1), "plausible": plausible,
+                       f"fit:{targets[0].label}": community, f"fit:{targets[1].label}": home})
+    return df, targets
+
+
+def test_the_baseline_is_the_plausible_world_whose_means_come_closest():
+    # world 1 (the search's best) misses by 6 %; world 3 is closest but not plausible with the
+    # ensemble's replications; world 4 is closest of the plausible ones (the headline weighs 3)
+    df, targets = _worlds([True, True, False, True], [8200, 8300, 8700, 8650], [0.225, 0.225, 0.225, 0.25])
+    assert ensemble_best(df, targets) == 3
+    first = put_first(df, 3)
+    assert first["world"].tolist() == [1, 2, 3, 4]
+    assert first[f"fit:{targets[0].label}"].tolist() == [8650, 8200, 8300, 8700]
+
+
+def test_without_a_plausible_world_the_search_best_stays():
+    df, targets = _worlds([False, False], [8200, 8700], [0.2, 0.2])
+    assert ensemble_best(df, targets) is None
 
 
 def _table(rows: dict[str, dict[str, float]]) -> pd.DataFrame:

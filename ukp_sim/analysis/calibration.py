@@ -10,9 +10,11 @@ is implausible when, for some target,
 
 with the tolerance read as two standard deviations of observation error plus model discrepancy.
 Wave 1 is a Latin hypercube over the prior box; later waves resample around the plausible sets.
-The best set (smallest expected squared error of one simulated year against the observed year,
-weighted) is written as the calibrated baseline; the whole plausible set is kept so later studies
-can carry the parameter uncertainty.
+The search ranks candidates by the expected squared error of one simulated year against the
+observed year (weighted); the ensemble of plausible worlds is then simulated with the fit report's
+replications, and its best world (still plausible with them, means closest to the targets) is
+written as the calibrated baseline; the whole plausible set is kept so later studies can carry the
+parameter uncertainty.
 """
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ from ukp_sim.analysis.calibration_local import local_search
 from ukp_sim.analysis.calibration_output import plausible_table, write_calibrated_scenario  # noqa: F401  (re-exported)
 from ukp_sim.analysis.calibration_params import apply_parameters, matching_paths  # noqa: F401  (re-exported)
 from ukp_sim.analysis.calibration_waves import emulated_wave, next_wave
-from ukp_sim.analysis.ensemble import bound_flags, choose_worlds, simulate_ensemble
+from ukp_sim.analysis.ensemble import bound_flags, choose_worlds, ensemble_best, put_first, simulate_ensemble
 from ukp_sim.analysis.runner import mean_ci, runner_for
 from ukp_sim.analysis.ukp_sources import ukp_day_sources
 from ukp_sim.base.errors import UserError
@@ -291,13 +293,19 @@ def _calibrate_years(spec, years, seed, jobs, scenario_override, progress, candi
             starts.extend(src_points)
         hm = history_match(spec, year, data, path, seed, jobs, progress, candidates, waves, reps,
                            start_points=np.array(starts) if starts else None)
+        worlds = choose_worlds(hm, st.ensemble_size)
+        ensemble = simulate_ensemble(hm, worlds, data, path, seed, st.ensemble_replications, jobs, progress)
+        row = ensemble_best(ensemble, hm.targets)
+        if row:  # the calibrated baseline is the ensemble's best world, judged with its replications
+            hm.plausible = np.concatenate([[worlds[row]], hm.plausible[hm.plausible != worlds[row]]])
+            worlds = np.concatenate([[worlds[row]], np.delete(worlds, row)])
+            ensemble = put_first(ensemble, row)
         best = apply_parameters(data, hm.params, hm.points[hm.best])
         bar = (lambda k: progress(f"{year} best set", k, final_reps)) if progress else None
         fit = check_fit(best, path, hm.targets, seed, final_reps, jobs, bar)
         res = YearResult(year, path, data, hm, fit, spec.resolve(ys.output), time.time() - t0)
         res.sources = ukp_day_sources(build_scenario(best, path), seed, SOURCE_REPLICATIONS)
-        worlds = choose_worlds(hm, st.ensemble_size)
-        res.ensemble = simulate_ensemble(hm, worlds, data, path, seed, st.ensemble_replications, jobs, progress)
+        res.ensemble = ensemble
         res.ensemble_points = hm.points[worlds]
         res.bounds = bound_flags(hm)
         if src_points is not None and len(src_points):

@@ -52,6 +52,37 @@ def choose_worlds(hm: HistoryMatch, k: int) -> np.ndarray:
     return pool[chosen]
 
 
+def mean_bias(ensemble: pd.DataFrame, targets) -> np.ndarray:
+    """Each world's weighted squared error of its mean (over the ensemble's replications) against
+    the observed figures, in units of half the tolerance: how well a many-replication run of the
+    world reproduces the targets (a single year's scatter is judged by the implausibility)."""
+    out = np.zeros(len(ensemble))
+    for t in targets:
+        if t.weight > 0:
+            out += t.weight * ((ensemble[f"fit:{t.label}"].to_numpy() - t.observed) / (t.tolerance / 2.0)) ** 2
+    return out
+
+
+def ensemble_best(ensemble: pd.DataFrame, targets) -> int | None:
+    """Row of the ensemble's best world: among the worlds still plausible with the ensemble's
+    replications, the smallest ``mean_bias``; None if none is plausible (the search's best stays).
+
+    The search ranks candidates with few replications, and its polish moves on 4; the ensemble
+    simulates every world with as many as the fit report's, so the baseline is chosen there."""
+    ok = np.flatnonzero(ensemble["plausible"].to_numpy(dtype=bool))
+    if ok.size == 0:
+        return None
+    return int(ok[np.argmin(mean_bias(ensemble, targets)[ok])])
+
+
+def put_first(ensemble: pd.DataFrame, row: int) -> pd.DataFrame:
+    """The ensemble with ``row`` as world 1 and the others after it in their order, renumbered."""
+    order = [row] + [i for i in range(len(ensemble)) if i != row]
+    out = ensemble.iloc[order].reset_index(drop=True)
+    out["world"] = np.arange(1, len(out) + 1)
+    return out
+
+
 def bottleneck_values(table: pd.DataFrame, year: int, named: tuple[str, ...]) -> np.ndarray:
     """The four wait shares for each group of ``groups_of(named)`` (group-major) from one replication's KPI
     table. The other municipalities' share pools theirs, weighted by their UKP-days of the stays
