@@ -42,7 +42,7 @@ def test_the_kpi_targets_file_is_validated(tmp_path, old, new, where, words):
 
 @pytest.mark.parametrize("old, new, where", [
     ("years = 4", "years = nan", "period.years"),
-    ("warmup_days = 180", "warmup_dayz = 180", "period.warmup_dayz"),
+    ("warmup_days = 730", "warmup_dayz = 730", "period.warmup_dayz"),
     ("seed = 2024", "seed = inf", "seed"),
     (None, "[precision]\nshare = nan\n", "precision.share"),
     (None, "[precision]\nmin = 20\nmax = 10\n", "precision.max"),

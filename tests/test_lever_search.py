@@ -48,7 +48,7 @@ from ukp_sim.interventions.capacity import ExtraBeds
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "prior" / "baseline_prior.toml"
 ONE = ROOT / "tests" / "scenarios" / "one_municipality.toml"
-ORIGIN = "2021-07-05"  # baseline_prior.toml: 2022-01-01 minus its 180 warm-up days
+ORIGIN = "2020-01-02"  # baseline_prior.toml: 2022-01-01 minus its 730 warm-up days
 
 
 @lru_cache(maxsize=None)

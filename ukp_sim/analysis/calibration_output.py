@@ -31,6 +31,17 @@ def _toml_value(v) -> str:
     return '"' + str(v).replace('"', '\\"') + '"'
 
 
+def headline_line(fit: list) -> str:
+    """The header line on the headline target (highest weight): met, or MISSED, which only a
+    calibration run with --force writes, so the file itself says a cited level is off."""
+    head = max(fit, key=lambda r: r.target.weight)
+    t = head.target
+    verdict = ("met" if head.passed else
+               "MISSED (written with --force; see calibration/report.md)")
+    return (f"# Headline ({t.kpi} for {t.municipality}): {head.mean:,.0f} against {t.observed:,.0f} "
+            f"± {t.tolerance:,.0f}: {verdict}.")
+
+
 def write_calibrated_scenario(out: Path, extends: Path, base: dict, hm, seed: int, fit: list, version: str) -> str:
     """The calibrated scenario as a short file that extends the input and overrides the fitted
     values, each commented with its prior range and its range over the plausible sets."""
@@ -63,6 +74,7 @@ def write_calibrated_scenario(out: Path, extends: Path, base: dict, hm, seed: in
         "# yearly figures fit other worlds as well, whose UKP wait for other things; answers that",
         "# depend on which world is true must be given over the ensemble.",
         f"# Fit of the best set ({len(fit[0].values)} replications): {passed} of {len(fit)} targets within tolerance.",
+        headline_line(fit),
         "",
         f'extends = "{rel}"',
         f'name = "baseline_{hm.year}"',
