@@ -194,7 +194,7 @@ def test_calibrated_baseline_meets_what_its_fit_claims_and_reports_every_miss(ye
     passes, a worse one fails); every target it misses is marked as a miss in the committed
     calibration report (nobody reads a miss as a pass); and the headline, the community's
     UKP-days, is within +-5 % of the observed figure, or the file's own header says it is MISSED
-    (only `calibrate --force` writes such a file) and the rerun confirms the miss."""
+    (only `calibrate --force` or `--quick` writes such a file) and the rerun confirms the miss."""
     from ukp_sim.analysis.calibration import check_fit
 
     spec = load_calibration_spec(HERE.parents[0] / "calibration" / "targets.toml")

@@ -33,11 +33,12 @@ def _toml_value(v) -> str:
 
 def headline_line(fit: list) -> str:
     """The header line on the headline target (highest weight): met, or MISSED, which only a
-    calibration run with --force writes, so the file itself says a cited level is off."""
+    calibration run with --force (or a --quick one) writes, so the file itself says a cited level
+    is off."""
     head = max(fit, key=lambda r: r.target.weight)
     t = head.target
     verdict = ("met" if head.passed else
-               "MISSED (written with --force; see calibration/report.md)")
+               "MISSED (only --force or --quick writes such a file; see calibration/report.md)")
     return (f"# Headline ({t.kpi} for {t.municipality}): {head.mean:,.0f} against {t.observed:,.0f} "
             f"± {t.tolerance:,.0f}: {verdict}.")
 
