@@ -24,6 +24,7 @@ from ukp_sim.analysis.calibration_core import (
     implausibility,
     maximin,
     simulate_candidates,
+    year_distance,
 )
 from ukp_sim.analysis.calibration_params import apply_parameters
 from ukp_sim.base.vocabulary import TOTAL, WHOLE_YEAR
@@ -55,12 +56,11 @@ def choose_worlds(hm: HistoryMatch, k: int) -> np.ndarray:
 def mean_bias(ensemble: pd.DataFrame, targets) -> np.ndarray:
     """Each world's weighted squared error of its mean (over the ensemble's replications) against
     the observed figures, in units of half the tolerance: how well a many-replication run of the
-    world reproduces the targets (a single year's scatter is judged by the implausibility)."""
-    out = np.zeros(len(ensemble))
-    for t in targets:
-        if t.weight > 0:
-            out += t.weight * ((ensemble[f"fit:{t.label}"].to_numpy() - t.observed) / (t.tolerance / 2.0)) ** 2
-    return out
+    world reproduces the targets (a single year's scatter is judged by the implausibility): the
+    search's ``year_distance`` of the means, as if each were one replication."""
+    used = [t for t in targets if t.weight > 0]  # a target reported only (weight 0) may be NaN
+    means = np.column_stack([ensemble[f"fit:{t.label}"].to_numpy(dtype=float) for t in used])
+    return year_distance(means[:, None, :], used)
 
 
 def ensemble_best(ensemble: pd.DataFrame, targets) -> int | None:

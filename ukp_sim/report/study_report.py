@@ -183,13 +183,12 @@ def warmup_line(kpis, scenario, years: list[int], lang: str) -> str | None:
     r0, r1 = (find_row(kpis, "baseline", y, "ukp_days", TOTAL) for y in (y0, y1))
     if r0 is None or r1 is None or not r0["mean"] > 0:
         return None
-    level = {y0: r0["mean"], y1: r1["mean"]}
-    rise = level[y1] / level[y0] - 1.0
+    rise = r1["mean"] / r0["mean"] - 1.0
     growth = max((m.admission_growth for m in scenario.municipalities.values()), default=0.0)
     if rise <= growth + FILL_UP_MARGIN:
         return None
     w = words(lang, "report")
-    return w["fill_up"].format(y0=y0, y1=y1, v0=num(level[y0], 0, lang), v1=num(level[y1], 0, lang),
+    return w["fill_up"].format(y0=y0, y1=y1, v0=num(r0["mean"], 0, lang), v1=num(r1["mean"], 0, lang),
                                rise=format_percent(rise, 0, lang), growth=format_percent(growth, None, lang),
                                warmup=scenario.period.warmup_days)
 
