@@ -56,6 +56,11 @@ class Hospital:
         (1.0,) * 12, "relative admissions per month, January first; normalised to mean 1", length=12, min=0,
         max=MAX_RELATIVE,
     )
+    needs_season_amplitude: float = _f(
+        1.0, "how strongly the admissions that need municipal services follow season_profile: its deviations "
+        "from 1 are multiplied by this (older medical patients peak more in winter; 1: as the profile, 0: flat)",
+        min=0, max=4,
+    )
     weekday_profile: tuple[float, ...] = _f(
         (1.0,) * 7, "relative admissions per weekday, Monday first; normalised to mean 1", length=7, min=0,
         max=MAX_RELATIVE,
@@ -135,8 +140,12 @@ class Reception:
     close_hour: float = _f(15.5, "clock hour after which no patient is received that day", min=0, max=24)
     closed_on_public_holidays: bool = _f(True, "no reception on Norwegian public holidays")
     holiday_capacity_factor: float = _f(
-        0.85, "share of korttidsplasser and home-service intake open in the summer and Christmas holidays",
-        min=0, max=1,
+        0.85, "share of korttidsplasser and home-service intake open in the summer holiday, and at Christmas "
+        "unless christmas_capacity_factor is given", min=0, max=1,
+    )
+    christmas_capacity_factor: float | None = _f(
+        None, "share of korttidsplasser and home-service intake open in the Christmas period; default: "
+        "holiday_capacity_factor (the summer's)", min=0, max=1,
     )
 
 

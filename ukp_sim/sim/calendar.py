@@ -85,6 +85,7 @@ class SimCalendar:
     month: np.ndarray  # 1..12
     public_holiday: np.ndarray  # bool
     holiday_period: np.ndarray  # bool: summer holiday or Christmas
+    christmas_period: np.ndarray | None = None  # bool: the Christmas part of holiday_period, if given
 
     @classmethod
     def build(
@@ -92,7 +93,9 @@ class SimCalendar:
         origin: dt.date,
         n_days: int,
         holiday_periods: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = (),
+        christmas: tuple[tuple[int, int], tuple[int, int]] | None = None,
     ) -> "SimCalendar":
+        """``christmas``: which of the holiday periods is Christmas, for a capacity cut of its own."""
         dates = tuple(origin + dt.timedelta(days=i) for i in range(n_days))
         weekday = np.fromiter((d.weekday() for d in dates), dtype=np.int8, count=n_days)
         year = np.fromiter((d.year for d in dates), dtype=np.int16, count=n_days)
@@ -105,23 +108,38 @@ class SimCalendar:
             dtype=bool,
             count=n_days,
         )
-        return cls(origin, n_days, dates, weekday, year, month, public, period)
+        xmas = None
+        if christmas is not None:
+            xmas = np.fromiter((in_period(d, *christmas) for d in dates), dtype=bool, count=n_days)
+        return cls(origin, n_days, dates, weekday, year, month, public, period, xmas)
+
+    def holiday_factor_by_day(self, summer: float, christmas: float | None) -> float | np.ndarray:
+        """The share of capacity open on each holiday day: ``summer`` in every holiday period, or
+        ``christmas`` at Christmas when given (a scalar when it is not, so the old arithmetic holds)."""
+        if christmas is None or self.christmas_period is None:
+            return summer
+        return np.where(self.christmas_period, christmas, summer)
 
     def day_of(self, date: dt.date) -> int:
         return (date - self.origin).days
 
     def daily_rate_factors(
-        self, season_profile: tuple[float, ...], weekday_profile: tuple[float, ...]
+        self, season_profile: tuple[float, ...], weekday_profile: tuple[float, ...], amplitude: float = 1.0
     ) -> np.ndarray:
         """Relative admission intensity per day, normalised so that the mean over a whole
         year is 1 for the season profile and the mean over a week is 1 for the weekday profile.
 
         The season profile is weighted by the days in each month, so a profile that is flat
-        gives exactly the annual rate whatever the month lengths.
+        gives exactly the annual rate whatever the month lengths. ``amplitude`` stretches the
+        normalised profile's deviations from 1 (2: twice the winter peak and the July low; 1: as
+        given, computed exactly as before), floored at 5 % and normalised again.
         """
         season = np.asarray(season_profile, dtype=float)
         days_in_month = np.array([31, 28.2425, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
         season = season / (season @ days_in_month / days_in_month.sum())
+        if amplitude != 1.0:
+            season = np.maximum(1.0 + amplitude * (season - 1.0), 0.05)
+            season = season / (season @ days_in_month / days_in_month.sum())
         week = np.asarray(weekday_profile, dtype=float)
         week = week / week.mean()
         return season[self.month - 1] * week[self.weekday]

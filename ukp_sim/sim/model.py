@@ -72,7 +72,7 @@ def build_calendar(s: Scenario) -> SimCalendar:
         (parse_month_day(a), parse_month_day(b))
         for a, b in (s.calendar.summer_holiday, s.calendar.christmas)
     )
-    return SimCalendar.build(origin, n_days, periods)
+    return SimCalendar.build(origin, n_days, periods, christmas=periods[1])
 
 
 class Model(InitialState, PatientPaths):
@@ -163,6 +163,9 @@ class Model(InitialState, PatientPaths):
         for iv in self.interventions:
             iv.start()
         # Started like SimPy processes (URGENT events at time 0, in this order), as they always were.
+        amplitude = s.hospital.needs_season_amplitude
+        if amplitude != 1.0:  # older medical patients follow the season more (or less) than all admissions
+            factors = cal.daily_rate_factors(s.hospital.season_profile, s.hospital.weekday_profile, amplitude)
         Flow(env, self._ukp_feeder(self._first_admissions(factors))).start_urgent()
         for m in self.munis:
             if m.spec.korttid.direct_admissions_per_year > 0:
@@ -264,9 +267,11 @@ class Model(InitialState, PatientPaths):
         holiday factor (rounded half up) in the summer and Christmas periods; ``hooks=False``: as
         the scenario has them, without the interventions' ``unit_capacity``."""
         cal = self.cal
-        factor = m.spec.reception.holiday_capacity_factor if holidays else 1.0
+        rec = m.spec.reception
+        factor = cal.holiday_factor_by_day(rec.holiday_capacity_factor, rec.christmas_capacity_factor) \
+            if holidays else 1.0
         if not self._on_capacity or not hooks:
-            cut = math.floor(unit.beds * factor + 0.5)
+            cut = np.floor(unit.beds * np.asarray(factor) + 0.5)
             cap = np.where(cal.holiday_period, cut, unit.beds).astype(np.int64)
         else:  # extra beds, new units, no holiday closures
             beds, cut_days = unit.beds, cal.holiday_period

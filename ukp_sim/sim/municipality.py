@@ -47,7 +47,7 @@ INF = math.inf
 class HomeIntake:
     """Daily intake slots for new home-service patients, booked first come first served."""
 
-    def __init__(self, per_day: float, holiday_factor: float, reception: Reception, cal: SimCalendar,
+    def __init__(self, per_day: float, holiday_factor: float | np.ndarray, reception: Reception, cal: SimCalendar,
                  extra_per_day: np.ndarray | None = None):
         if extra_per_day is not None:  # capacity what-if: more starts per day from a date
             per_day = per_day + extra_per_day
@@ -320,8 +320,7 @@ class MunicipalityState:
         self.reception = Reception(spec.reception, cal)
         self.office = OfficeHours(spec.office, cal) if spec.office.enabled else None  # None: around the clock
         self.extra_intake: np.ndarray | None = None
-        self.intake = HomeIntake(spec.home_service_intake_per_day, spec.reception.holiday_capacity_factor,
-                                 self.reception, cal)
+        self.intake = HomeIntake(spec.home_service_intake_per_day, self._holiday_factor(), self.reception, cal)
         self.units = [
             KorttidUnit(first_uid + i, uname, spec.name, u.beds, u.los or spec.korttid.los, muni=index)
             for i, (uname, u) in enumerate(spec.korttid.units.items())
@@ -366,8 +365,13 @@ class MunicipalityState:
         self._rebuild_intake()
 
     def _rebuild_intake(self) -> None:
-        self.intake = HomeIntake(self.spec.home_service_intake_per_day, self.spec.reception.holiday_capacity_factor,
-                                 self.reception, self.cal, extra_per_day=self.extra_intake)
+        self.intake = HomeIntake(self.spec.home_service_intake_per_day, self._holiday_factor(), self.reception,
+                                 self.cal, extra_per_day=self.extra_intake)
+
+    def _holiday_factor(self) -> float | np.ndarray:
+        """Share of home-service intake open on each day (the summer's, or Christmas's own if given)."""
+        rec = self.spec.reception
+        return self.cal.holiday_factor_by_day(rec.holiday_capacity_factor, rec.christmas_capacity_factor)
 
     def switchable(self, u_destination: float, frail: bool) -> bool:
         """Whether a korttid-bound patient may be sent home instead after waiting for a bed: the
