@@ -62,7 +62,7 @@ backtest-update: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py
 
-## calibrate: refit the baselines and the ensembles of plausible worlds to the 2022-2023 figures (about 65 minutes on 2 cores with an empty cache; keeps a baseline no candidate fits or whose best set misses the community UKP-days)
+## calibrate: refit the baselines and the ensembles of plausible worlds to the 2022-2023 figures (about 70 minutes on 2 cores with an empty cache; keeps a baseline no candidate fits or whose best set misses the community UKP-days)
 calibrate: $(STAMP)
 	$(BIN)/ukp-sim calibrate calibration/targets.toml --seed 2022 --jobs 2
 
