@@ -10,6 +10,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ukp_sim.config.loader import load_scenario
@@ -129,3 +130,19 @@ low = 0.5
 high = 3
 """, encoding="utf-8")
     return tmp_path / "targets.toml"
+
+
+@pytest.fixture
+def admission_rates(monkeypatch) -> list:
+    """The daily first-admission rates the model hands to the arrival draws, one array per
+    municipality and run, in the order drawn (``Model._admission_rate`` spied on)."""
+    seen: list = []
+    real = Model._admission_rate
+
+    def spy(self, m, per_day, weights):
+        rate = real(self, m, per_day, weights)
+        seen.append(np.array(rate))
+        return rate
+
+    monkeypatch.setattr(Model, "_admission_rate", spy)
+    return seen

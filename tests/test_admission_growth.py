@@ -10,29 +10,21 @@ from ukp_sim.config.loader import load_scenario
 from ukp_sim.sim.model import Model
 
 
-def _rates(monkeypatch, scenario) -> tuple[np.ndarray, Model]:
+def _rates(seen: list, scenario) -> tuple[np.ndarray, Model]:
     """The daily first-admission rate of the scenario's one municipality, as the model draws it."""
-    seen: list[np.ndarray] = []
-    real = Model._admission_rate
-
-    def spy(self, m, per_day, weights):
-        rate = real(self, m, per_day, weights)
-        seen.append(np.array(rate))
-        return rate
-
-    monkeypatch.setattr(Model, "_admission_rate", spy)
     model = Model(scenario, 3, 0)
     model.run()
-    (rate,) = seen
+    rate = seen.pop()
+    assert not seen
     return rate, model
 
 
-def test_the_rate_grows_by_the_factor_each_year_after_the_first(write_scenario, monkeypatch):
+def test_the_rate_grows_by_the_factor_each_year_after_the_first(write_scenario, admission_rates):
     flat = load_scenario(write_scenario("[period]\nyears = 3\n", name="flat.toml"))
     grown = load_scenario(write_scenario("[period]\nyears = 3\n[municipalities.Testby]\nadmission_growth = 0.1\n",
                                          name="grown.toml"))
-    base, _ = _rates(monkeypatch, flat)
-    more, model = _rates(monkeypatch, grown)
+    base, _ = _rates(admission_rates, flat)
+    more, model = _rates(admission_rates, grown)
     year = model.cal.year.astype(int)
     y0 = grown.period.start.year
     np.testing.assert_allclose(more, base * 1.1 ** np.maximum(0, year - y0), rtol=1e-15)

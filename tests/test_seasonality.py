@@ -101,24 +101,15 @@ def test_a_christmas_cut_closes_beds_and_intake_only_at_christmas(write_scenario
     assert (intake[is_open & xmas] == 2).all()
 
 
-def test_the_model_draws_ukp_admissions_at_the_stretched_rate(write_scenario, monkeypatch):
+def test_the_model_draws_ukp_admissions_at_the_stretched_rate(write_scenario, admission_rates):
     """The rate the model hands to the admission draws is the profile stretched by the amplitude."""
-    seen: list[np.ndarray] = []
-    real = Model._admission_rate
-
-    def spy(self, m, per_day, weights):
-        rate = real(self, m, per_day, weights)
-        seen.append(np.array(rate))
-        return rate
-
-    monkeypatch.setattr(Model, "_admission_rate", spy)
     rates = {}
     for amplitude in (1.0, 2.5):
         body = ("[hospital]\nseason_profile = [" + ", ".join(map(str, SEASON)) + "]\n"
                 f"needs_season_amplitude = {amplitude}\n")
         model = Model(load_scenario(write_scenario(body, name=f"a{amplitude}.toml")), 3, 0)
         model.run()
-        rates[amplitude] = seen.pop()
+        rates[amplitude] = admission_rates.pop()
     cal = model.cal
     week = cal.daily_rate_factors((1.0,) * 12, model.s.hospital.weekday_profile)
     ratio = rates[2.5] / rates[1.0]
