@@ -194,6 +194,11 @@ class Korttid:
         0.0, "days a korttid-bound UKP waits for a bed before the municipality may send them home with new home "
         "services instead, if a home-service start is free on its next reception day; 0: never", min=0, max=MAX_DAYS,
     )
+    hospital_first_share: float = _f(
+        0.0, "share of korttid applicants from home (direct_admissions_per_year) who wait behind every patient from "
+        "hospital, whenever they applied (the municipality pays for each UKP-day, so it takes the hospital's "
+        "patients first); 0: one first-come queue", min=0, max=1,
+    )
     switch_home_share: float = _f(
         0.0, "share of korttid-bound UKP for whom going home instead is acceptable (the others wait for a bed)",
         min=0, max=1,

@@ -256,9 +256,12 @@ class Model(InitialState, PatientPaths):
                                  self.streams(f"direct/arrival_clock/{m.name}"))
         draws = StayDraws(self.streams, "direct", m.name, block=max(1, times.size),
                           only=(U_KORTTID_LOS, U_KORTTID_OUTCOME)).take(times.size)
-        for t, u in zip(times.tolist(), draws):
+        share = m.spec.korttid.hospital_first_share
+        yields = (self.streams(f"direct/yields/{m.name}").random(times.size) < share).tolist() if share > 0 \
+            else [False] * times.size  # a stream of its own: 0 leaves every other draw as it was
+        for t, u, y in zip(times.tolist(), draws, yields):
             yield t - env.now
-            Flow(env, self._direct_stay(m, u)).start()  # now (see paths.py)
+            Flow(env, self._direct_stay(m, u, y)).start()  # now (see paths.py)
 
     # ---- calendar-driven capacity ------------------------------------------------------------
     def _unit_capacity_by_day(self, m: MunicipalityState, unit: KorttidUnit, holidays: bool = True,

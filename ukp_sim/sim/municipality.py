@@ -6,7 +6,9 @@
   book the first day with a free slot in the order their decisions become ready (FIFO), so no
   SimPy resource is needed: booking is arithmetic on a per-day counter, and full days are
   skipped by pointers (no day-by-day scan).
-* ``KorttidPool``: the municipality's short-term units and one FIFO queue for them. Beds are held
+* ``KorttidPool``: the municipality's short-term units and one FIFO queue for them, in which
+  applicants from home who yield (``Korttid.hospital_first_share``) let patients from hospital
+  go first. Beds are held
   until the stay ends (blocking after service: a patient waiting for a long-term place keeps the
   bed). Capacity may change during the run (holiday closures, opening dates, escalation beds).
   What the pool cannot serve from its own beds it hands to its ``PoolPolicy``, if an
@@ -132,12 +134,13 @@ class BedRequest(simpy.Event):
     """A request for a korttidsplass; fires with the unit once a bed is assigned to the caller.
     A pool policy reads when it was made and whether the patient may take another pool's bed."""
 
-    __slots__ = ("sharable", "t_request")
+    __slots__ = ("sharable", "t_request", "yields")
 
-    def __init__(self, env: simpy.Environment, sharable: bool, t_request: float):
+    def __init__(self, env: simpy.Environment, sharable: bool, t_request: float, yields: bool = False):
         super().__init__(env)
         self.sharable = sharable
         self.t_request = t_request
+        self.yields = yields  # an applicant from home who lets patients from hospital go first
 
 
 class KorttidPool:
@@ -156,6 +159,7 @@ class KorttidPool:
         self._open = sum(u.capacity for u in units)
         self.queue: deque[BedRequest] = deque()
         self.waiting = 0  # len(queue)
+        self.yielding = 0  # requests in the queue that let the others go first
         self.policy: PoolPolicy | None = None  # set by attach_policy
         self.on_added_change: Callable[[int, float, int], None] | None = None  # (muni, t, change) of added units
 
@@ -195,6 +199,7 @@ class KorttidPool:
         """Remove a waiting request (a policy then assigns it a bed elsewhere)."""
         self.queue.remove(request)
         self.waiting -= 1
+        self.yielding -= request.yields
 
     def request(self, sharable: bool = False) -> BedRequest:
         """A request that fires with the unit once a bed is assigned to the caller. With no free
@@ -206,21 +211,23 @@ class KorttidPool:
             ev.succeed(unit)
         return ev
 
-    def claim(self, sharable: bool = False) -> tuple[KorttidUnit | None, BedRequest | None]:
+    def claim(self, sharable: bool = False, yields: bool = False) -> tuple[KorttidUnit | None, BedRequest | None]:
         """``request`` without an event when a bed is free now: (the unit, taken for the caller,
-        and the request the policy saw or None), or (None, the queued request)."""
-        if not self.queue:
+        and the request the policy saw or None), or (None, the queued request). A ``yields``
+        request is served after every request queued that does not yield, whenever it came."""
+        if self.waiting == self.yielding:  # nobody queued ahead of the caller
             for unit in self.units:
                 if unit.occupied < unit.capacity:
                     unit.occupied += 1
                     return unit, None
-        ev = BedRequest(self.env, sharable, self.env.now)
+        ev = BedRequest(self.env, sharable, self.env.now, yields)
         if sharable and self.policy is not None:
             unit = self.policy.outside_bed(self, ev)
             if unit is not None:
                 return unit, ev
         self.queue.append(ev)
         self.waiting += 1
+        self.yielding += yields
         return None, ev
 
     def release(self, unit: KorttidUnit) -> None:
@@ -245,10 +252,21 @@ class KorttidPool:
             if unit is None:
                 return
             unit.occupied += 1
-            self.waiting -= 1
-            self.queue.popleft().succeed(unit)
+            self._next_request().succeed(unit)
         if self.policy is not None:  # own queue served: the policy may serve others
             self.policy.after_serve(self)
+
+    def _next_request(self) -> BedRequest:
+        """Take the request to serve: the first that does not yield, else the first."""
+        self.waiting -= 1
+        if 0 < self.yielding <= self.waiting:  # some yield, some do not
+            for request in self.queue:
+                if not request.yields:
+                    self.queue.remove(request)
+                    return request
+        request = self.queue.popleft()
+        self.yielding -= request.yields
+        return request
 
 
 class LongTermQueue:

@@ -228,8 +228,8 @@ class PatientPaths:
         yield from self._ukp_episode(patient, row, u)
 
     # ---- korttid demand from home ------------------------------------------------------------
-    def _direct_stay(self, m: MunicipalityState, u: list[float]):
-        unit, request = m.pool.claim()
+    def _direct_stay(self, m: MunicipalityState, u: list[float], yields: bool = False):
+        unit, request = m.pool.claim(yields=yields)
         if unit is None:
             unit = yield request
         los = self._korttid_los(unit, u[U_KORTTID_LOS])
