@@ -72,6 +72,17 @@ def test_the_baseline_is_the_plausible_world_whose_means_come_closest():
     assert first[f"fit:{targets[0].label}"].tolist() == [8650, 8200, 8300, 8700]
 
 
+def test_the_baseline_meets_the_most_targets_before_it_comes_closest():
+    # world 1 misses the community by 550 days (6.3 %) with an exact home share: squared error 19.2
+    # (in half-tolerances, weight 3); world 2 meets the community and misses the home share by
+    # 0.105: squared error 27.6. Meeting comes first: world 2
+    df, targets = _worlds([True, True], [8150, 8700], [0.225, 0.33])
+    assert ensemble_best(df, targets) == 1
+    # one target met each: the community (weight 3) counts before the home share (weight 1)
+    df, targets = _worlds([True, True], [8200, 8600], [0.225, 0.32])
+    assert ensemble_best(df, targets) == 1
+
+
 def test_without_a_plausible_world_the_search_best_stays():
     df, targets = _worlds([False, False], [8200, 8700], [0.2, 0.2])
     assert ensemble_best(df, targets) is None
