@@ -12,6 +12,7 @@ from ukp_sim.analysis.ensemble import (
     bottleneck_values,
     bound_flags,
     choose_worlds,
+    community_split,
     ensemble_best,
     groups_of,
     put_first,
@@ -139,3 +140,48 @@ def test_tradeoffs_show_a_target_met_only_apart_from_the_others():
     # the pairwise conflict: occupancy (met by one candidate) is never met together with the UKP-days
     assert rows["korttid_occupancy"]["partner"].kpi == "ukp_days" and rows["korttid_occupancy"]["joint"] == 0
     assert rows["zero_day_share"]["partner"].kpi == "korttid_occupancy" and rows["zero_day_share"]["joint"] == 0
+
+
+def test_the_split_of_the_community_total_over_the_candidates_that_meet_it():
+    """Of four candidates, three meet the community's total (implausibility ≤ 3): the others' days
+    are the community's mean minus Trondheim's, over those three only; NaN replications ignored."""
+    targets = [CalTarget(year=2022, kpi="ukp_days", municipality=m, observed=o, tolerance=tol, source="t")
+               for m, o, tol in (("Total", 10175, 509), ("Trondheim", 6956, 696))]
+    sims = np.array([[[10000, 5000], [10200, 5200]],    # meets the total; Trondheim 5,100: others 5,000
+                     [[10100, 6900], [np.nan, np.nan]],  # meets both; one replication missing: others 3,200
+                     [[9800, 4000], [9800, 4000]],       # meets the total only: others 5,800
+                     [[14000, 7000], [14000, 7000]]],    # misses the total: left out
+                    dtype=float)
+    impl = np.array([[1.0, 4.0], [0.5, 0.1], [2.0, 6.0], [5.0, 0.2]])
+    n = len(sims)
+    hm = HistoryMatch(2022, targets, [], np.zeros((n, 0)), np.ones(n), sims, impl, impl.max(axis=1),
+                      np.zeros(n), np.array([1]), True, cutoff=3.0)
+    split = community_split(hm)
+    assert split["n"] == 3
+    assert split["others"] == (3200.0, 5000.0, 5800.0)
+    assert split["named"]["Trondheim"]["max"] == 6900.0 and split["named"]["Trondheim"]["both"] == 1
+    hm.impl[:, 0] = 9.0
+    assert community_split(hm) == {"n": 0}
+
+
+def test_the_report_says_how_the_candidates_share_out_the_community_total():
+    from types import SimpleNamespace
+
+    from ukp_sim.report.calibration_report import target_conflicts
+
+    targets = [CalTarget(year=2022, kpi="ukp_days", municipality=m, observed=o, tolerance=tol, source="t")
+               for m, o, tol in (("Total", 10175, 509), ("Trondheim", 6956, 696))]
+    sims = np.array([[[10000, 5000]], [[10100, 5300]]], dtype=float)
+    impl = np.array([[1.0, 4.0], [0.5, 3.5]])
+    hm = HistoryMatch(2022, targets, [], np.zeros((2, 0)), np.ones(2), sims, impl, impl.max(axis=1),
+                      np.zeros(2), np.array([1]), True, cutoff=3.0)
+    spec = SimpleNamespace(target=targets)
+    plain = target_conflicts(spec, "en")
+    assert plain == ["2022: Trondheim hold 6,956 of 10,175 UKP-days together; the other municipalities get 3,219."]
+    (line,) = target_conflicts(spec, "en", {2022: SimpleNamespace(hm=hm)})
+    assert line.startswith(plain[0])
+    assert ("the 2 candidates that meet the community's total give the other municipalities 4,800–5,000 UKP-days"
+            in line)
+    assert "Trondheim at most 5,300 (observed 6,956 ± 696; 0 meet it too)" in line
+    (nb,) = target_conflicts(spec, "nb", {2022: SimpleNamespace(hm=hm)})
+    assert "de 2 kandidatene som treffer fellesskapets sum" in nb and "Trondheim høyst 5\u00a0300" in nb

@@ -216,3 +216,25 @@ def target_tradeoffs(hm: HistoryMatch) -> list[dict]:
                     "best_given_others": float(hm.impl[rest, k].min()) if rest.any() else np.nan,
                     "candidates": len(hm.points), "partner": partner, "joint": joint})
     return out
+
+
+def community_split(hm: HistoryMatch) -> dict | None:
+    """How the candidates that meet the community's UKP-days share them out: the UKP-days left to
+    the municipalities without a target of their own (community minus the named ones' means), and
+    for each named municipality the most it gets and how many meet its target as well. Where the
+    observed figures leave the others far less than any such candidate gives them, the named
+    municipalities' targets cannot be met together with the community's (the report says so)."""
+    days = {t.municipality: k for k, t in enumerate(hm.targets) if t.kpi == "ukp_days" and t.weight > 0}
+    if "Total" not in days or len(days) < 2:
+        return None
+    ok = hm.impl <= hm.cutoff
+    total_ok = ok[:, days["Total"]]
+    if not total_ok.any():
+        return {"n": 0}
+    with np.errstate(all="ignore"):
+        means = np.nanmean(hm.sims[total_ok], axis=1)  # [candidate, target]
+    named = [m for m in days if m != "Total"]
+    others = means[:, days["Total"]] - means[:, [days[m] for m in named]].sum(axis=1)
+    return {"n": int(total_ok.sum()), "others": (float(others.min()), float(np.median(others)), float(others.max())),
+            "named": {m: {"max": float(means[:, days[m]].max()), "both": int((total_ok & ok[:, days[m]]).sum()),
+                          "target": hm.targets[days[m]]} for m in named}}

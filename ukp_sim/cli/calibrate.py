@@ -105,7 +105,7 @@ def execute(args) -> int:
         files[f"ensemble_{year}.csv"] = ensemble_csv(res, args.seed, __version__)
     for lang in ("nb", "en"):
         files.update(write_report(spec, results, out_dir, args.seed, args.jobs, command, __version__, lang,
-                                  target_conflicts(spec, lang)))
+                                  target_conflicts(spec, lang, results)))
     scenario_texts = {}
     for year, res in results.items():
         extends = res.scenario_path

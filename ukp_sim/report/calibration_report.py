@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ukp_sim.analysis.calibration import SOURCE_REPLICATIONS, CalibrationSpec, FitRow, YearResult  # noqa: E402
+from ukp_sim.analysis.ensemble import community_split  # noqa: E402
 from ukp_sim.report.ensemble_figure import ensemble_section, waves_section  # noqa: E402
 from ukp_sim.report.locale import words  # noqa: E402
 from ukp_sim.report.numbers import format_number, format_percent  # noqa: E402
@@ -223,17 +224,31 @@ def naive_forecast(spec: CalibrationSpec, rows: list[FitRow], src: int) -> list[
     return [seen.get((r.target.kpi, r.target.municipality), math.nan) for r in rows]
 
 
-def target_conflicts(spec: CalibrationSpec, lang: str = "nb") -> list[str]:
-    """Where the observed figures disagree: the community total against the named municipalities."""
+def target_conflicts(spec: CalibrationSpec, lang: str = "nb", results: dict[int, YearResult] | None = None
+                     ) -> list[str]:
+    """Where the observed figures disagree: the community total against the named municipalities,
+    and, for each calibrated year, how the candidates that meet the community's total share it out."""
     out = []
-    for year in sorted({t.year for t in spec.target}):
-        days = {t.municipality: t.observed for t in spec.target if t.year == year and t.kpi == "ukp_days"}
+    t = words(lang, "calibration")
+    for year in sorted({x.year for x in spec.target}):
+        days = {x.municipality: x.observed for x in spec.target if x.year == year and x.kpi == "ukp_days"}
         if "Total" not in days or len(days) < 2:
             continue
         named = {m: v for m, v in days.items() if m != "Total"}
         rest = days["Total"] - sum(named.values())
         names = ", ".join(named)
-        out.append(words(lang, "calibration")["conflict"].format(
+        line = t["conflict"].format(
             year=year, names=names, named=format_number(sum(named.values()), 0, lang),
-            total=format_number(days["Total"], 0, lang), rest=format_number(rest, 0, lang)))
+            total=format_number(days["Total"], 0, lang), rest=format_number(rest, 0, lang))
+        split = community_split(results[year].hm) if results and year in results else None
+        if split and split["n"]:
+            lo, mid, hi = (format_number(v, 0, lang) for v in split["others"])
+            line += " " + t["conflict_split"].format(n=split["n"], lo=lo, mid=mid, hi=hi, named="; ".join(
+                t["conflict_named"].format(m=m, most=format_number(v["max"], 0, lang),
+                                           observed=format_number(v["target"].observed, 0, lang),
+                                           tol=format_number(v["target"].tolerance, 0, lang), both=v["both"])
+                for m, v in split["named"].items()))
+        elif split is not None:
+            line += " " + t["conflict_none"]
+        out.append(line)
     return out
