@@ -293,7 +293,7 @@ def _calibrate_years(spec, years, seed, jobs, scenario_override, progress, candi
             starts.extend(src_points)
         hm = history_match(spec, year, data, path, seed, jobs, progress, candidates, waves, reps,
                            start_points=np.array(starts) if starts else None)
-        worlds = choose_worlds(hm, st.ensemble_size)
+        worlds = choose_worlds(hm, st.ensemble_size, st.balance_ensemble)
         ensemble = simulate_ensemble(hm, worlds, data, path, seed, st.ensemble_replications, jobs, progress)
         row = ensemble_best(ensemble, hm.targets)
         if row:  # the calibrated baseline is the ensemble's best world, judged with its replications

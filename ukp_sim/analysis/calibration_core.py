@@ -139,6 +139,7 @@ class HistoryMatch:
     one_year: bool = False  # one simulated year's variance in the implausibility (Settings.one_year_variance)
     replications: int = 0  # per candidate in the waves (0: all of sims' replications)
     topup: int = 0  # replications of the candidates not ruled out with those (0: no top-up)
+    balance: object = None  # ensemble_balance.Balance when the ensemble was balanced
 
     @property
     def best(self) -> int:

@@ -27,6 +27,7 @@ from ukp_sim.analysis.calibration_core import (
     year_distance,
 )
 from ukp_sim.analysis.calibration_params import apply_parameters
+from ukp_sim.analysis.ensemble_balance import balance
 from ukp_sim.base.vocabulary import TOTAL, WHOLE_YEAR
 
 SHARES = {"share_decision": "wait_share_decision", "share_bed": "wait_share_bed",
@@ -40,17 +41,29 @@ def groups_of(named: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return (TOTAL, *named, OTHERS)
 
 
-def choose_worlds(hm: HistoryMatch, k: int) -> np.ndarray:
+def choose_worlds(hm: HistoryMatch, k: int, balanced: bool = False) -> np.ndarray:
     """Indices of up to ``k`` candidates that span the plausible region: the best first, then each
-    time the plausible candidate whose nearest chosen one is farthest (unit cube of the priors)."""
+    time the plausible candidate whose nearest chosen one is farthest (unit cube of the priors).
+    With ``balanced``, worlds are then swapped for other plausible ones until the ensemble's mean
+    meets the targets as far as it can (``ensemble_balance``; the record lands in ``hm.balance``)."""
     lo = np.array([p.low for p in hm.params])
     hi = np.array([p.high for p in hm.params])
     pool = hm.not_implausible
     if pool.size == 0:  # nothing plausible: the k least implausible, flagged in the table
         pool = np.argsort(hm.max_impl)[:k]
     pool = np.concatenate([[hm.best], pool[pool != hm.best]])
-    chosen = maximin((hm.points[pool] - lo) / (hi - lo), k, distinct=True)
-    return pool[chosen]
+    unit = (hm.points - lo) / (hi - lo)
+    chosen = pool[maximin(unit[pool], k, distinct=True)]
+    if balanced and hm.any_plausible:
+        used = [i for i, t in enumerate(hm.targets) if t.weight > 0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a candidate with no finite value of a target
+            means = np.nanmean(hm.sims[:, :, used], axis=1)
+        tg = [hm.targets[i] for i in used]
+        hm.balance = balance(chosen, pool, means, unit, np.array([t.observed for t in tg]),
+                             np.array([t.tolerance for t in tg]), np.array([t.weight for t in tg], dtype=float))
+        chosen = hm.balance.chosen
+    return chosen
 
 
 def mean_bias(ensemble: pd.DataFrame, targets) -> np.ndarray:

@@ -107,6 +107,9 @@ class Settings:
     emulator_proposals: int = _f(20000, "proposals the emulators score for each wave", min=100, max=1_000_000)
     ensemble_size: int = _f(30, "plausible worlds kept in the ensemble, chosen to span the plausible region",
                             min=1)
+    balance_ensemble: bool = _f(
+        True, "swap ensemble worlds for other plausible ones until the ensemble's mean meets the targets as far as "
+        "it can (analysis/ensemble_balance.py; off: the maximin worlds as they are)")
     ensemble_replications: int = _f(5, "replications per ensemble world for its fit and bottleneck mix", min=1)
 
 

@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ukp_sim.analysis.ensemble import SHARES, share_spread, table_groups, target_tradeoffs  # noqa: E402
+from ukp_sim.analysis.ensemble_balance import MARGIN  # noqa: E402
 from ukp_sim.base.vocabulary import TOTAL  # noqa: E402
 from ukp_sim.report.numbers import format_number, format_percent  # noqa: E402
 
@@ -80,13 +81,21 @@ def ensemble_section(res, t: dict, lang: str, sfx: str) -> tuple[list[str], dict
     body = (t["ensemble_body"].format(n=n, pool=pool, reps=reps, ok=n_ok) if n <= pool else
             t["ensemble_body_filled"].format(n=n, pool=pool, extra=n - pool, reps=reps, ok=n_ok))
     lines = [f"## {t['ensemble_title'].format(year=res.year)}", "", body, ""]
+    b = getattr(res.hm, "balance", None)
+    if b is not None:
+        lines += [t["ensemble_balanced"].format(swaps=b.swaps, margin=format_number(MARGIN, 2, lang),
+                                                before=format_number(b.shortfall_before, 2, lang),
+                                                after=format_number(b.shortfall_after, 2, lang)), ""]
+    elif res.hm.any_plausible:
+        lines += [t["ensemble_unbalanced"], ""]
     spread = share_spread(table)
     lines += ["| " + " | ".join(t["ensemble_cols"]) + " |", "|---|---|---:|---:|---:|"]
     for r in spread.itertuples():
         lines.append(f"| {t['group_names'].get(r.group, r.group)} | {t['share_names'][r.share]} | "
                      f"{_pct(r.min, lang)} | {_pct(r.median, lang)} | {_pct(r.max, lang)} |")
     lines += ["", *regime_sentences(table, t, lang), ""]
-    lines += [t["ensemble_fit"].format(n=n, reps=reps), "", *ensemble_fit_table(res, t, lang), ""]
+    lines += [t["ensemble_fit"].format(n=int(answering(table).sum()), reps=reps), "",
+              *ensemble_fit_table(res, t, lang), ""]
     fig = f"fig_ensemble_{res.year}{sfx}.png"
     buf = io.BytesIO()
     _figure(table, t, lang, buf, t["fig_ensemble"].format(year=res.year))
@@ -94,11 +103,18 @@ def ensemble_section(res, t: dict, lang: str, sfx: str) -> tuple[list[str], dict
     return lines, {fig: buf.getvalue()}
 
 
+def answering(table) -> np.ndarray:
+    """The worlds answers are given over (analysis/worlds.py): world 1 and every world still
+    plausible with the ensemble's replications."""
+    return table["plausible"].to_numpy(dtype=bool) | (table["world"].to_numpy() == 1)
+
+
 def ensemble_fit(res) -> list[tuple]:
-    """Per target: (target, mean over the worlds of their means, min, max, within tolerance)."""
+    """Per target: (target, mean over the answering worlds of their means, min, max, within tolerance)."""
     out = []
+    keep = answering(res.ensemble)
     for tg in res.hm.targets:
-        v = res.ensemble[f"fit:{tg.label}"].to_numpy(dtype=float)
+        v = res.ensemble[f"fit:{tg.label}"].to_numpy(dtype=float)[keep]
         mean = float(np.nanmean(v))
         out.append((tg, mean, float(np.nanmin(v)), float(np.nanmax(v)), abs(mean - tg.observed) <= tg.tolerance))
     return out

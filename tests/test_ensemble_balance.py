@@ -1,0 +1,65 @@
+"""Balancing the ensemble: maximin picks the plausible region's corners; when the region is
+lopsided their mean misses the data, and swapping worlds for other plausible ones brings it back."""
+from __future__ import annotations
+
+import numpy as np
+
+from ukp_sim.analysis.calibration import HistoryMatch
+from ukp_sim.analysis.ensemble import choose_worlds
+from ukp_sim.analysis.ensemble_balance import MARGIN, balance, shortfall
+from ukp_sim.config.calibration_file import CalParameter, CalTarget
+
+
+def _lopsided_hm(n: int = 41) -> HistoryMatch:
+    """One parameter u in 0–10; the target's mean is 0.4 u − 1 against an observed 0 ± 1: every
+    candidate within 3 tolerances is plausible, the region reaching three times farther above the
+    observed figure than below it."""
+    u = np.linspace(0.0, 10.0, n)
+    means = 0.4 * u - 1.0
+    params = [CalParameter(name="u", path="x", low=0.0, high=10.0)]
+    target = CalTarget(year=2022, kpi="ukp_days", municipality="Total", observed=0.0, tolerance=1.0, source="t")
+    sims = np.repeat(means[:, None, None], 3, axis=1)  # [candidate, replication, target]
+    impl = np.abs(means)[:, None]
+    best = int(np.argmin(np.abs(means)))
+    return HistoryMatch(2022, [target], params, u[:, None], np.ones(n), sims, impl, impl[:, 0],
+                        np.abs(means), np.array([best]), True, cutoff=3.0)
+
+
+def test_a_lopsided_region_makes_maximin_miss_and_balancing_meets_the_target():
+    hm = _lopsided_hm()
+    plain = choose_worlds(hm, 6)
+    assert abs(hm.sims[plain, 0, 0].mean()) > 1.0  # the corners' mean misses the tolerance
+    assert hm.balance is None
+    chosen = choose_worlds(hm, 6, balanced=True)
+    assert chosen[0] == hm.best  # the best world stays first
+    assert len(set(chosen.tolist())) == 6 and len(chosen) == 6
+    assert set(chosen.tolist()) <= set(hm.not_implausible.tolist())
+    assert abs(hm.sims[chosen, 0, 0].mean()) <= MARGIN  # within the margin, not merely the tolerance
+    assert hm.balance.swaps >= 1 and hm.balance.shortfall_after == 0.0 < hm.balance.shortfall_before
+    # still spread: the worlds are not all neighbours of the observed figure
+    assert np.ptp(hm.points[chosen, 0]) >= 5.0
+
+
+def test_balancing_leaves_an_ensemble_already_on_target_alone():
+    hm = _lopsided_hm()
+    hm.sims = np.zeros_like(hm.sims)  # every candidate hits the target: nothing to balance
+    plain = choose_worlds(hm, 6)
+    assert choose_worlds(hm, 6, balanced=True).tolist() == plain.tolist()
+    assert hm.balance.swaps == 0
+
+
+def test_shortfall_counts_only_the_excess_over_the_margin_weighted():
+    obs, tol = np.array([0.0, 10.0]), np.array([1.0, 2.0])
+    inside = np.array([[0.5, 11.0], [-0.5, 10.0]])  # means 0 and 10.5: both within 0.75 tolerances
+    assert shortfall(inside, obs, tol, np.array([1.0, 1.0])) == 0.0
+    out = np.array([[2.0, 10.0]])  # first target 2 tolerances off: excess 1.25
+    assert np.isclose(shortfall(out, obs, tol, np.array([3.0, 1.0])), 3.0 * 1.25**2)
+    assert np.isclose(shortfall(np.array([[2.0, np.nan]]), obs, tol, np.array([1.0, 1.0])), 1.25**2)
+
+
+def test_no_swap_when_no_spare_candidate_helps():
+    means = np.array([[0.0], [5.0], [6.0]])
+    unit = np.array([[0.0], [0.5], [1.0]])
+    b = balance(np.array([0, 1]), np.array([0, 1, 2]), means, unit, np.array([0.0]), np.array([1.0]),
+                np.array([1.0]))
+    assert b.chosen.tolist() == [0, 1] and b.swaps == 0 and b.shortfall_after == b.shortfall_before > 0
