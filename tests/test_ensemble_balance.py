@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ukp_sim.analysis.calibration import HistoryMatch
-from ukp_sim.analysis.ensemble import choose_worlds
+from ukp_sim.analysis.ensemble import choose_judged, choose_worlds, judge_pool
 from ukp_sim.analysis.ensemble_balance import MARGIN, balance, shortfall
 from ukp_sim.config.calibration_file import CalParameter, CalTarget
 
@@ -63,3 +63,48 @@ def test_no_swap_when_no_spare_candidate_helps():
     b = balance(np.array([0, 1]), np.array([0, 1, 2]), means, unit, np.array([0.0]), np.array([1.0]),
                 np.array([1.0]))
     assert b.chosen.tolist() == [0, 1] and b.swaps == 0 and b.shortfall_after == b.shortfall_before > 0
+
+
+def _judged_table(hm: HistoryMatch, pool: np.ndarray, means: np.ndarray, plausible: np.ndarray):
+    import pandas as pd
+
+    label = hm.targets[0].label
+    return pd.DataFrame({"world": np.arange(1, len(pool) + 1), "candidate": pool, "plausible": plausible,
+                         "replications": 30, f"fit:{label}": means})
+
+
+def test_judge_pool_takes_the_best_then_the_least_implausible_up_to_the_cap():
+    hm = _lopsided_hm()
+    pool = judge_pool(hm, 100)
+    assert pool[0] == hm.best
+    assert set(pool.tolist()) == set(hm.not_implausible.tolist())
+    assert np.all(np.diff(hm.max_impl[pool[1:]]) >= 0)  # least implausible first
+    short = judge_pool(hm, 5)
+    assert short.tolist() == pool[:5].tolist()
+
+
+def test_choose_judged_balances_on_the_judged_means_and_skips_worlds_they_rule_out():
+    """The search's replications say every candidate hits the target; the judged means (more
+    replications) are lopsided, and some candidates are no longer plausible with them: the
+    ensemble is chosen and balanced on the judged means, among the judged plausible only."""
+    hm = _lopsided_hm()
+    hm.sims = np.zeros_like(hm.sims)
+    pool = judge_pool(hm, 100)
+    judged = 0.4 * hm.points[pool, 0] - 1.0
+    plausible = np.abs(judged) <= 3.0
+    plausible[np.argsort(np.abs(judged))[1]] = False  # the second best fails with more replications
+    table = _judged_table(hm, pool, judged, plausible)
+    rows = choose_judged(hm, pool, table, 6)
+    assert len(rows) == 6 and len(set(rows.tolist())) == 6
+    assert rows[0] == int(np.argmin(np.where(plausible, np.abs(judged), np.inf)))  # the judged best first
+    assert plausible[rows].all()
+    assert abs(judged[rows].mean()) <= MARGIN
+    assert hm.balance.replications == 30 and hm.balance.shortfall_after == 0.0
+    assert np.ptp(hm.points[pool[rows], 0]) >= 5.0  # still spread over the region
+
+
+def test_choose_judged_gives_none_when_no_judged_world_stays_plausible():
+    hm = _lopsided_hm()
+    pool = judge_pool(hm, 100)
+    table = _judged_table(hm, pool, np.full(len(pool), 9.0), np.zeros(len(pool), dtype=bool))
+    assert choose_judged(hm, pool, table, 6) is None

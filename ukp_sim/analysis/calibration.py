@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy.stats import qmc
 
 from ukp_sim.analysis.calibration_core import (  # noqa: F401  (re-exported for callers)
@@ -38,7 +39,16 @@ from ukp_sim.analysis.calibration_local import local_search
 from ukp_sim.analysis.calibration_output import plausible_table, write_calibrated_scenario  # noqa: F401  (re-exported)
 from ukp_sim.analysis.calibration_params import apply_parameters, matching_paths  # noqa: F401  (re-exported)
 from ukp_sim.analysis.calibration_waves import emulated_wave, next_wave
-from ukp_sim.analysis.ensemble import bound_flags, choose_worlds, ensemble_best, put_first, simulate_ensemble
+from ukp_sim.analysis.ensemble import (
+    bound_flags,
+    choose_judged,
+    choose_worlds,
+    ensemble_best,
+    ensemble_of,
+    judge_pool,
+    put_first,
+    simulate_ensemble,
+)
 from ukp_sim.analysis.runner import mean_ci, runner_for
 from ukp_sim.analysis.ukp_sources import ukp_day_sources
 from ukp_sim.base.errors import UserError
@@ -267,6 +277,22 @@ def run_calibration(spec: CalibrationSpec, years: list[int], seed: int, jobs: in
                                 final_reps, spread_sets, previous_dir)
 
 
+def _ensemble(hm, st, data, path, seed, jobs, progress) -> tuple[np.ndarray, pd.DataFrame]:
+    """The ensemble's worlds (candidate indices) and their table. Balanced, every plausible
+    candidate (at most ``ensemble_pool``) is simulated with the ensemble's replications first, and
+    the worlds are chosen and balanced among those still plausible with them; else maximin on the
+    search's replications, then simulated."""
+    if st.balance_ensemble and hm.any_plausible:
+        pool = judge_pool(hm, max(st.ensemble_pool, st.ensemble_size))
+        table = simulate_ensemble(hm, pool, data, path, seed, st.ensemble_replications, jobs, progress)
+        rows = choose_judged(hm, pool, table, st.ensemble_size)
+        if rows is not None:
+            hm.judged = (len(pool), int(table["plausible"].sum()))
+            return pool[rows], ensemble_of(table, rows)
+    worlds = choose_worlds(hm, st.ensemble_size, False)
+    return worlds, simulate_ensemble(hm, worlds, data, path, seed, st.ensemble_replications, jobs, progress)
+
+
 def _calibrate_years(spec, years, seed, jobs, scenario_override, progress, candidates, waves, reps, final_reps,
                      spread_sets, previous_dir) -> dict[int, YearResult]:
     import time
@@ -293,8 +319,7 @@ def _calibrate_years(spec, years, seed, jobs, scenario_override, progress, candi
             starts.extend(src_points)
         hm = history_match(spec, year, data, path, seed, jobs, progress, candidates, waves, reps,
                            start_points=np.array(starts) if starts else None)
-        worlds = choose_worlds(hm, st.ensemble_size, st.balance_ensemble)
-        ensemble = simulate_ensemble(hm, worlds, data, path, seed, st.ensemble_replications, jobs, progress)
+        worlds, ensemble = _ensemble(hm, st, data, path, seed, jobs, progress)
         row = ensemble_best(ensemble, hm.targets)
         if row:  # the calibrated baseline is the ensemble's best world, judged with its replications
             hm.plausible = np.concatenate([[worlds[row]], hm.plausible[hm.plausible != worlds[row]]])

@@ -66,6 +66,43 @@ def choose_worlds(hm: HistoryMatch, k: int, balanced: bool = False) -> np.ndarra
     return chosen
 
 
+def judge_pool(hm: HistoryMatch, cap: int) -> np.ndarray:
+    """The candidates to simulate again with the ensemble's replications before the worlds are
+    chosen: the best and every other candidate not ruled out, the least implausible first, at most
+    ``cap``. Choosing and balancing on the search's few replications favours worlds whose few
+    years came out near the targets by chance (``ensemble_balance``)."""
+    pool = hm.not_implausible[np.argsort(hm.max_impl[hm.not_implausible], kind="stable")]
+    return np.concatenate([[hm.best], pool[pool != hm.best]])[:cap]
+
+
+def choose_judged(hm: HistoryMatch, pool: np.ndarray, table: pd.DataFrame, k: int) -> np.ndarray | None:
+    """Rows of ``table`` (``simulate_ensemble`` of ``pool``) for up to ``k`` worlds: the best of
+    those still plausible with its replications (``ensemble_best``) first, then maximin among
+    them, then balanced on their means (the record lands in ``hm.balance``); None if none is."""
+    ok = np.flatnonzero(table["plausible"].to_numpy(dtype=bool))
+    if ok.size == 0:
+        return None
+    first = ensemble_best(table, hm.targets)
+    ok = np.concatenate([[first], ok[ok != first]])
+    lo = np.array([p.low for p in hm.params])
+    hi = np.array([p.high for p in hm.params])
+    unit = (hm.points[pool] - lo) / (hi - lo)
+    chosen = ok[maximin(unit[ok], k, distinct=True)]
+    used = [t for t in hm.targets if t.weight > 0]
+    means = np.column_stack([table[f"fit:{t.label}"].to_numpy(dtype=float) for t in used])
+    hm.balance = balance(chosen, ok, means, unit, np.array([t.observed for t in used]),
+                         np.array([t.tolerance for t in used]), np.array([t.weight for t in used], dtype=float),
+                         replications=int(table["replications"].iloc[0]))
+    return hm.balance.chosen
+
+
+def ensemble_of(table: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """The judged pool's ``rows`` as the ensemble, in that order, numbered from world 1."""
+    out = table.iloc[rows].reset_index(drop=True)
+    out["world"] = np.arange(1, len(out) + 1)
+    return out
+
+
 def mean_bias(ensemble: pd.DataFrame, targets) -> np.ndarray:
     """Each world's weighted squared error of its mean (over the ensemble's replications) against
     the observed figures, in units of half the tolerance: how well a many-replication run of the

@@ -110,6 +110,9 @@ class Settings:
     balance_ensemble: bool = _f(
         True, "swap ensemble worlds for other plausible ones until the ensemble's mean meets the targets as far as "
         "it can (analysis/ensemble_balance.py; off: the maximin worlds as they are)")
+    ensemble_pool: int = _f(
+        120, "with balance_ensemble, plausible candidates (the least implausible first) simulated with the "
+        "ensemble's replications before the worlds are chosen among those still plausible", min=1)
     ensemble_replications: int = _f(5, "replications per ensemble world for its fit and bottleneck mix", min=1)
 
 

@@ -78,14 +78,21 @@ def ensemble_section(res, t: dict, lang: str, sfx: str) -> tuple[list[str], dict
     n_ok = int(table["plausible"].sum())
     reps = int(table["replications"].iloc[0])
     pool = int(res.hm.not_implausible.size)
-    body = (t["ensemble_body"].format(n=n, pool=pool, reps=reps, ok=n_ok) if n <= pool else
-            t["ensemble_body_filled"].format(n=n, pool=pool, extra=n - pool, reps=reps, ok=n_ok))
+    judged = getattr(res.hm, "judged", None)
+    if judged is not None:
+        body = t["ensemble_body_judged"].format(judged=judged[0], judged_ok=judged[1], reps=reps, n=n)
+    elif n <= pool:
+        body = t["ensemble_body"].format(n=n, pool=pool, reps=reps, ok=n_ok)
+    else:
+        body = t["ensemble_body_filled"].format(n=n, pool=pool, extra=n - pool, reps=reps, ok=n_ok)
     lines = [f"## {t['ensemble_title'].format(year=res.year)}", "", body, ""]
     b = getattr(res.hm, "balance", None)
     if b is not None:
         lines += [t["ensemble_balanced"].format(swaps=b.swaps, margin=format_number(MARGIN, 2, lang),
                                                 before=format_number(b.shortfall_before, 2, lang),
-                                                after=format_number(b.shortfall_after, 2, lang)), ""]
+                                                after=format_number(b.shortfall_after, 2, lang),
+                                                on=(t["balance_on_reps"].format(reps=b.replications)
+                                                    if b.replications else t["balance_on_search"])), ""]
     elif res.hm.any_plausible:
         lines += [t["ensemble_unbalanced"], ""]
     spread = share_spread(table)
