@@ -256,6 +256,40 @@ def test_the_written_baseline_is_the_world_the_ensemble_picks(tmp_path, monkeypa
     assert beds == int(round(picked))
 
 
+def test_a_balanced_ensemble_writes_the_world_it_judged_best(tmp_path, monkeypatch):
+    """Balanced, the worlds are chosen among the candidates judged again with the ensemble's
+    replications, the judged best first; that world, not the search's best, is world 1, the first
+    plausible set and the calibrated scenario (here the judge picks the last plausible candidate)."""
+    import pandas as pd
+
+    from ukp_sim.analysis import calibration as cal
+    from ukp_sim.analysis import ensemble as ens_mod
+    from ukp_sim.cli.main import main
+    from ukp_sim.config.loader import load_scenario
+
+    seen = {}
+
+    def pick_last(table, targets):
+        ok = np.flatnonzero(table["plausible"].to_numpy(dtype=bool))
+        seen["beds"] = table["beds"].tolist()
+        return int(ok[-1]) if ok.size else None
+
+    monkeypatch.setattr(ens_mod, "ensemble_best", pick_last)  # the judge of the pool ...
+    monkeypatch.setattr(cal, "ensemble_best", lambda ensemble, targets: 0)  # ... and it stays first
+    f = tmp_path / "targets.toml"
+    f.write_text(_spec_text(300.0, 2.0).replace("candidates_per_wave = 16", "candidates_per_wave = 6")
+                 .replace("waves = 2", "waves = 1").replace("refine_replications = 8", "refine_replications = 2"),
+                 encoding="utf-8")
+    assert main(["calibrate", str(f), "--final-reps", "2", "--quiet", "--force"]) == 0
+    assert len(seen["beds"]) > 1
+    ens = pd.read_csv(tmp_path / "ensemble_2022.csv")
+    picked = ens.iloc[0]["beds"]
+    assert picked != seen["beds"][0]  # not the search's best (the pool's first)
+    assert pd.read_csv(tmp_path / "plausible_2022.csv").iloc[0]["beds"] == picked
+    beds = load_scenario(tmp_path / "out.toml").municipalities["Testby"].korttid.units["korttid"].beds
+    assert beds == int(round(picked))
+
+
 def test_calibrate_command_writes_scenario_plausible_sets_and_reports_in_both_languages(tmp_path, capsys):
     """End to end on the small scenario with a tiny search: every output is written, the calibrated
     scenario loads and carries the best set, and the report says where the UKP-days come from."""

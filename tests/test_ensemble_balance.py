@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ukp_sim.analysis.calibration import HistoryMatch
-from ukp_sim.analysis.ensemble import choose_judged, choose_worlds, judge_pool
+from ukp_sim.analysis.ensemble import choose_judged, choose_worlds, judge_pool, reach
 from ukp_sim.analysis.ensemble_balance import MARGIN, balance, shortfall
 from ukp_sim.config.calibration_file import CalParameter, CalTarget
 
@@ -108,3 +108,26 @@ def test_choose_judged_gives_none_when_no_judged_world_stays_plausible():
     pool = judge_pool(hm, 100)
     table = _judged_table(hm, pool, np.full(len(pool), 9.0), np.zeros(len(pool), dtype=bool))
     assert choose_judged(hm, pool, table, 6) is None
+
+
+def test_reach_tells_a_miss_of_the_choice_from_a_miss_of_the_plausible_region():
+    """Ten judged worlds, all plausible: the headline's observed 0 ± 1 lies inside their spread, so
+    the 4 closest average within it; a second target every world overshoots cannot be met by any
+    4 of them, and the worlds meeting it are counted with and without the headline."""
+    import pandas as pd
+
+    head = CalTarget(year=2022, kpi="ukp_days", municipality="Total", observed=0.0, tolerance=1.0, source="t")
+    other = CalTarget(year=2022, kpi="ukp_days", municipality="Malvik", observed=0.0, tolerance=1.0, source="t")
+    told = CalTarget(year=2022, kpi="korttid_occupancy", municipality="Total", observed=0.0, tolerance=1.0,
+                     source="t", weight=0.0)
+    h = np.linspace(-3.0, 6.0, 10)
+    o = np.array([0.5, 2.0, 2.5, 3.0, 3.5, 4.0, 0.9, 5.0, 6.0, 7.0])
+    table = pd.DataFrame({"plausible": [True] * 9 + [False], f"fit:{head.label}": h, f"fit:{other.label}": o,
+                          f"fit:{told.label}": np.zeros(10)})
+    r = {x["target"].label: x for x in reach(table, [head, other, told], 4)}
+    assert set(r) == {head.label, other.label}  # a target reported only (weight 0) is left out
+    assert r[head.label]["worlds"] == 9 and r[head.label]["meet"] == 3 and r[head.label]["reachable"]
+    assert r[other.label]["meet"] == 2  # 0.5 and 0.9 (the tenth world, at 7.0, is not plausible)
+    assert r[other.label]["with_headline"] == 0  # neither has the headline (h = -3 and 3) within 1
+    assert np.isclose(r[other.label]["closest_mean"], np.mean([0.5, 0.9, 2.0, 2.5]))
+    assert not r[other.label]["reachable"]

@@ -47,6 +47,7 @@ from ukp_sim.analysis.ensemble import (
     ensemble_of,
     judge_pool,
     put_first,
+    reach,
     simulate_ensemble,
 )
 from ukp_sim.analysis.runner import mean_ci, runner_for
@@ -234,6 +235,7 @@ class YearResult:
     ensemble: object = None  # DataFrame: one row per plausible world (ensemble.py)
     ensemble_points: np.ndarray | None = None  # [world, parameter]
     bounds: list | None = None  # parameters whose plausible range touches a prior bound
+    reach: list | None = None  # what the judged plausible worlds can meet (ensemble.reach)
 
 
 def _load_plausible(folder: Path | None, year: int, spec: CalibrationSpec) -> np.ndarray | None:
@@ -277,20 +279,20 @@ def run_calibration(spec: CalibrationSpec, years: list[int], seed: int, jobs: in
                                 final_reps, spread_sets, previous_dir)
 
 
-def _ensemble(hm, st, data, path, seed, jobs, progress) -> tuple[np.ndarray, pd.DataFrame]:
+def _ensemble(hm, st, data, path, seed, jobs, progress) -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame | None]:
     """The ensemble's worlds (candidate indices) and their table. Balanced, every plausible
     candidate (at most ``ensemble_pool``) is simulated with the ensemble's replications first, and
     the worlds are chosen and balanced among those still plausible with them; else maximin on the
-    search's replications, then simulated."""
+    search's replications, then simulated. The third item is the judged pool's table (or None)."""
     if st.balance_ensemble and hm.any_plausible:
         pool = judge_pool(hm, max(st.ensemble_pool, st.ensemble_size))
         table = simulate_ensemble(hm, pool, data, path, seed, st.ensemble_replications, jobs, progress)
         rows = choose_judged(hm, pool, table, st.ensemble_size)
         if rows is not None:
             hm.judged = (len(pool), int(table["plausible"].sum()))
-            return pool[rows], ensemble_of(table, rows)
+            return pool[rows], ensemble_of(table, rows), table
     worlds = choose_worlds(hm, st.ensemble_size, False)
-    return worlds, simulate_ensemble(hm, worlds, data, path, seed, st.ensemble_replications, jobs, progress)
+    return worlds, simulate_ensemble(hm, worlds, data, path, seed, st.ensemble_replications, jobs, progress), None
 
 
 def _calibrate_years(spec, years, seed, jobs, scenario_override, progress, candidates, waves, reps, final_reps,
@@ -319,9 +321,9 @@ def _calibrate_years(spec, years, seed, jobs, scenario_override, progress, candi
             starts.extend(src_points)
         hm = history_match(spec, year, data, path, seed, jobs, progress, candidates, waves, reps,
                            start_points=np.array(starts) if starts else None)
-        worlds, ensemble = _ensemble(hm, st, data, path, seed, jobs, progress)
+        worlds, ensemble, judged = _ensemble(hm, st, data, path, seed, jobs, progress)
         row = ensemble_best(ensemble, hm.targets)
-        if row:  # the calibrated baseline is the ensemble's best world, judged with its replications
+        if row is not None:  # the calibrated baseline is the ensemble's best world, judged with its replications
             hm.plausible = np.concatenate([[worlds[row]], hm.plausible[hm.plausible != worlds[row]]])
             worlds = np.concatenate([[worlds[row]], np.delete(worlds, row)])
             ensemble = put_first(ensemble, row)
@@ -331,6 +333,7 @@ def _calibrate_years(spec, years, seed, jobs, scenario_override, progress, candi
         res = YearResult(year, path, data, hm, fit, spec.resolve(ys.output), time.time() - t0)
         res.sources = ukp_day_sources(build_scenario(best, path), seed, SOURCE_REPLICATIONS)
         res.ensemble = ensemble
+        res.reach = reach(judged, hm.targets, st.ensemble_size) if judged is not None else None
         res.ensemble_points = hm.points[worlds]
         res.bounds = bound_flags(hm)
         if src_points is not None and len(src_points):

@@ -15,9 +15,9 @@ below 1 leaves room for the worlds' means to move when they are simulated again 
 replications. The means are the candidates' means over their search replications, or, when the
 plausible candidates were all simulated again with the ensemble's replications first
 (``ensemble.judge_pool``), over those: a selection on few replications favours worlds whose
-few years came out low, and their means rise again with more (the sixth calibration's balanced 2022
-ensemble met the community's total on the search's 5–12 replications and missed it, 11,121
-against 10,175 ± 509, with 30).
+few years came out low, and their means rise again with more (the balanced 2022 ensemble in
+calibration/attempts/2026-12-03_balanced_on_search met the community's total on the search's 5–12
+replications and missed it with 30: 11,121 against 10,175 ± 509).
 """
 from __future__ import annotations
 

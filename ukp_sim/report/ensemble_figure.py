@@ -103,6 +103,7 @@ def ensemble_section(res, t: dict, lang: str, sfx: str) -> tuple[list[str], dict
     lines += ["", *regime_sentences(table, t, lang), ""]
     lines += [t["ensemble_fit"].format(n=int(answering(table).sum()), reps=reps), "",
               *ensemble_fit_table(res, t, lang), ""]
+    lines += reach_table(res, t, lang, reps)
     fig = f"fig_ensemble_{res.year}{sfx}.png"
     buf = io.BytesIO()
     _figure(table, t, lang, buf, t["fig_ensemble"].format(year=res.year))
@@ -136,6 +137,31 @@ def ensemble_fit_table(res, t: dict, lang: str) -> list[str]:
         lines.append(f"| {tg.kpi} — {tg.municipality} | {num(tg.observed)} | ± {num(tg.tolerance)} | {num(mean)} | "
                      f"{num(lo)}–{num(hi)} | {t['pass'] if ok else '**' + t['fail'] + '**'} |")
     return lines
+
+
+def reach_table(res, t: dict, lang: str, reps: int) -> list[str]:
+    """For each target the baseline or the ensemble mean misses: what the judged plausible worlds can
+    meet (analysis/ensemble.reach): whether the miss is the choice's or the plausible region's."""
+    if not getattr(res, "reach", None):
+        return []
+    missed = {r.target.label for r in res.fit if not r.passed}
+    missed |= {tg.label for tg, _m, _lo, _hi, ok in ensemble_fit(res) if not ok}
+    rows = [r for r in res.reach if r["target"].label in missed]
+    k = res.reach[0]["k"]
+    if not rows:
+        return [t["reach_none"], ""]
+
+    def num(v: float) -> str:
+        return format_number(v, 0 if abs(v) >= 100 else 3 if abs(v) < 1 else 2, lang)
+
+    lines = [t["reach_body"].format(n=res.reach[0]["worlds"], reps=reps, k=k), "",
+             "| " + " | ".join(c.format(k=k) for c in t["reach_cols"]) + " |", "|---|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        tg = r["target"]
+        lines.append(f"| {tg.kpi} — {tg.municipality} | {num(tg.observed)} | ± {num(tg.tolerance)} | {r['meet']} | "
+                     f"{r['with_headline']} | {num(r['closest_mean'])} | "
+                     f"{t['reach_yes'] if r['reachable'] else '**' + t['reach_no'] + '**'} |")
+    return [*lines, ""]
 
 
 def regime_sentences(table, t: dict, lang: str) -> list[str]:
