@@ -225,13 +225,23 @@ def test_calibrated_baseline_meets_what_its_fit_claims_and_reports_every_miss(ye
     assert within or "MISSED" in header
 
 
+def _calibrate_one_small_wave(tmp_path) -> None:
+    """`calibrate --force` on the small scenario: one wave of 6 candidates, 2 replications."""
+    from ukp_sim.cli.main import main
+
+    f = tmp_path / "targets.toml"
+    f.write_text(_spec_text(300.0, 2.0).replace("candidates_per_wave = 16", "candidates_per_wave = 6")
+                 .replace("waves = 2", "waves = 1").replace("refine_replications = 8", "refine_replications = 2"),
+                 encoding="utf-8")
+    assert main(["calibrate", str(f), "--final-reps", "2", "--quiet", "--force"]) == 0
+
+
 def test_the_written_baseline_is_the_world_the_ensemble_picks(tmp_path, monkeypatch):
     """Whichever world the ensemble picks becomes world 1, the first plausible set and the
     calibrated scenario (here the search's second world is picked, as if it fitted best)."""
     import pandas as pd
 
     from ukp_sim.analysis import calibration as cal
-    from ukp_sim.cli.main import main
     from ukp_sim.config.loader import load_scenario
 
     seen = {}
@@ -241,11 +251,7 @@ def test_the_written_baseline_is_the_world_the_ensemble_picks(tmp_path, monkeypa
         return 1 if len(ensemble) > 1 else None
 
     monkeypatch.setattr(cal, "ensemble_best", pick_second)
-    f = tmp_path / "targets.toml"
-    f.write_text(_spec_text(300.0, 2.0).replace("candidates_per_wave = 16", "candidates_per_wave = 6")
-                 .replace("waves = 2", "waves = 1").replace("refine_replications = 8", "refine_replications = 2"),
-                 encoding="utf-8")
-    assert main(["calibrate", str(f), "--final-reps", "2", "--quiet", "--force"]) == 0
+    _calibrate_one_small_wave(tmp_path)
     assert len(seen["beds"]) > 1
     ens = pd.read_csv(tmp_path / "ensemble_2022.csv")
     picked = seen["beds"][1]
@@ -264,7 +270,6 @@ def test_a_balanced_ensemble_writes_the_world_it_judged_best(tmp_path, monkeypat
 
     from ukp_sim.analysis import calibration as cal
     from ukp_sim.analysis import ensemble as ens_mod
-    from ukp_sim.cli.main import main
     from ukp_sim.config.loader import load_scenario
 
     seen = {}
@@ -276,11 +281,7 @@ def test_a_balanced_ensemble_writes_the_world_it_judged_best(tmp_path, monkeypat
 
     monkeypatch.setattr(ens_mod, "ensemble_best", pick_last)  # the judge of the pool ...
     monkeypatch.setattr(cal, "ensemble_best", lambda ensemble, targets: 0)  # ... and it stays first
-    f = tmp_path / "targets.toml"
-    f.write_text(_spec_text(300.0, 2.0).replace("candidates_per_wave = 16", "candidates_per_wave = 6")
-                 .replace("waves = 2", "waves = 1").replace("refine_replications = 8", "refine_replications = 2"),
-                 encoding="utf-8")
-    assert main(["calibrate", str(f), "--final-reps", "2", "--quiet", "--force"]) == 0
+    _calibrate_one_small_wave(tmp_path)
     assert len(seen["beds"]) > 1
     ens = pd.read_csv(tmp_path / "ensemble_2022.csv")
     picked = ens.iloc[0]["beds"]
