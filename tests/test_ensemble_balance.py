@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ukp_sim.analysis.calibration import HistoryMatch
-from ukp_sim.analysis.ensemble import choose_judged, choose_worlds, judge_pool, reach
+from ukp_sim.analysis.ensemble import choose_judged, choose_worlds, judge_pool, most_met, reach
 from ukp_sim.analysis.ensemble_balance import MARGIN, balance, shortfall
 from ukp_sim.config.calibration_file import CalParameter, CalTarget
 
@@ -131,3 +131,18 @@ def test_reach_tells_a_miss_of_the_choice_from_a_miss_of_the_plausible_region():
     assert r[other.label]["with_headline"] == 0  # neither has the headline (h = -3 and 3) within 1
     assert np.isclose(r[other.label]["closest_mean"], np.mean([0.5, 0.9, 2.0, 2.5]))
     assert not r[other.label]["reachable"]
+
+
+def test_most_met_counts_the_worlds_meeting_every_target_and_the_most_any_meets():
+    import pandas as pd
+
+    a = CalTarget(year=2022, kpi="ukp_days", municipality="Total", observed=0.0, tolerance=1.0, source="t")
+    b = CalTarget(year=2022, kpi="ukp_days", municipality="Malvik", observed=0.0, tolerance=1.0, source="t")
+    told = CalTarget(year=2022, kpi="korttid_occupancy", municipality="Total", observed=0.0, tolerance=1.0,
+                     source="t", weight=0.0)
+    table = pd.DataFrame({"plausible": [True, True, True, False],
+                          f"fit:{a.label}": [0.5, 2.0, 0.0, 0.0], f"fit:{b.label}": [3.0, 5.0, 0.9, 0.0],
+                          f"fit:{told.label}": [9.0, 9.0, 9.0, 9.0]})
+    assert most_met(table, [a, b, told]) == (1, 2, 2)  # world 3 meets both; world 4 is not plausible
+    table.loc[2, f"fit:{b.label}"] = 1.5
+    assert most_met(table, [a, b, told]) == (0, 1, 2)

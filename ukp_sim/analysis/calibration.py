@@ -46,6 +46,7 @@ from ukp_sim.analysis.ensemble import (
     ensemble_best,
     ensemble_of,
     judge_pool,
+    most_met,
     put_first,
     reach,
     simulate_ensemble,
@@ -236,6 +237,7 @@ class YearResult:
     ensemble_points: np.ndarray | None = None  # [world, parameter]
     bounds: list | None = None  # parameters whose plausible range touches a prior bound
     reach: list | None = None  # what the judged plausible worlds can meet (ensemble.reach)
+    most_met: tuple[int, int, int] | None = None  # judged worlds meeting every target, most met, targets
 
 
 def _load_plausible(folder: Path | None, year: int, spec: CalibrationSpec) -> np.ndarray | None:
@@ -334,6 +336,7 @@ def _calibrate_years(spec, years, seed, jobs, scenario_override, progress, candi
         res.sources = ukp_day_sources(build_scenario(best, path), seed, SOURCE_REPLICATIONS)
         res.ensemble = ensemble
         res.reach = reach(judged, hm.targets, st.ensemble_size) if judged is not None else None
+        res.most_met = most_met(judged, hm.targets) if judged is not None else None
         res.ensemble_points = hm.points[worlds]
         res.bounds = bound_flags(hm)
         if src_points is not None and len(src_points):

@@ -130,6 +130,18 @@ def reach(table: pd.DataFrame, targets, k: int) -> list[dict]:
     return out
 
 
+def most_met(table: pd.DataFrame, targets) -> tuple[int, int, int]:
+    """Over the worlds still plausible in the judged pool: how many meet every weighted target
+    within its tolerance, the most targets any one meets, and the number of weighted targets."""
+    ok = table["plausible"].to_numpy(dtype=bool)
+    used = [tg for tg in targets if tg.weight > 0]
+    if not ok.any() or not used:
+        return 0, 0, len(used)
+    met = sum((np.abs(table[f"fit:{tg.label}"].to_numpy(dtype=float)[ok] - tg.observed) <= tg.tolerance).astype(int)
+              for tg in used)
+    return int((met == len(used)).sum()), int(met.max()), len(used)
+
+
 def mean_bias(ensemble: pd.DataFrame, targets) -> np.ndarray:
     """Each world's weighted squared error of its mean (over the ensemble's replications) against
     the observed figures, in units of half the tolerance: how well a many-replication run of the

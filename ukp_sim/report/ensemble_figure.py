@@ -154,7 +154,11 @@ def reach_table(res, t: dict, lang: str, reps: int) -> list[str]:
     def num(v: float) -> str:
         return format_number(v, 0 if abs(v) >= 100 else 3 if abs(v) < 1 else 2, lang)
 
-    lines = [t["reach_body"].format(n=res.reach[0]["worlds"], reps=reps, k=k), "",
+    body = t["reach_body"].format(n=res.reach[0]["worlds"], reps=reps, k=k)
+    if getattr(res, "most_met", None):
+        every, most, n_t = res.most_met
+        body += " " + t["reach_most"].format(every=every, most=most, targets=n_t)
+    lines = [body, "",
              "| " + " | ".join(c.format(k=k) for c in t["reach_cols"]) + " |", "|---|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         tg = r["target"]
