@@ -129,8 +129,13 @@ def test_reach_tells_a_miss_of_the_choice_from_a_miss_of_the_plausible_region():
     assert r[head.label]["worlds"] == 9 and r[head.label]["meet"] == 3 and r[head.label]["reachable"]
     assert r[other.label]["meet"] == 2  # 0.5 and 0.9 (the tenth world, at 7.0, is not plausible)
     assert r[other.label]["with_headline"] == 0  # neither has the headline (h = -3 and 3) within 1
-    assert np.isclose(r[other.label]["closest_mean"], np.mean([0.5, 0.9, 2.0, 2.5]))
+    # the means any 4 of the 9 plausible worlds can have: from the 4 smallest to the 4 largest
+    assert np.isclose(r[other.label]["lowest_mean"], np.mean([0.5, 0.9, 2.0, 2.5]))
+    assert np.isclose(r[other.label]["highest_mean"], np.mean([3.5, 4.0, 5.0, 6.0]))
     assert not r[other.label]["reachable"]
+    # worlds on both sides of the observed figure: 4 of them can average on it, though no 4 closest do
+    both = table.assign(**{f"fit:{other.label}": [-3.0, -3.0, 3.0, 3.0, 3.0, 3.0, -3.0, 3.0, 3.0, 0.0]})
+    assert {x["target"].label: x for x in reach(both, [head, other], 4)}[other.label]["reachable"]
 
 
 def test_most_met_counts_the_worlds_meeting_every_target_and_the_most_any_meets():

@@ -163,7 +163,7 @@ def reach_table(res, t: dict, lang: str, reps: int) -> list[str]:
     for r in rows:
         tg = r["target"]
         lines.append(f"| {tg.kpi} — {tg.municipality} | {num(tg.observed)} | ± {num(tg.tolerance)} | {r['meet']} | "
-                     f"{r['with_headline']} | {num(r['closest_mean'])} | "
+                     f"{r['with_headline']} | {num(r['lowest_mean'])}–{num(r['highest_mean'])} | "
                      f"{t['reach_yes'] if r['reachable'] else '**' + t['reach_no'] + '**'} |")
     return [*lines, ""]
 
