@@ -238,6 +238,7 @@ class YearResult:
     bounds: list | None = None  # parameters whose plausible range touches a prior bound
     reach: list | None = None  # what the judged plausible worlds can meet (ensemble.reach)
     most_met: tuple[int, int, int] | None = None  # judged worlds meeting every target, most met, targets
+    judged: object = None  # DataFrame: every candidate simulated with the ensemble's replications
 
 
 def _load_plausible(folder: Path | None, year: int, spec: CalibrationSpec) -> np.ndarray | None:
@@ -335,6 +336,7 @@ def _calibrate_years(spec, years, seed, jobs, scenario_override, progress, candi
         res = YearResult(year, path, data, hm, fit, spec.resolve(ys.output), time.time() - t0)
         res.sources = ukp_day_sources(build_scenario(best, path), seed, SOURCE_REPLICATIONS)
         res.ensemble = ensemble
+        res.judged = judged
         res.reach = reach(judged, hm.targets, st.ensemble_size) if judged is not None else None
         res.most_met = most_met(judged, hm.targets) if judged is not None else None
         res.ensemble_points = hm.points[worlds]

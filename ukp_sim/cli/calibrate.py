@@ -103,6 +103,8 @@ def execute(args) -> int:
     for year, res in results.items():
         files[f"plausible_{year}.csv"] = plausible_table(res.hm).to_csv(index=False)
         files[f"ensemble_{year}.csv"] = ensemble_csv(res, args.seed, __version__)
+        if res.judged is not None:
+            files[f"judged_{year}.csv"] = ensemble_csv(res, args.seed, __version__, judged=True)
     for lang in ("nb", "en"):
         files.update(write_report(spec, results, out_dir, args.seed, args.jobs, command, __version__, lang,
                                   target_conflicts(spec, lang, results)))

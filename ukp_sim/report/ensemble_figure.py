@@ -21,9 +21,12 @@ COLOURS = {"share_decision": "tab:blue", "share_bed": "tab:red", "share_home_int
            "share_reception": "tab:gray"}
 
 
-def ensemble_csv(res, seed: int, version: str) -> str:
-    """``ensemble_<year>.csv``: one row per world, with the run's provenance in every row."""
-    table = res.ensemble.copy()
+def ensemble_csv(res, seed: int, version: str, judged: bool = False) -> str:
+    """``ensemble_<year>.csv``: one row per world, with the run's provenance in every row; with
+    ``judged``, ``judged_<year>.csv``: every candidate simulated with the ensemble's replications
+    before the worlds were chosen among those still plausible (its ``world`` numbers the pool,
+    least implausible in the search first, not the ensemble)."""
+    table = (res.judged if judged else res.ensemble).copy()
     table.insert(1, "year", res.year)
     table["seed"] = seed
     table["version"] = version
