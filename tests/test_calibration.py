@@ -288,6 +288,8 @@ def test_a_balanced_ensemble_writes_the_world_it_judged_best(tmp_path, monkeypat
     assert picked != seen["beds"][0]  # not the search's best (the pool's first)
     assert pd.read_csv(tmp_path / "plausible_2022.csv").iloc[0]["beds"] == picked
     judged = pd.read_csv(tmp_path / "judged_2022.csv")  # the whole judged pool, in the pool's order
+    assert "Solved exactly over every choice" in (tmp_path / "report.en.md").read_text()
+    assert "Løst eksakt over alle valg" in (tmp_path / "report.md").read_text()
     assert judged["beds"].tolist() == seen["beds"] and {"plausible", "seed", "version"} <= set(judged.columns)
     beds = load_scenario(tmp_path / "out.toml").municipalities["Testby"].korttid.units["korttid"].beds
     assert beds == int(round(picked))

@@ -103,6 +103,40 @@ def test_choose_judged_balances_on_the_judged_means_and_skips_worlds_they_rule_o
     assert np.ptp(hm.points[pool[rows], 0]) >= 5.0  # still spread over the region
 
 
+def test_balancing_never_trades_a_met_target_for_a_heavier_ones_margin():
+    """Worlds 0 and 1 meet both targets, the heavy one (weight 3) near its tolerance's edge;
+    swapping world 1 for world 2 would put the heavy one on the figure and push the light one just
+    out. The shortfall alone prefers that swap (3 x 0.24² > 0.30²); the balance refuses it."""
+    means = np.array([[0.99, 0.0], [0.99, 0.0], [-0.99, 2.1]])
+    obs, tol, w = np.zeros(2), np.ones(2), np.array([3.0, 1.0])
+    unit = np.array([[0.0], [0.5], [1.0]])
+    assert shortfall(means[[0, 2]], obs, tol, w) < shortfall(means[[0, 1]], obs, tol, w)
+    b = balance(np.array([0, 1]), np.array([0, 1, 2]), means, unit, obs, tol, w)
+    assert b.chosen.tolist() == [0, 1] and b.swaps == 0 and b.met_before == b.met_after == 4.0
+
+
+def test_choose_judged_starts_from_the_exact_choice_keeping_the_maximin_picks_it_can():
+    """Two targets on one parameter u (0-10, every candidate plausible): the lopsided one is met
+    while the worlds' mean of u is at most 5, the second while it is 4.5 ± 0.25. From the best
+    (u = 2.5) maximin takes u = 10 and u = 0 (mean 4.17: the second missed). The exact choice
+    meets both, keeping the best first and the pick at u = 10; nothing is left to trade."""
+    hm = _lopsided_hm()
+    second = CalTarget(year=2022, kpi="mean_ukp_stay", municipality="Total", observed=4.5, tolerance=0.25, source="t")
+    hm.targets = [hm.targets[0], second]
+    pool = judge_pool(hm, 100)
+    u = hm.points[pool, 0]
+    heavy = 0.4 * u - 1.0
+    table = _judged_table(hm, pool, heavy, np.abs(heavy) <= 3.0)
+    table["fit:" + second.label] = u  # its ensemble mean is the chosen worlds' mean of u
+    rows = choose_judged(hm, pool, table, 3)
+    assert u[rows[0]] == 4.5 and 0.0 in u[rows].tolist() and len(set(rows.tolist())) == 3
+    assert abs(0.4 * u[rows].mean() - 1.0) <= 1.0 and abs(u[rows].mean() - 4.5) <= 0.25
+    rec = hm.joint
+    assert rec.joint.optimal and rec.joint.met.all() and rec.trades == [] and rec.worlds == len(pool)
+    assert hm.balance.met_after == rec.joint.weight == 2.0
+    assert hm.joint_one.joint.met.all() and hm.joint_one.trades == []  # the judged best alone meets both
+
+
 def test_choose_judged_gives_none_when_no_judged_world_stays_plausible():
     hm = _lopsided_hm()
     pool = judge_pool(hm, 100)

@@ -140,6 +140,8 @@ class HistoryMatch:
     replications: int = 0  # per candidate in the waves (0: all of sims' replications)
     topup: int = 0  # replications of the candidates not ruled out with those (0: no top-up)
     balance: object = None  # ensemble_balance.Balance when the ensemble was balanced
+    joint: object = None  # ensemble.JointRecord: what any k judged plausible worlds meet together
+    joint_one: object = None  # ensemble.JointRecord of the judged best alone: what meeting its misses costs
     judged: tuple[int, int] | None = None  # candidates simulated with the ensemble's replications, still plausible
 
     @property

@@ -13,6 +13,7 @@ for the community, Trondheim, Melhus, Malvik and the other municipalities togeth
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ from ukp_sim.analysis.calibration_core import (
 )
 from ukp_sim.analysis.calibration_params import apply_parameters
 from ukp_sim.analysis.ensemble_balance import balance
+from ukp_sim.analysis.ensemble_joint import Joint, Trade, most_together, trades
 from ukp_sim.base.vocabulary import TOTAL, WHOLE_YEAR
 
 SHARES = {"share_decision": "wait_share_decision", "share_bed": "wait_share_bed",
@@ -41,18 +43,34 @@ def groups_of(named: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return (TOTAL, *named, OTHERS)
 
 
+@dataclass(frozen=True)
+class JointRecord:
+    """What the mean of any ``k`` of the judged plausible worlds can meet together (exact), and
+    what each target it leaves unmet would cost (``ensemble_joint``); target indices are into ``used``."""
+    joint: Joint
+    trades: list[Trade]
+    used: list  # the weighted targets, in the programme's order
+    worlds: int  # judged plausible worlds chosen among
+    maximin_kept: int  # of the maximin picks, how many the choice keeps
+
+
+def _unit(hm: HistoryMatch, points: np.ndarray) -> np.ndarray:
+    """``points`` in the unit cube of the prior box (where maximin measures distance)."""
+    lo = np.array([p.low for p in hm.params])
+    hi = np.array([p.high for p in hm.params])
+    return (points - lo) / (hi - lo)
+
+
 def choose_worlds(hm: HistoryMatch, k: int, balanced: bool = False) -> np.ndarray:
     """Indices of up to ``k`` candidates that span the plausible region: the best first, then each
     time the plausible candidate whose nearest chosen one is farthest (unit cube of the priors).
     With ``balanced``, worlds are then swapped for other plausible ones until the ensemble's mean
     meets the targets as far as it can (``ensemble_balance``; the record lands in ``hm.balance``)."""
-    lo = np.array([p.low for p in hm.params])
-    hi = np.array([p.high for p in hm.params])
     pool = hm.not_implausible
     if pool.size == 0:  # nothing plausible: the k least implausible, flagged in the table
         pool = np.argsort(hm.max_impl)[:k]
     pool = np.concatenate([[hm.best], pool[pool != hm.best]])
-    unit = (hm.points - lo) / (hi - lo)
+    unit = _unit(hm, hm.points)
     chosen = pool[maximin(unit[pool], k, distinct=True)]
     if balanced and hm.any_plausible:
         used = [i for i, t in enumerate(hm.targets) if t.weight > 0]
@@ -78,21 +96,31 @@ def judge_pool(hm: HistoryMatch, cap: int) -> np.ndarray:
 def choose_judged(hm: HistoryMatch, pool: np.ndarray, table: pd.DataFrame, k: int) -> np.ndarray | None:
     """Rows of ``table`` (``simulate_ensemble`` of ``pool``) for up to ``k`` worlds: the best of
     those still plausible with its replications (``ensemble_best``) first, then maximin among
-    them, then balanced on their means (the record lands in ``hm.balance``); None if none is."""
+    them; then the exact choice that meets the most targets together keeping as many maximin
+    picks as it can (``ensemble_joint``; the record, with what each target left unmet would cost,
+    lands in ``hm.joint``), balanced on their means (the record lands in ``hm.balance``); None if
+    no world is plausible."""
     ok = np.flatnonzero(table["plausible"].to_numpy(dtype=bool))
     if ok.size == 0:
         return None
     first = ensemble_best(table, hm.targets)
     ok = np.concatenate([[first], ok[ok != first]])
-    lo = np.array([p.low for p in hm.params])
-    hi = np.array([p.high for p in hm.params])
-    unit = (hm.points[pool] - lo) / (hi - lo)
-    chosen = ok[maximin(unit[ok], k, distinct=True)]
+    unit = _unit(hm, hm.points[pool])
+    picks = maximin(unit[ok], k, distinct=True)
+    chosen = ok[picks]
     used = [t for t in hm.targets if t.weight > 0]
     means = np.column_stack([table[f"fit:{t.label}"].to_numpy(dtype=float) for t in used])
-    hm.balance = balance(chosen, ok, means, unit, np.array([t.observed for t in used]),
-                         np.array([t.tolerance for t in used]), np.array([t.weight for t in used], dtype=float),
-                         replications=int(table["replications"].iloc[0]))
+    obs, tol = np.array([t.observed for t in used]), np.array([t.tolerance for t in used])
+    w = np.array([t.weight for t in used], dtype=float)
+    joint = most_together(means[ok], obs, tol, w, len(chosen), keep=0, prefer=picks)
+    if joint is not None:
+        chosen = ok[joint.chosen]
+        hm.joint = JointRecord(joint, trades(means[ok], obs, tol, w, len(chosen), joint), used, int(ok.size),
+                               len(set(joint.chosen.tolist()) & set(picks.tolist())))
+    met = np.abs(means[first] - obs) <= tol  # the baseline, alone: what one world gives up to meet what it misses
+    alone = Joint(np.array([0]), met, float(w @ met), True)
+    hm.joint_one = JointRecord(alone, trades(means[ok], obs, tol, w, 1, alone, keep=None), used, int(ok.size), 1)
+    hm.balance = balance(chosen, ok, means, unit, obs, tol, w, replications=int(table["replications"].iloc[0]))
     return hm.balance.chosen
 
 
@@ -101,6 +129,12 @@ def ensemble_of(table: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     out = table.iloc[rows].reset_index(drop=True)
     out["world"] = np.arange(1, len(out) + 1)
     return out
+
+
+def _within(table: pd.DataFrame, tg, rows: np.ndarray | None = None) -> np.ndarray:
+    """Whether each world's (of ``rows``) mean over its replications meets target ``tg`` within its tolerance."""
+    v = table[f"fit:{tg.label}"].to_numpy(dtype=float)
+    return np.abs((v if rows is None else v[rows]) - tg.observed) <= tg.tolerance
 
 
 def reach(table: pd.DataFrame, targets, k: int) -> list[dict]:
@@ -114,17 +148,14 @@ def reach(table: pd.DataFrame, targets, k: int) -> list[dict]:
     used = [tg for tg in targets if tg.weight > 0]
     head = next((tg for tg in used if tg.kpi == "ukp_days" and tg.municipality == TOTAL), None)
 
-    def within(tg) -> np.ndarray:
-        return np.abs(table[f"fit:{tg.label}"].to_numpy(dtype=float)[ok] - tg.observed) <= tg.tolerance
-
-    with_head = within(head) if head is not None else np.ones(int(ok.sum()), dtype=bool)
+    with_head = _within(table, head, ok) if head is not None else np.ones(int(ok.sum()), dtype=bool)
     out = []
     for tg in used:
         v = np.sort(table[f"fit:{tg.label}"].to_numpy(dtype=float)[ok])
         n = min(k, v.size)
         low = float(v[:n].mean()) if n else float("nan")
         high = float(v[v.size - n:].mean()) if n else float("nan")
-        m = within(tg)
+        m = _within(table, tg, ok)
         out.append({"target": tg, "worlds": int(ok.sum()), "meet": int(m.sum()),
                     "with_headline": int((m & with_head).sum()), "lowest_mean": low, "highest_mean": high,
                     "k": n, "reachable": bool(low <= tg.observed + tg.tolerance
@@ -139,8 +170,7 @@ def most_met(table: pd.DataFrame, targets) -> tuple[int, int, int]:
     used = [tg for tg in targets if tg.weight > 0]
     if not ok.any() or not used:
         return 0, 0, len(used)
-    met = sum((np.abs(table[f"fit:{tg.label}"].to_numpy(dtype=float)[ok] - tg.observed) <= tg.tolerance).astype(int)
-              for tg in used)
+    met = sum(_within(table, tg, ok).astype(int) for tg in used)
     return int((met == len(used)).sum()), int(met.max()), len(used)
 
 
@@ -158,7 +188,7 @@ def targets_met(ensemble: pd.DataFrame, targets) -> np.ndarray:
     """Each world's weighted count of the targets whose mean (over the ensemble's replications)
     lies within the tolerance: what the fit report counts, the community's UKP-days counting most."""
     used = [t for t in targets if t.weight > 0]
-    met = [np.abs(ensemble[f"fit:{t.label}"].to_numpy(dtype=float) - t.observed) <= t.tolerance for t in used]
+    met = [_within(ensemble, t) for t in used]
     return np.array([t.weight for t in used], dtype=float) @ np.array(met, dtype=float)
 
 

@@ -106,6 +106,7 @@ def ensemble_section(res, t: dict, lang: str, sfx: str) -> tuple[list[str], dict
     lines += ["", *regime_sentences(table, t, lang), ""]
     lines += [t["ensemble_fit"].format(n=int(answering(table).sum()), reps=reps), "",
               *ensemble_fit_table(res, t, lang), ""]
+    lines += joint_lines(res, t, lang)
     lines += reach_table(res, t, lang, reps)
     fig = f"fig_ensemble_{res.year}{sfx}.png"
     buf = io.BytesIO()
@@ -140,6 +141,44 @@ def ensemble_fit_table(res, t: dict, lang: str) -> list[str]:
         lines.append(f"| {tg.kpi} — {tg.municipality} | {num(tg.observed)} | ± {num(tg.tolerance)} | {num(mean)} | "
                      f"{num(lo)}–{num(hi)} | {t['pass'] if ok else '**' + t['fail'] + '**'} |")
     return lines
+
+
+def joint_lines(res, t: dict, lang: str) -> list[str]:
+    """What the baseline alone and the mean of any k judged plausible worlds can meet together,
+    exactly, and what each target they leave unmet would cost (analysis/ensemble_joint via
+    ``hm.joint_one`` and ``hm.joint``)."""
+    lines = []
+    one = getattr(res.hm, "joint_one", None)
+    if one is not None and one.trades:
+        lines += [t["trade_one_body"].format(n=one.worlds), "", *_trade_table(one, t, lang, 1)]
+    rec = getattr(res.hm, "joint", None)
+    if rec is None:
+        return lines
+    j, k = rec.joint, len(rec.joint.chosen)
+    labels = {tg.label for tg in rec.used}
+    ens_met = [ok for tg, _m, _lo, _hi, ok in ensemble_fit(res) if tg.label in labels]
+    b = getattr(res.hm, "balance", None)
+    lines += [t["joint_body"].format(k=k, n=rec.worlds, proof="" if j.optimal else t["joint_heuristic"],
+                                     met=int(j.met.sum()), targets=len(rec.used), w=format_number(j.weight, None, lang),
+                                     wall=format_number(sum(tg.weight for tg in rec.used), None, lang),
+                                     kept=rec.maximin_kept, ens=sum(ens_met),
+                                     ens_w=format_number(b.met_after if b else j.weight, None, lang)), ""]
+    if rec.trades:
+        lines += [t["trade_body"].format(k=k), "", *_trade_table(rec, t, lang, k)]
+    return lines
+
+
+def _trade_table(rec, t: dict, lang: str, k: int) -> list[str]:
+    """One row per target left unmet: the most (weighted) k worlds meet with it met, and what they give up."""
+    w_all = format_number(sum(tg.weight for tg in rec.used), None, lang)
+    lines = ["| " + " | ".join(t["trade_cols"]) + " |", "|---|---:|---|"]
+    for tr in rec.trades:
+        tg = rec.used[tr.target]
+        never = t["trade_never_one"] if k == 1 else t["trade_never"].format(k=k)
+        most = never if tr.weight is None else f"{format_number(tr.weight, None, lang)} / {w_all}"
+        lost = ", ".join(f"{rec.used[i].kpi} — {rec.used[i].municipality}" for i in tr.lost) or "–"
+        lines.append(f"| {tg.kpi} — {tg.municipality} | {most} | {lost} |")
+    return [*lines, ""]
 
 
 def reach_table(res, t: dict, lang: str, reps: int) -> list[str]:
