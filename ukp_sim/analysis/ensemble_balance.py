@@ -60,9 +60,14 @@ def shortfall(means: np.ndarray, observed: np.ndarray, tolerance: np.ndarray, we
     return float(weight[ok] @ excess**2)
 
 
+def met_targets(means: np.ndarray, observed: np.ndarray, tolerance: np.ndarray) -> np.ndarray:
+    """Per target: whether the ensemble mean (``means`` [world, target]) meets it within its tolerance."""
+    return np.abs(_mean(means) - observed) <= tolerance
+
+
 def met_weight(means: np.ndarray, observed: np.ndarray, tolerance: np.ndarray, weight: np.ndarray) -> float:
     """The weighted count of targets the ensemble mean meets within their tolerance (as the report counts)."""
-    return float(weight @ (np.abs(_mean(means) - observed) <= tolerance))
+    return float(weight @ met_targets(means, observed, tolerance))
 
 
 def balance(chosen: np.ndarray, pool: np.ndarray, means: np.ndarray, unit: np.ndarray, observed: np.ndarray,

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ukp_sim.analysis.ensemble_balance import met_targets
+
 SLACK = 1e-9  # in tolerances: the solver's feasibility tolerance must not admit a mean just outside
 
 
@@ -37,12 +39,6 @@ class Trade:
     target: int  # index of a target the best joint choice leaves unmet
     weight: float | None  # the most the mean can meet with it met (None: no k worlds meet it)
     lost: tuple[int, ...]  # targets met by the best choice and not by this one
-
-
-def _mean_met(means: np.ndarray, rows: np.ndarray, observed, tolerance) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        m = np.nanmean(means[rows], axis=0)
-    return np.abs(m - observed) <= tolerance
 
 
 def most_together(means: np.ndarray, observed: np.ndarray, tolerance: np.ndarray, weight: np.ndarray, k: int,
@@ -107,7 +103,7 @@ def most_together(means: np.ndarray, observed: np.ndarray, tolerance: np.ndarray
     chosen = np.flatnonzero(np.round(x[:n]) == 1)
     if keep is not None:
         chosen = np.concatenate([[keep], chosen[chosen != keep]])
-    met = _mean_met(means, chosen, observed, tolerance)
+    met = met_targets(means[chosen], observed, tolerance)
     return Joint(chosen, met, float(weight @ met), optimal)
 
 
