@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ukp_sim.analysis.calibration import HistoryMatch
-from ukp_sim.analysis.ensemble import choose_judged, choose_worlds, judge_pool, most_met, reach
+from ukp_sim.analysis.ensemble import _unit, choose_judged, choose_worlds, judge_pool, most_met, reach, spread_order
 from ukp_sim.analysis.ensemble_balance import MARGIN, balance, shortfall
 from ukp_sim.config.calibration_file import CalParameter, CalTarget
 
@@ -185,3 +185,23 @@ def test_most_met_counts_the_worlds_meeting_every_target_and_the_most_any_meets(
     assert most_met(table, [a, b, told]) == (1, 2, 2)  # world 3 meets both; world 4 is not plausible
     table.loc[2, f"fit:{b.label}"] = 1.5
     assert most_met(table, [a, b, told]) == (0, 1, 2)
+
+
+def test_the_ensemble_comes_in_maximin_order_from_the_best():
+    """World 1 is the judged best; each next world is the one farthest from its nearest world
+    before it, so any first n worlds spread out (the set is the balanced choice, reordered)."""
+    hm = _lopsided_hm()
+    pool = judge_pool(hm, 100)
+    judged = 0.4 * hm.points[pool, 0] - 1.0
+    table = _judged_table(hm, pool, judged, np.abs(judged) <= 3.0)
+    rows = choose_judged(hm, pool, table, 6)
+    assert sorted(rows.tolist()) == sorted(hm.balance.chosen.tolist()) and rows[0] == hm.balance.chosen[0]
+    unit = _unit(hm, hm.points[pool])[rows]
+    for n in range(1, len(rows) - 1):
+        gaps = [np.linalg.norm(unit[:n] - u, axis=1).min() for u in unit[n:]]
+        assert gaps[0] == max(gaps)
+
+
+def test_spread_order_on_a_line():
+    unit = np.array([[0.5], [0.4], [1.0], [0.0], [0.75]])
+    assert spread_order(unit).tolist() == [0, 2, 3, 4, 1]

@@ -98,8 +98,8 @@ def choose_judged(hm: HistoryMatch, pool: np.ndarray, table: pd.DataFrame, k: in
     those still plausible with its replications (``ensemble_best``) first, then maximin among
     them; then the exact choice that meets the most targets together keeping as many maximin
     picks as it can (``ensemble_joint``; the record, with what each target left unmet would cost,
-    lands in ``hm.joint``), balanced on their means (the record lands in ``hm.balance``); None if
-    no world is plausible."""
+    lands in ``hm.joint``), balanced on their means (the record lands in ``hm.balance``), in
+    ``spread_order`` from the best; None if no world is plausible."""
     ok = np.flatnonzero(table["plausible"].to_numpy(dtype=bool))
     if ok.size == 0:
         return None
@@ -121,7 +121,23 @@ def choose_judged(hm: HistoryMatch, pool: np.ndarray, table: pd.DataFrame, k: in
     alone = Joint(np.array([0]), met, float(w @ met), True)
     hm.joint_one = JointRecord(alone, trades(means[ok], obs, tol, w, 1, alone, keep=None), used, int(ok.size), 1)
     hm.balance = balance(chosen, ok, means, unit, obs, tol, w, replications=int(table["replications"].iloc[0]))
-    return hm.balance.chosen
+    return hm.balance.chosen[spread_order(unit[hm.balance.chosen])]
+
+
+def spread_order(unit: np.ndarray) -> np.ndarray:
+    """An order of the rows of ``unit`` (worlds in the prior box scaled to 0–1) that starts at row 0
+    and takes next the row farthest from its nearest one already taken (maximin order, ties to the
+    lower row), so world 2 is the one least like the baseline and any first n worlds spread out:
+    the chosen set does not depend on this order, the world numbers do."""
+    order = [0]
+    nearest = np.linalg.norm(unit - unit[0], axis=1)
+    nearest[0] = -np.inf
+    while len(order) < len(unit):
+        j = int(np.argmax(nearest))
+        order.append(j)
+        nearest = np.minimum(nearest, np.linalg.norm(unit - unit[j], axis=1))
+        nearest[order] = -np.inf
+    return np.array(order, dtype=int)
 
 
 def ensemble_of(table: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
