@@ -47,15 +47,18 @@ def simulate_candidates(candidates: list[dict], path: Path, targets: list[CalTar
 def maximin(unit: np.ndarray, k: int, first: int = 0, distinct: bool = False) -> np.ndarray:
     """Indices of up to ``k`` rows of ``unit`` spread out by greedy maximin (Johnson, Moore &
     Ylvisaker 1990): from row ``first``, each next the row farthest from its nearest chosen one.
-    With ``distinct`` it stops when only duplicates of chosen rows are left."""
+    With ``distinct`` it stops when only duplicates of chosen rows are left; without, it takes
+    them too, never a row twice. Ties go to the lower row."""
     chosen = [int(first)]
     nearest = np.linalg.norm(unit - unit[first], axis=1)
+    nearest[first] = -np.inf
     while len(chosen) < min(k, len(unit)):
         j = int(np.argmax(nearest))
         if distinct and nearest[j] <= 0.0:
             break
         chosen.append(j)
         nearest = np.minimum(nearest, np.linalg.norm(unit - unit[j], axis=1))
+        nearest[chosen] = -np.inf
     return np.array(chosen, dtype=int)
 
 

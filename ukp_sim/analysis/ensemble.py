@@ -125,19 +125,11 @@ def choose_judged(hm: HistoryMatch, pool: np.ndarray, table: pd.DataFrame, k: in
 
 
 def spread_order(unit: np.ndarray) -> np.ndarray:
-    """An order of the rows of ``unit`` (worlds in the prior box scaled to 0–1) that starts at row 0
-    and takes next the row farthest from its nearest one already taken (maximin order, ties to the
-    lower row), so world 2 is the one least like the baseline and any first n worlds spread out:
-    the chosen set does not depend on this order, the world numbers do."""
-    order = [0]
-    nearest = np.linalg.norm(unit - unit[0], axis=1)
-    nearest[0] = -np.inf
-    while len(order) < len(unit):
-        j = int(np.argmax(nearest))
-        order.append(j)
-        nearest = np.minimum(nearest, np.linalg.norm(unit - unit[j], axis=1))
-        nearest[order] = -np.inf
-    return np.array(order, dtype=int)
+    """An order of the rows of ``unit`` (worlds in the prior box scaled to 0–1): from row 0, each
+    next the row farthest from its nearest one already taken (``maximin`` over all of them), so
+    world 2 is the one least like the baseline and any first n worlds spread out; the chosen set
+    does not depend on this order, the world numbers do."""
+    return maximin(unit, len(unit))
 
 
 def ensemble_of(table: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
